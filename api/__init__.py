@@ -1,0 +1,36 @@
+"""The Briefing API application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from api import actors, commitments, events, ops, proposals, sources, stances, statements
+from api.cli import commands
+from api.config import Config
+from api.extensions import api, cors, db, migrate
+
+RESOURCES = (sources, actors, proposals, stances, commitments, events, statements)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app from the environment, with `config` overriding it (tests do)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config())
+    app.config.update(config or {})
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(message)s")
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    cors.init_app(app, resources={r"/*": {"origins": app.config["CORS_ORIGINS"]}})
+    api.init_app(app)
+    api.register_blueprint(ops.blp)
+    for module in RESOURCES:
+        api.register_blueprint(module.blp)
+    app.register_blueprint(ops.docs)
+    app.register_blueprint(ops.swagger_ui)
+    app.register_blueprint(commands)
+    return app

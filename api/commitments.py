@@ -1,0 +1,53 @@
+"""Commitments: defence-spending figures tied to an actor."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.models import Actor, Commitment
+from api.pagination import paginate
+from api.queries import apply_filters, get_or_404, query_arguments
+from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema, CommitmentSchema
+from schemas.common import ItemQuerySchema
+
+blp = Blueprint(
+    "commitments", __name__, url_prefix="/v1/commitments", description="Defence-spending figures."
+)
+
+LOAD = (
+    selectinload(Commitment.actor),
+    selectinload(Commitment.applies_to),
+    selectinload(Commitment.evidence),
+)
+FILTERS = {
+    "actor": (Commitment.actor_id, Actor),
+    "applies_to": (Commitment.applies_to, Actor),
+    "metric": (Commitment.metric, None),
+    "kind": (Commitment.kind, None),
+}
+
+
+def list_commitments(args, **fixed):
+    """One page of commitments, optionally pinned to an actor."""
+    statement = apply_filters(select(Commitment).filter_by(**fixed), args, FILTERS)
+    return paginate(statement, args, Commitment, options=LOAD)
+
+
+@blp.route("")
+class Commitments(MethodView):
+    @query_arguments(blp, CommitmentQuerySchema)
+    @blp.response(200, CommitmentPageSchema)
+    def get(self, args):
+        """List spending commitments"""
+        return list_commitments(args)
+
+
+@blp.route("/<commitment_id>")
+class CommitmentById(MethodView):
+    @query_arguments(blp, ItemQuerySchema)
+    @blp.response(200, CommitmentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, commitment_id):
+        """Get a spending commitment by id"""
+        return get_or_404(Commitment, commitment_id, options=LOAD)

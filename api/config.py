@@ -1,0 +1,49 @@
+"""Configuration read from the environment, in one place."""
+
+import os
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable, falling back to a default."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """Read a comma-separated environment variable as a list."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whichever way the URL names it."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+class Config:
+    """Settings for one app instance; tests pass overrides to the factory."""
+
+    def __init__(self):
+        self.SQLALCHEMY_DATABASE_URI = database_url(
+            os.environ.get("DATABASE_URL") or "sqlite:///briefing.db"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+        self.CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.API_TITLE = "Briefing API"
+        self.API_VERSION = "1.0.0"
+        self.OPENAPI_VERSION = "3.1.0"
+        self.OPENAPI_URL_PREFIX = "/"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.API_SPEC_OPTIONS = {
+            "info": {
+                "description": (
+                    "Structured, sourced briefing data — actors, proposals, stances, "
+                    "defence-spending commitments, events and statements — each backed by "
+                    "verbatim quotes from the source article."
+                ),
+            },
+        }

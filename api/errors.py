@@ -1,0 +1,86 @@
+"""RFC 9457 problem+json for every error, whichever code path raised it."""
+
+from http import HTTPStatus
+
+from flask import current_app, request
+from flask_smorest import Api, abort
+from flask_smorest.utils import prepare_response
+
+from schemas.common import ProblemSchema
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def flatten(messages, prefix="") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into `{"field.sub": [messages]}`."""
+    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        return {prefix or "_schema": messages}
+    if isinstance(messages, str):
+        return {prefix or "_schema": [messages]}
+    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
+    flat = {}
+    for key, value in items:
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def describe(errors: dict[str, list[str]]) -> str:
+    return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+
+
+def problem_response(status: int, detail: str, errors=None, headers=None):
+    """Build a problem+json response."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.content_type = PROBLEM_JSON
+    response.headers.update(headers or {})
+    return response
+
+
+def bad_parameter(name: str, message: str):
+    """Abort with a 400 naming one query parameter."""
+    abort(400, errors={name: [message]})
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, speaking RFC 9457 instead of its own error shape."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors")
+        if errors is None and "messages" in data:
+            # webargs reports {location: {field: [messages]}}; clients only need the field.
+            errors = {}
+            for location_messages in data["messages"].values():
+                errors.update(flatten(location_messages))
+        if errors:
+            prefix = "Invalid query parameter." if error.code == 400 else "Invalid request body."
+            detail = data.get("message") or f"{prefix} {describe(errors)}"
+        else:
+            detail = data.get("message") or error.description
+        headers = dict(error.get_headers())
+        headers.pop("Content-Type", None)
+        headers.update(data.get("headers") or {})
+        return problem_response(error.code, detail, errors, headers)
+
+    def _register_responses(self):
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)

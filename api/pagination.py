@@ -1,0 +1,88 @@
+"""Keyset (cursor) pagination and the collection envelope."""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import request
+from sqlalchemy import and_, func, or_, select
+
+from api.errors import bad_parameter
+from api.extensions import db
+
+CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
+
+
+def encode_cursor(sort: str, value, item_id) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, item_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, column, id_column):
+    """Return the (value, id) a page starts after, or abort with 400."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, item_id = json.loads(raw)
+        if cursor_sort != sort:
+            raise ValueError
+        value = coerce(value, column.type.python_type)
+        item_id = coerce(item_id, id_column.type.python_type)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError):
+        bad_parameter("cursor", CURSOR_HELP)
+    return value, item_id
+
+
+def coerce(value, python_type):
+    """Check a cursor value has the column's type (bool is not a number here)."""
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is float and type(value) in (int, float):
+        return float(value)
+    if type(value) is not python_type:
+        raise TypeError
+    return value
+
+
+def page_url(**changes) -> str:
+    args = request.args.to_dict(flat=False)
+    args.update({key: [value] for key, value in changes.items()})
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def paginate(statement, args, model, *, options=(), columns=None):
+    """Run one page of `statement` over `model`; return (envelope, headers).
+
+    Sort names are the model's attributes unless `columns` maps them; the id breaks ties, so the
+    order is total and a cursor is the last (sort value, id) seen.
+    """
+    sort, limit = args["sort"], args["limit"]
+    name = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    column = (columns or {}).get(name) or getattr(model, name)
+    id_column = model.id
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if args.get("cursor"):
+        value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
+        after = column < value if descending else column > value
+        after_id = id_column < last_id if descending else id_column > last_id
+        statement = statement.where(or_(after, and_(column == value, after_id)))
+    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+    items = db.session.scalars(statement.options(*options).order_by(*order).limit(limit + 1)).all()
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+    next_url = page_url(cursor=next_cursor) if next_cursor else None
+    envelope = {
+        "data": items,
+        "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
+        "links": {"self": page_url(), "next": next_url},
+    }
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    return envelope, headers

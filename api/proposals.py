@@ -1,0 +1,61 @@
+"""Proposals: plans, demands and targets put forward by actors."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.models import Actor, Event, Proposal
+from api.pagination import paginate
+from api.queries import apply_filters, get_or_404, query_arguments
+from api.stances import list_stances
+from schemas.common import ItemQuerySchema
+from schemas.proposals import ProposalPageSchema, ProposalQuerySchema, ProposalSchema
+from schemas.stances import StancePageSchema, StanceQuerySchema
+
+blp = Blueprint(
+    "proposals", __name__, url_prefix="/v1/proposals", description="Plans, demands and targets."
+)
+
+LOAD = (
+    selectinload(Proposal.proposers),
+    selectinload(Proposal.provisions),
+    selectinload(Proposal.events),
+    selectinload(Proposal.evidence),
+)
+FILTERS = {
+    "kind": (Proposal.kind, None),
+    "status": (Proposal.status, None),
+    "proposer": (Proposal.proposers, Actor),
+    "event": (Proposal.events, Event),
+}
+
+
+@blp.route("")
+class Proposals(MethodView):
+    @query_arguments(blp, ProposalQuerySchema)
+    @blp.response(200, ProposalPageSchema)
+    def get(self, args):
+        """List proposals"""
+        statement = apply_filters(select(Proposal), args, FILTERS)
+        return paginate(statement, args, Proposal, options=LOAD)
+
+
+@blp.route("/<proposal_id>")
+class ProposalById(MethodView):
+    @query_arguments(blp, ItemQuerySchema)
+    @blp.response(200, ProposalSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, proposal_id):
+        """Get a proposal by id"""
+        return get_or_404(Proposal, proposal_id, options=LOAD)
+
+
+@blp.route("/<proposal_id>/stances")
+class ProposalStances(MethodView):
+    @query_arguments(blp, StanceQuerySchema)
+    @blp.response(200, StancePageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, proposal_id):
+        """List the stances on a proposal"""
+        return list_stances(args, proposal_id=get_or_404(Proposal, proposal_id).id)

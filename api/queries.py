@@ -1,0 +1,95 @@
+"""Filters shared by the collections: references by id, name or alias, and 404s."""
+
+import difflib
+import re
+
+from flask_smorest import abort
+from marshmallow import RAISE
+from sqlalchemy import select
+from sqlalchemy.orm import RelationshipProperty
+
+from api.errors import bad_parameter
+from api.extensions import db
+from schemas.common import SLUG_PATTERN
+
+MAX_CANDIDATES = 20
+
+
+def query_arguments(blp, schema):
+    """Validate the query string: an unknown or invalid parameter is a 400 naming it."""
+    return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)
+
+
+def get_or_404(model, item_id: str, options=()):
+    """Fetch one item by id, or abort with a 404 a reader can act on."""
+    item = None
+    if len(item_id) <= 100 and re.fullmatch(SLUG_PATTERN, item_id):
+        item = db.session.get(model, item_id, options=options)
+    if item is None:
+        singular = model.collection.removesuffix("s")
+        abort(
+            404,
+            message=f"No {singular} with id '{item_id}'. "
+            f"List them at /v1/{model.collection}; ids are lowercase slugs.",
+        )
+    return item
+
+
+def names_of(model, row) -> list[str]:
+    return [row.id, row.label, *(getattr(row, "aliases", None) or [])]
+
+
+def resolve(model, parameter: str, value: str) -> str:
+    """Turn what a journalist typed (id, name or alias, any case) into one id."""
+    if len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value):
+        if db.session.get(model, value) is not None:
+            return value
+    columns = [model.id, model.label_column().label("label")]
+    if hasattr(model, "aliases"):
+        columns.append(model.aliases)
+    rows = db.session.execute(select(*columns).order_by(model.id)).all()
+    wanted = value.casefold()
+    exact = [row.id for row in rows if wanted in (n.casefold() for n in names_of(model, row))]
+    if len(exact) == 1:
+        return exact[0]
+    singular = model.collection.removesuffix("s")
+    if exact:
+        bad_parameter(
+            parameter,
+            f"'{value}' matches several {model.collection}: "
+            f"{', '.join(exact)}. Use one of these ids.",
+        )
+    close = [
+        row.id
+        for row in rows
+        if any(
+            wanted in name.casefold()
+            or difflib.SequenceMatcher(None, wanted, name.casefold()).ratio() > 0.75
+            for name in names_of(model, row)
+        )
+    ]
+    hint = (
+        f"Did you mean: {', '.join(close[:MAX_CANDIDATES])}?"
+        if close
+        else f"Valid ids include: {', '.join(row.id for row in rows[:MAX_CANDIDATES])}."
+    )
+    bad_parameter(parameter, f"No {singular} matches '{value}'. {hint}")
+
+
+def apply_filters(statement, args: dict, filters: dict):
+    """Add a WHERE clause per filter given in `args`.
+
+    `filters` maps a parameter to `(attribute, referenced_model_or_None)`; an attribute that is a
+    to-many relationship matches items linked to the referenced one.
+    """
+    for parameter, (attribute, target) in filters.items():
+        value = args.get(parameter)
+        if value is None:
+            continue
+        if target is not None:
+            value = resolve(target, parameter, value)
+        if isinstance(attribute.property, RelationshipProperty):
+            statement = statement.where(attribute.any(id=value))
+        else:
+            statement = statement.where(attribute == value)
+    return statement

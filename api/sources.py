@@ -1,0 +1,82 @@
+"""Sources: the stored articles, and the facts each one backs."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import FACT_MODELS, Evidence, Source
+from api.pagination import paginate
+from api.queries import apply_filters, get_or_404, query_arguments
+from schemas.common import ItemQuerySchema
+from schemas.sources import (
+    FactPageSchema,
+    FactQuerySchema,
+    SourcePageSchema,
+    SourceQuerySchema,
+    SourceSchema,
+)
+
+blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Stored articles.")
+
+FACT_FILTERS = {"type": (Evidence.fact_type, None), "fact": (Evidence.fact_id, None)}
+
+
+def describe_facts(spans: list[Evidence]) -> list[dict]:
+    """Pair each span with the fact it backs: one query per fact type on the page."""
+    wanted: dict[str, set[str]] = {}
+    for span in spans:
+        wanted.setdefault(span.fact_type, set()).add(span.fact_id)
+    facts = {}
+    for fact_type, ids in wanted.items():
+        model = FACT_MODELS[fact_type]
+        for fact in db.session.scalars(select(model).where(model.id.in_(ids))):
+            facts[fact_type, fact.id] = fact
+    return [
+        {
+            "type": span.fact_type,
+            "id": span.fact_id,
+            "url": facts[span.fact_type, span.fact_id].url,
+            "label": facts[span.fact_type, span.fact_id].label,
+            "start": span.start,
+            "end": span.end,
+            "quote": span.quote,
+        }
+        for span in spans
+    ]
+
+
+@blp.route("")
+class Sources(MethodView):
+    @query_arguments(blp, SourceQuerySchema)
+    @blp.response(200, SourcePageSchema)
+    def get(self, args):
+        """List sources"""
+        statement = apply_filters(select(Source), args, {"language": (Source.language, None)})
+        return paginate(statement, args, Source)
+
+
+@blp.route("/<source_id>")
+class SourceById(MethodView):
+    @query_arguments(blp, ItemQuerySchema)
+    @blp.response(200, SourceSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, source_id):
+        """Get a source by id, with its full text"""
+        return get_or_404(Source, source_id)
+
+
+@blp.route("/<source_id>/facts")
+class SourceFacts(MethodView):
+    @query_arguments(blp, FactQuerySchema)
+    @blp.response(200, FactPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, source_id):
+        """List the facts a source backs, span by span"""
+        source = get_or_404(Source, source_id)
+        statement = select(Evidence).where(Evidence.source_id == source.id)
+        statement = apply_filters(statement, args, FACT_FILTERS)
+        columns = {"type": Evidence.fact_type}
+        envelope, headers = paginate(statement, args, Evidence, columns=columns)
+        envelope["data"] = describe_facts(envelope["data"])
+        return envelope, headers

@@ -1,0 +1,46 @@
+"""Statements: remarks the sources report an actor making."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.models import Actor, Statement
+from api.pagination import paginate
+from api.queries import apply_filters, get_or_404, query_arguments
+from schemas.common import ItemQuerySchema
+from schemas.statements import StatementPageSchema, StatementQuerySchema, StatementSchema
+
+blp = Blueprint(
+    "statements", __name__, url_prefix="/v1/statements", description="Reported remarks."
+)
+
+LOAD = (
+    selectinload(Statement.speaker),
+    selectinload(Statement.about),
+    selectinload(Statement.evidence),
+)
+FILTERS = {
+    "speaker": (Statement.speaker_id, Actor),
+    "about": (Statement.about, Actor),
+}
+
+
+@blp.route("")
+class Statements(MethodView):
+    @query_arguments(blp, StatementQuerySchema)
+    @blp.response(200, StatementPageSchema)
+    def get(self, args):
+        """List statements"""
+        statement = apply_filters(select(Statement), args, FILTERS)
+        return paginate(statement, args, Statement, options=LOAD)
+
+
+@blp.route("/<statement_id>")
+class StatementById(MethodView):
+    @query_arguments(blp, ItemQuerySchema)
+    @blp.response(200, StatementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, statement_id):
+        """Get a statement by id"""
+        return get_or_404(Statement, statement_id, options=LOAD)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: every input is validated and every output serialized here."""

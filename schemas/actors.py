@@ -1,0 +1,46 @@
+"""Schemas for actors: people, countries, organizations and groups."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import (
+    CollectionQuerySchema,
+    ItemSchema,
+    NamedRefSchema,
+    Reference,
+    enum_field,
+    page_schema,
+    sort_field,
+    text_field,
+)
+
+ACTOR_KINDS = ("person", "country", "organization", "group")
+
+
+class RoleSchema(Schema):
+    title = text_field(200, required=True, metadata={"example": "Prime Minister"})
+    of = Reference(NamedRefSchema, allow_none=True, load_default=None)
+
+
+class ActorSchema(ItemSchema):
+    name = text_field(200, required=True)
+    kind = enum_field(ACTOR_KINDS, required=True)
+    aliases = fields.List(text_field(200), load_default=list)
+    iso_code = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 code."),
+        metadata={"description": "ISO 3166-1 alpha-2, for countries.", "example": "GB"},
+    )
+    roles = fields.List(fields.Nested(RoleSchema), load_default=list)
+    members = fields.List(Reference(NamedRefSchema), load_default=list)
+    description = text_field(5000, allow_none=True, load_default=None)
+
+
+class ActorQuerySchema(CollectionQuerySchema):
+    kind = enum_field(ACTOR_KINDS)
+    iso_code = fields.String(validate=validate.Length(max=2))
+    member = fields.String(metadata={"description": "Groups with this member (id, name or alias)."})
+    sort = sort_field("id", "name", "kind", "updated_at")
+
+
+ActorPageSchema = page_schema(ActorSchema)

@@ -1,0 +1,60 @@
+"""Schemas for commitments: defence-spending figures tied to an actor."""
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from schemas.common import (
+    CollectionQuerySchema,
+    ItemSchema,
+    NamedRefSchema,
+    Reference,
+    enum_field,
+    page_schema,
+    sort_field,
+    text_field,
+)
+
+METRICS = ("defense_spending_pct_gdp",)
+COMMITMENT_KINDS = ("current", "announced_plan", "ambition", "proposed_target")
+PERCENT = validate.Range(min=0, max=100)
+
+
+class CommitmentSchema(ItemSchema):
+    actor = Reference(NamedRefSchema, required=True)
+    metric = enum_field(METRICS, required=True)
+    value_min = fields.Float(required=True, validate=PERCENT, allow_nan=False)
+    value_max = fields.Float(required=True, validate=PERCENT, allow_nan=False)
+    kind = enum_field(COMMITMENT_KINDS, required=True)
+    target_year = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1900, max=2200),
+        metadata={"description": "Null when the source gives no year."},
+    )
+    horizon = text_field(
+        200,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The source's own words for when, e.g. 'in the near future'."},
+    )
+    applies_to = fields.List(
+        Reference(NamedRefSchema),
+        load_default=list,
+        metadata={"description": "Whom a target is set for, when not the actor itself."},
+    )
+    summary = text_field(5000, required=True)
+
+    @validates_schema
+    def check_range(self, data, **kwargs):
+        if "value_min" in data and "value_max" in data and data["value_min"] > data["value_max"]:
+            raise ValidationError("Must not exceed value_max.", "value_min")
+
+
+class CommitmentQuerySchema(CollectionQuerySchema):
+    actor = fields.String(metadata={"description": "Actor id, name or alias."})
+    applies_to = fields.String(metadata={"description": "Actor id, name or alias."})
+    metric = enum_field(METRICS)
+    kind = enum_field(COMMITMENT_KINDS)
+    sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
+
+
+CommitmentPageSchema = page_schema(CommitmentSchema)

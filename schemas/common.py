@@ -1,0 +1,164 @@
+"""Shared schema pieces: references, evidence, item base, query base, pages, problems."""
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+slug = validate.Regexp(SLUG_PATTERN, error="Must be a lowercase slug such as 'united-kingdom'.")
+SLUG_LENGTH = validate.Length(min=1, max=100)
+
+
+def slug_field(metadata=None, **kwargs) -> fields.String:
+    """A readable id: lowercase words joined by hyphens."""
+    return fields.String(
+        validate=[SLUG_LENGTH, slug],
+        metadata={"example": "united-kingdom", **(metadata or {})},
+        **kwargs,
+    )
+
+
+def text_field(max_length: int, **kwargs) -> fields.String:
+    """Plain text, bounded so that every database accepts it."""
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def enum_field(choices, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+class NamedRefSchema(Schema):
+    """A compact reference to an actor or an event."""
+
+    id = slug_field(required=True)
+    name = fields.String(dump_only=True)
+    url = fields.String(dump_only=True)
+
+
+class TitledRefSchema(Schema):
+    """A compact reference to a proposal or a source."""
+
+    id = slug_field(required=True)
+    title = fields.String(dump_only=True)
+    url = fields.String(dump_only=True)
+
+
+class Reference(fields.Nested):
+    """A reference to another item: dumped compact, loaded from an id or an object with one."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if isinstance(value, str):
+            value = {"id": value}
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)["id"]
+
+
+class EvidenceSchema(Schema):
+    """A span of a stored source: `source.text[start:end] == quote`."""
+
+    source = slug_field(
+        attribute="source_id",
+        metadata={"description": "Id of the source; a bundle's own source when left out."},
+    )
+    start = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    end = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    quote = text_field(5000, required=True)
+
+
+class ItemSchema(Schema):
+    """Fields every resource has."""
+
+    id = slug_field(required=True)
+    url = fields.String(dump_only=True, metadata={"description": "This item's own path."})
+    evidence = fields.List(
+        fields.Nested(EvidenceSchema),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Spans of the source text that back this item."},
+    )
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class QuerySchema(Schema):
+    """Base for query strings: unknown parameters are an error that lists the valid ones."""
+
+    class Meta:
+        unknown = RAISE
+
+    def handle_error(self, error, data, **kwargs):
+        valid = ", ".join(sorted(self.fields))
+        messages = {
+            name: (
+                [f"Unknown parameter. Valid parameters: {valid}."]
+                if problems == ["Unknown field."]
+                else problems
+            )
+            for name, problems in error.normalized_messages().items()
+        }
+        raise ValidationError(messages)
+
+
+class ItemQuerySchema(QuerySchema):
+    """Parameters an item accepts."""
+
+
+class CollectionQuerySchema(QuerySchema):
+    """Parameters every collection accepts."""
+
+    limit = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=200),
+        metadata={"description": "Items per page, 1–200."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=1000),
+        metadata={"description": "Opaque cursor from `links.next` of the previous page."},
+    )
+
+
+def sort_field(*names: str) -> fields.String:
+    """`sort=field` or `sort=-field` over the given fields."""
+    choices = [variant for name in names for variant in (name, f"-{name}")]
+    return fields.String(
+        load_default=names[0],
+        validate=validate.OneOf(choices),
+        metadata={"description": "Sort field; a leading '-' sorts descending."},
+    )
+
+
+class MetaSchema(Schema):
+    total = fields.Integer(metadata={"description": "Items matching the filters."})
+    limit = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+class LinksSchema(Schema):
+    self = fields.String()
+    next = fields.String(allow_none=True)
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The collection envelope `{data, meta, links}` around one item schema."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (Schema,),
+        {
+            "data": fields.List(fields.Nested(item_schema)),
+            "meta": fields.Nested(MetaSchema),
+            "links": fields.Nested(LinksSchema),
+        },
+    )
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem detail."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Bad Request"})
+    status = fields.Integer(metadata={"example": 400})
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages per field or parameter, for validation errors."},
+    )

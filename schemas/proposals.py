@@ -1,0 +1,47 @@
+"""Schemas for proposals: plans, demands and targets put forward by actors."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import (
+    CollectionQuerySchema,
+    ItemSchema,
+    NamedRefSchema,
+    Reference,
+    enum_field,
+    page_schema,
+    sort_field,
+    text_field,
+)
+
+PROPOSAL_KINDS = ("ceasefire", "troop_deployment", "spending_target", "security_guarantee", "other")
+PROPOSAL_STATUSES = ("proposed", "under_discussion", "stalled", "rejected", "adopted")
+PROVISION_EFFECTS = ("halts", "allows", "includes", "excludes")
+
+
+class ProvisionSchema(Schema):
+    text = text_field(1000, required=True)
+    effect = enum_field(PROVISION_EFFECTS, required=True)
+
+
+class ProposalSchema(ItemSchema):
+    title = text_field(300, required=True)
+    kind = enum_field(PROPOSAL_KINDS, required=True)
+    summary = text_field(5000, required=True)
+    proposers = fields.List(Reference(NamedRefSchema), load_default=list)
+    status = enum_field(PROPOSAL_STATUSES, required=True)
+    provisions = fields.List(fields.Nested(ProvisionSchema), load_default=list)
+    duration_days = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=100_000)
+    )
+    events = fields.List(Reference(NamedRefSchema), dump_only=True)
+
+
+class ProposalQuerySchema(CollectionQuerySchema):
+    kind = enum_field(PROPOSAL_KINDS)
+    status = enum_field(PROPOSAL_STATUSES)
+    proposer = fields.String(metadata={"description": "Actor id, name or alias."})
+    event = fields.String(metadata={"description": "Event id or name."})
+    sort = sort_field("id", "title", "status", "updated_at")
+
+
+ProposalPageSchema = page_schema(ProposalSchema)

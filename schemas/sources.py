@@ -1,0 +1,59 @@
+"""Schemas for sources: the stored articles every fact is drawn from."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import (
+    CollectionQuerySchema,
+    ItemSchema,
+    enum_field,
+    page_schema,
+    slug_field,
+    sort_field,
+    text_field,
+)
+
+FACT_TYPES = ("actors", "proposals", "stances", "commitments", "events", "statements")
+
+
+class SourceSchema(ItemSchema):
+    title = text_field(300, required=True)
+    publisher = text_field(200, allow_none=True, load_default=None)
+    original_url = fields.Url(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Where the article was published, when known."},
+    )
+    published_on = fields.Date(allow_none=True, load_default=None)
+    language = text_field(35, load_default="en", metadata={"example": "en"})
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
+    sha256 = fields.String(dump_only=True)
+    word_count = fields.Integer(dump_only=True)
+    evidence = fields.Constant([], dump_only=True, metadata={"description": "Always empty."})
+
+
+class SourceQuerySchema(CollectionQuerySchema):
+    language = text_field(35)
+    sort = sort_field("id", "title", "updated_at")
+
+
+class FactSchema(Schema):
+    """One evidence span of a source and the fact it backs."""
+
+    type = fields.String(metadata={"description": "The fact's collection, e.g. 'stances'."})
+    id = fields.String(metadata={"description": "The fact's id."})
+    url = fields.String(metadata={"description": "The fact's own path."})
+    label = fields.String(metadata={"description": "The fact's name, title or summary."})
+    start = fields.Integer()
+    end = fields.Integer()
+    quote = fields.String()
+
+
+class FactQuerySchema(CollectionQuerySchema):
+    type = enum_field(FACT_TYPES)
+    fact = slug_field(metadata={"description": "Only the spans backing the fact with this id."})
+    sort = sort_field("start", "type")
+
+
+SourcePageSchema = page_schema(SourceSchema)
+FactPageSchema = page_schema(FactSchema)
