@@ -1,0 +1,35 @@
+"""Configuration comes from the environment only."""
+
+import pytest
+
+from api.config import Config
+
+
+def test_defaults_need_no_setup(monkeypatch):
+    for name in ("DATABASE_URL", "LOG_LEVEL", "CORS_ORIGINS"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config()
+    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///briefing.db"
+    assert config.LOG_LEVEL == "INFO"
+    assert config.CORS_ORIGINS == ["*"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"],
+)
+def test_postgres_urls_use_psycopg3(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert Config().SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/db"
+
+
+def test_environment_overrides(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    config = Config()
+    assert config.LOG_LEVEL == "DEBUG"
+    assert config.CORS_ORIGINS == ["https://a.example", "https://b.example"]
+
+
+def test_bodies_are_capped_at_one_mebibyte():
+    assert Config().MAX_CONTENT_LENGTH == 1024 * 1024

@@ -1,0 +1,86 @@
+"""The committed OpenAPI document is generated from the code and describes every response."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from api.extensions import api
+
+SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
+REGENERATE = "flask --app api openapi write --format=yaml openapi.yaml"
+
+
+def test_committed_spec_matches_code(app):
+    with app.app_context():
+        generated = api.spec.to_dict()
+    committed = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    assert committed == generated, f"openapi.yaml is stale: run `{REGENERATE}`"
+
+
+def test_committed_spec_is_valid_openapi_3_1():
+    spec = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+
+
+def test_openapi_json_is_served(client):
+    assert client.get("/openapi.json").json == yaml.safe_load(SPEC_FILE.read_text("utf-8"))
+
+
+def test_openapi_yaml_is_served(client):
+    response = client.get("/openapi.yaml")
+    assert yaml.safe_load(response.get_data(as_text=True))["info"]["title"] == "Briefing API"
+
+
+def test_docs_are_served_without_any_cdn(client):
+    page = client.get("/docs/").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any(asset.endswith("swagger-ui-bundle.js") for asset in assets)
+    for asset in assets:
+        assert asset.startswith("/docs/"), asset
+        with client.get(asset) as response:
+            assert response.status_code == 200
+
+
+def spec():
+    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+
+
+def answer(client, path: str):
+    """GET a path, its template filled with the first id that gives a non-empty answer."""
+    if "{" not in path:
+        return client.get(path)
+    collection = path.split("/")[2]
+    for item in client.get(f"/v1/{collection}").json["data"]:
+        response = client.get(re.sub(r"\{\w+\}", item["id"], path))
+        if response.json.get("data", True):
+            return response
+    raise AssertionError(f"no {collection} item gives {path} any data")
+
+
+def resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].split("/")[-1]]
+    return schema
+
+
+@pytest.mark.parametrize("path", sorted(spec()["paths"]))
+def test_every_path_answers_with_the_documented_fields(client, path):
+    document = spec()
+    components = document["components"]["schemas"]
+    operation = document["paths"][path]["get"]
+    response = answer(client, path)
+    assert str(response.status_code) in operation["responses"]
+    schema = resolve(
+        operation["responses"]["200"]["content"]["application/json"]["schema"], components
+    )
+    body = response.json
+    assert set(body) == set(schema["properties"])
+    if "data" in body:
+        item_schema = resolve(schema["properties"]["data"]["items"], components)
+        assert body["data"]
+        for item in body["data"]:
+            assert set(item) == set(item_schema["properties"])

@@ -1,0 +1,195 @@
+"""The curated seed: integrity, coverage of the article, and an all-or-nothing loader."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from api.models import FACT_MODELS, Actor, Commitment, Event, Evidence, Proposal, Source, Stance
+from api.seeding import SEED_DIR, bundle_paths, seed
+from tests.helpers import snapshot
+
+BUNDLE = SEED_DIR / "nato-divisions-ukraine.yaml"
+COUNTS = {
+    "sources": 1,
+    "actors": 19,
+    "proposals": 6,
+    "events": 1,
+    "stances": 16,
+    "commitments": 3,
+    "statements": 6,
+}
+
+
+@pytest.fixture
+def restore_seed(db):
+    """Put the shared database back as seeded after a test that changes it."""
+    yield
+    db.session.rollback()
+    seed(bundle_paths(), reset=True)
+
+
+def write_bundle(tmp_path: Path, change) -> Path:
+    """Copy the seed bundle into tmp_path with `change(document)` applied."""
+    document = yaml.safe_load(BUNDLE.read_text(encoding="utf-8"))
+    change(document)
+    shutil.copy(SEED_DIR / "nato-divisions-ukraine.txt", tmp_path)
+    path = tmp_path / "bundle.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def item(document, collection, item_id):
+    return next(entry for entry in document[collection] if entry["id"] == item_id)
+
+
+def test_every_evidence_span_is_verbatim(db):
+    texts = dict(db.session.execute(select(Source.id, Source.text)).all())
+    spans = db.session.scalars(select(Evidence)).all()
+    assert len(spans) > 60
+    for span in spans:
+        assert texts[span.source_id][span.start : span.end] == span.quote
+
+
+@pytest.mark.parametrize("collection", sorted(FACT_MODELS))
+def test_every_fact_has_evidence(db, collection):
+    facts = db.session.scalars(select(FACT_MODELS[collection])).all()
+    assert facts
+    assert all(fact.evidence for fact in facts)
+
+
+def test_every_span_backs_an_existing_fact(db):
+    for span in db.session.scalars(select(Evidence)):
+        assert db.session.get(FACT_MODELS[span.fact_type], span.fact_id) is not None
+
+
+@pytest.mark.parametrize(("collection", "count"), COUNTS.items())
+def test_seed_holds_every_fact_of_the_article(client, collection, count):
+    assert client.get(f"/v1/{collection}").json["meta"]["total"] == count
+
+
+def test_source_drops_the_web_page_leftover(db):
+    text = db.session.get(Source, "nato-divisions-ukraine").text
+    assert text.rstrip().endswith("an increasingly assertive Russia.")
+    assert "Share." not in text
+
+
+def test_source_records_nothing_the_article_does_not_give(db):
+    source = db.session.get(Source, "nato-divisions-ukraine")
+    assert (source.publisher, source.original_url, source.published_on) == (None, None, None)
+    assert all(event.date is None for event in db.session.scalars(select(Event)))
+    assert all(c.target_year is None for c in db.session.scalars(select(Commitment)))
+
+
+def test_hedged_stances_keep_their_certainty(db):
+    likely = db.session.scalars(select(Stance).where(Stance.certainty == "likely")).all()
+    assert sorted(stance.actor_id for stance in likely) == ["hungary", "slovakia"]
+    assert all("likely to block" in stance.evidence[0].quote for stance in likely)
+
+
+def test_spending_range_stays_a_range_and_vague_horizon_stays_vague(db):
+    target = db.session.get(Commitment, "emmanuel-macron-european-target-3-3-5-pct")
+    assert (target.value_min, target.value_max) == (3.0, 3.5)
+    assert [actor.id for actor in target.applies_to] == ["european-countries"]
+    ambition = db.session.get(Commitment, "united-kingdom-spending-ambition-3-pct")
+    assert ambition.horizon == "in the near future"
+
+
+def test_ceasefire_provisions_record_what_it_halts_allows_and_excludes(db):
+    ceasefire = db.session.get(Proposal, "macron-30-day-ceasefire")
+    effects = {provision.text: provision.effect for provision in ceasefire.provisions}
+    assert effects["air attacks"] == effects["sea attacks"] == "halts"
+    assert effects["fighting on the frontline"] == "allows"
+    assert effects["security assurances for Ukraine"] == "excludes"
+    assert ceasefire.duration_days == 30
+
+
+def test_countries_have_iso_codes_and_people_have_roles(db):
+    actors = db.session.scalars(select(Actor)).all()
+    assert all(actor.iso_code for actor in actors if actor.kind == "country")
+    assert all(actor.roles for actor in actors if actor.kind == "person")
+
+
+def test_seed_twice_changes_nothing(db, runner):
+    before = snapshot()
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_seed_reset_rebuilds_the_same_facts(db, runner, restore_seed):
+    result = runner.invoke(args=["seed", "--reset"])
+    assert result.exit_code == 0, result.output
+    assert "19 actors" in result.output
+    assert db.session.scalar(select(Evidence.id).limit(1)) is not None
+
+
+def rename_macron(document):
+    """A change that would be written before a later error, were the load not atomic."""
+    item(document, "actors", "emmanuel-macron")["name"] = "Changed"
+
+
+def bad_quote(document):
+    rename_macron(document)
+    item(document, "stances", "italy-opposes-coalition")["evidence"][0]["quote"] = "Italy loves it"
+
+
+def bad_reference(document):
+    rename_macron(document)
+    item(document, "stances", "italy-opposes-coalition")["actor"] = "atlantis"
+
+
+def bad_enum(document):
+    item(document, "stances", "italy-opposes-coalition")["position"] = "adores"
+
+
+def repeated_quote(document):
+    item(document, "actors", "russia")["evidence"] = [{"quote": "Russia"}]
+
+
+def wrong_offset(document):
+    item(document, "actors", "russia")["evidence"] = [{"quote": "Russia", "start": 3}]
+
+
+def unknown_field(document):
+    item(document, "events", "lancaster-house-summit")["attendance"] = 40
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (bad_quote, ["stances[11] (id italy-opposes-coalition)", "evidence.0.quote", "is not in"]),
+        (bad_reference, ["stances[11]", "actor: unknown actor 'atlantis'"]),
+        (bad_enum, ["stances[11]", "position: Must be one of"]),
+        (repeated_quote, ["actors[2] (id russia)", "occurs 9 times", "start offset"]),
+        (wrong_offset, ["actors[2]", "not verbatim at 3..9"]),
+        (unknown_field, ["events[0]", "attendance: Unknown field"]),
+    ],
+)
+def test_seed_refuses_bad_bundle_and_changes_nothing(db, runner, tmp_path, change, expected):
+    path = write_bundle(tmp_path, change)
+    before = snapshot()
+    result = runner.invoke(args=["seed", str(path)])
+    assert result.exit_code == 1
+    assert str(path) in result.output
+    for fragment in expected:
+        assert fragment in result.output
+    assert "Nothing was loaded." in result.output
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_seed_takes_a_start_offset_for_a_repeated_quote(db, runner, tmp_path, restore_seed):
+    text = (SEED_DIR / "nato-divisions-ukraine.txt").read_text(encoding="utf-8")
+    second = text.index("Russia", text.index("Russia") + 1)
+
+    def second_russia(document):
+        item(document, "actors", "russia")["evidence"] = [{"quote": "Russia", "start": second}]
+
+    result = runner.invoke(args=["seed", str(write_bundle(tmp_path, second_russia))])
+    assert result.exit_code == 0, result.output
+    span = db.session.get(Actor, "russia").evidence[0]
+    assert (span.start, span.end) == (second, second + len("Russia"))
