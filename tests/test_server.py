@@ -1,0 +1,72 @@
+"""gunicorn serves the app with the project's config and stops cleanly on SIGTERM."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(url: str, deadline: float):
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def server(app):
+    """gunicorn on a free port of 127.0.0.1, over the test database."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "api:create_app()",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield process, f"http://127.0.0.1:{port}"
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_gunicorn_serves_and_stops_on_sigterm(server):
+    process, base = server
+    deadline = time.monotonic() + 20
+    assert get_json(f"{base}/healthz", deadline) == {"status": "ok"}
+    assert get_json(f"{base}/v1/stances?actor=UK", deadline)["meta"]["total"] == 3
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
