@@ -31,6 +31,7 @@ FILTERS = {
     "kind": (Actor.kind, None),
     "iso_code": (Actor.iso_code, None),
     "member": (Actor.members, Actor),
+    "role_of": (Actor.roles, Actor, "of_id"),
 }
 
 

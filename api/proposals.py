@@ -28,6 +28,7 @@ FILTERS = {
     "status": (Proposal.status, None),
     "proposer": (Proposal.proposers, Actor),
     "event": (Proposal.events, Event),
+    "effect": (Proposal.provisions, None, "effect"),
 }
 
 

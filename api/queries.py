@@ -79,17 +79,18 @@ def resolve(model, parameter: str, value: str) -> str:
 def apply_filters(statement, args: dict, filters: dict):
     """Add a WHERE clause per filter given in `args`.
 
-    `filters` maps a parameter to `(attribute, referenced_model_or_None)`; an attribute that is a
-    to-many relationship matches items linked to the referenced one.
+    `filters` maps a parameter to `(attribute, referenced_model_or_None)`, or to
+    `(relationship, referenced_model_or_None, key)`: a to-many relationship matches items with a
+    related row whose `key` (default `id`) equals the value.
     """
-    for parameter, (attribute, target) in filters.items():
+    for parameter, (attribute, target, *key) in filters.items():
         value = args.get(parameter)
         if value is None:
             continue
         if target is not None:
             value = resolve(target, parameter, value)
         if isinstance(attribute.property, RelationshipProperty):
-            statement = statement.where(attribute.any(id=value))
+            statement = statement.where(attribute.any(**{(key or ["id"])[0]: value}))
         else:
             statement = statement.where(attribute == value)
     return statement

@@ -40,6 +40,9 @@ class ActorQuerySchema(CollectionQuerySchema):
     kind = enum_field(ACTOR_KINDS)
     iso_code = fields.String(validate=validate.Length(max=2))
     member = fields.String(metadata={"description": "Groups with this member (id, name or alias)."})
+    role_of = fields.String(
+        metadata={"description": "People holding a role in this actor (id, name or alias)."}
+    )
     sort = sort_field("id", "name", "kind", "updated_at")
 
 

@@ -41,6 +41,9 @@ class ProposalQuerySchema(CollectionQuerySchema):
     status = enum_field(PROPOSAL_STATUSES)
     proposer = fields.String(metadata={"description": "Actor id, name or alias."})
     event = fields.String(metadata={"description": "Event id or name."})
+    effect = enum_field(
+        PROVISION_EFFECTS, metadata={"description": "Proposals with a provision of this effect."}
+    )
     sort = sort_field("id", "title", "status", "updated_at")
 
 

@@ -15,6 +15,8 @@ from tests.helpers import assert_problem, ids
         ("kind=organization", ["nato"]),
         ("iso_code=GB", ["united-kingdom"]),
         ("member=france", []),
+        ("role_of=UK", ["keir-starmer"]),
+        ("role_of=nato&kind=person", ["mark-rutte"]),
     ],
 )
 def test_list_actors_filtered(client, query, expected):

@@ -17,6 +17,8 @@ from tests.helpers import assert_problem, ids
             ["european-defense-spending-target", "macron-30-day-ceasefire"],
         ),
         ("kind=ceasefire&status=adopted", []),
+        ("effect=halts", ["macron-30-day-ceasefire"]),
+        ("effect=excludes", ["coalition-of-the-willing", "macron-30-day-ceasefire"]),
     ],
 )
 def test_list_proposals_filtered(client, query, expected):
