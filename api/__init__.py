@@ -5,12 +5,29 @@ from pathlib import Path
 
 from flask import Flask
 
-from api import actors, commitments, events, ops, proposals, sources, stances, statements
+from api import (
+    actors,
+    briefing,
+    commitments,
+    events,
+    ops,
+    proposals,
+    sources,
+    stances,
+    statements,
+)
 from api.cli import commands
 from api.config import Config
 from api.extensions import api, cors, db, migrate
+from api.responses import (
+    EXPOSED_HEADERS,
+    BriefingJSONProvider,
+    configure_access_log,
+    finish_response,
+    start_request,
+)
 
-RESOURCES = (sources, actors, proposals, stances, commitments, events, statements)
+RESOURCES = (sources, actors, proposals, stances, commitments, events, statements, briefing)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -20,12 +37,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config())
     app.config.update(config or {})
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(message)s")
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    configure_access_log(app.config["LOG_LEVEL"])
+    app.json = BriefingJSONProvider(app)
+    app.before_request(start_request)
+    app.after_request(finish_response)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
-    cors.init_app(app, resources={r"/*": {"origins": app.config["CORS_ORIGINS"]}})
+    cors.init_app(
+        app,
+        resources={r"/*": {"origins": app.config["CORS_ORIGINS"]}},
+        expose_headers=EXPOSED_HEADERS,
+    )
     api.init_app(app)
     api.register_blueprint(ops.blp)
     for module in RESOURCES:

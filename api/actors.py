@@ -8,11 +8,10 @@ from sqlalchemy.orm import selectinload
 from api.commitments import list_commitments
 from api.models import Actor, ActorRole
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
+from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
-from schemas.actors import ActorPageSchema, ActorQuerySchema, ActorSchema
+from schemas.actors import ActorItemQuerySchema, ActorPageSchema, ActorQuerySchema, ActorSchema
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
-from schemas.common import ItemQuerySchema
 from schemas.stances import StancePageSchema, StanceQuerySchema
 
 blp = Blueprint(
@@ -37,8 +36,7 @@ FILTERS = {
 
 @blp.route("")
 class Actors(MethodView):
-    @query_arguments(blp, ActorQuerySchema)
-    @blp.response(200, ActorPageSchema)
+    @collection_view(blp, ActorQuerySchema, ActorPageSchema)
     def get(self, args):
         """List actors"""
         return paginate(apply_filters(select(Actor), args, FILTERS), args, Actor, options=LOAD)
@@ -46,9 +44,7 @@ class Actors(MethodView):
 
 @blp.route("/<actor_id>")
 class ActorById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, ActorSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, ActorItemQuerySchema, ActorSchema)
     def get(self, args, actor_id):
         """Get an actor by id"""
         return get_or_404(Actor, actor_id, options=LOAD)
@@ -56,9 +52,7 @@ class ActorById(MethodView):
 
 @blp.route("/<actor_id>/stances")
 class ActorStances(MethodView):
-    @query_arguments(blp, StanceQuerySchema)
-    @blp.response(200, StancePageSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
     def get(self, args, actor_id):
         """List an actor's stances"""
         return list_stances(args, actor_id=get_or_404(Actor, actor_id).id)
@@ -66,9 +60,7 @@ class ActorStances(MethodView):
 
 @blp.route("/<actor_id>/commitments")
 class ActorCommitments(MethodView):
-    @query_arguments(blp, CommitmentQuerySchema)
-    @blp.response(200, CommitmentPageSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @collection_view(blp, CommitmentQuerySchema, CommitmentPageSchema, of_item=True)
     def get(self, args, actor_id):
         """List an actor's spending commitments"""
         return list_commitments(args, actor_id=get_or_404(Actor, actor_id).id)

@@ -7,9 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Commitment
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
-from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema, CommitmentSchema
-from schemas.common import ItemQuerySchema
+from api.queries import apply_filters, collection_view, get_or_404, item_view
+from schemas.commitments import (
+    CommitmentItemQuerySchema,
+    CommitmentPageSchema,
+    CommitmentQuerySchema,
+    CommitmentSchema,
+)
 
 blp = Blueprint(
     "commitments", __name__, url_prefix="/v1/commitments", description="Defence-spending figures."
@@ -36,8 +40,7 @@ def list_commitments(args, **fixed):
 
 @blp.route("")
 class Commitments(MethodView):
-    @query_arguments(blp, CommitmentQuerySchema)
-    @blp.response(200, CommitmentPageSchema)
+    @collection_view(blp, CommitmentQuerySchema, CommitmentPageSchema)
     def get(self, args):
         """List spending commitments"""
         return list_commitments(args)
@@ -45,9 +48,7 @@ class Commitments(MethodView):
 
 @blp.route("/<commitment_id>")
 class CommitmentById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, CommitmentSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, CommitmentItemQuerySchema, CommitmentSchema)
     def get(self, args, commitment_id):
         """Get a spending commitment by id"""
         return get_or_404(Commitment, commitment_id, options=LOAD)

@@ -7,9 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
-from schemas.common import ItemQuerySchema
-from schemas.events import EventPageSchema, EventQuerySchema, EventSchema
+from api.queries import apply_filters, collection_view, get_or_404, item_view
+from schemas.events import EventItemQuerySchema, EventPageSchema, EventQuerySchema, EventSchema
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Meetings and summits.")
 
@@ -27,8 +26,7 @@ FILTERS = {
 
 @blp.route("")
 class Events(MethodView):
-    @query_arguments(blp, EventQuerySchema)
-    @blp.response(200, EventPageSchema)
+    @collection_view(blp, EventQuerySchema, EventPageSchema)
     def get(self, args):
         """List events"""
         return paginate(apply_filters(select(Event), args, FILTERS), args, Event, options=LOAD)
@@ -36,9 +34,7 @@ class Events(MethodView):
 
 @blp.route("/<event_id>")
 class EventById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, EventSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, EventItemQuerySchema, EventSchema)
     def get(self, args, event_id):
         """Get an event by id"""
         return get_or_404(Event, event_id, options=LOAD)

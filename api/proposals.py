@@ -7,10 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
+from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
-from schemas.common import ItemQuerySchema
-from schemas.proposals import ProposalPageSchema, ProposalQuerySchema, ProposalSchema
+from schemas.proposals import (
+    ProposalItemQuerySchema,
+    ProposalPageSchema,
+    ProposalQuerySchema,
+    ProposalSchema,
+)
 from schemas.stances import StancePageSchema, StanceQuerySchema
 
 blp = Blueprint(
@@ -34,8 +38,7 @@ FILTERS = {
 
 @blp.route("")
 class Proposals(MethodView):
-    @query_arguments(blp, ProposalQuerySchema)
-    @blp.response(200, ProposalPageSchema)
+    @collection_view(blp, ProposalQuerySchema, ProposalPageSchema)
     def get(self, args):
         """List proposals"""
         statement = apply_filters(select(Proposal), args, FILTERS)
@@ -44,9 +47,7 @@ class Proposals(MethodView):
 
 @blp.route("/<proposal_id>")
 class ProposalById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, ProposalSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, ProposalItemQuerySchema, ProposalSchema)
     def get(self, args, proposal_id):
         """Get a proposal by id"""
         return get_or_404(Proposal, proposal_id, options=LOAD)
@@ -54,9 +55,7 @@ class ProposalById(MethodView):
 
 @blp.route("/<proposal_id>/stances")
 class ProposalStances(MethodView):
-    @query_arguments(blp, StanceQuerySchema)
-    @blp.response(200, StancePageSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
     def get(self, args, proposal_id):
         """List the stances on a proposal"""
         return list_stances(args, proposal_id=get_or_404(Proposal, proposal_id).id)

@@ -1,6 +1,7 @@
 """Filters shared by the collections: references by id, name or alias, and 404s."""
 
 import difflib
+import functools
 import re
 
 from flask_smorest import abort
@@ -10,7 +11,8 @@ from sqlalchemy.orm import RelationshipProperty
 
 from api.errors import bad_parameter
 from api.extensions import db
-from schemas.common import SLUG_PATTERN
+from api.responses import CSV_DOC, csv_table
+from schemas.common import SLUG_PATTERN, expanded
 
 MAX_CANDIDATES = 20
 
@@ -18,6 +20,44 @@ MAX_CANDIDATES = 20
 def query_arguments(blp, schema):
     """Validate the query string: an unknown or invalid parameter is a 400 naming it."""
     return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)
+
+
+def expanding(view):
+    """Let the response embed the references named by `?expand=` (reset for each request)."""
+
+    @functools.wraps(view)
+    def wrapper(self, args, *more, **kwargs):
+        expanded.set(frozenset(args.get("expand", ())))
+        return view(self, args, *more, **kwargs)
+
+    return wrapper
+
+
+def collection_view(blp, query_schema, page_schema, of_item=False):
+    """A collection GET: validated query, paged JSON envelope, or CSV on request.
+
+    `of_item` marks a sub-collection, which is a 404 when its parent item is unknown.
+    """
+
+    def decorate(view):
+        view = csv_table(page_schema)(expanding(view))
+        view = blp.doc(**CSV_DOC)(blp.response(200, page_schema)(view))
+        if of_item:
+            view = blp.alt_response(404, response="NOT_FOUND")(view)
+        return query_arguments(blp, query_schema)(view)
+
+    return decorate
+
+
+def item_view(blp, query_schema, schema):
+    """An item GET (or an item's sub-collection): validated query, 404 when the id is unknown."""
+
+    def decorate(view):
+        view = expanding(view)
+        view = blp.alt_response(404, response="NOT_FOUND")(blp.response(200, schema)(view))
+        return query_arguments(blp, query_schema)(view)
+
+    return decorate
 
 
 def get_or_404(model, item_id: str, options=()):

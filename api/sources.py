@@ -7,7 +7,7 @@ from sqlalchemy import select
 from api.extensions import db
 from api.models import FACT_MODELS, Evidence, Source
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
+from api.queries import apply_filters, collection_view, get_or_404, item_view
 from schemas.common import ItemQuerySchema
 from schemas.sources import (
     FactPageSchema,
@@ -48,8 +48,7 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
 
 @blp.route("")
 class Sources(MethodView):
-    @query_arguments(blp, SourceQuerySchema)
-    @blp.response(200, SourcePageSchema)
+    @collection_view(blp, SourceQuerySchema, SourcePageSchema)
     def get(self, args):
         """List sources"""
         statement = apply_filters(select(Source), args, {"language": (Source.language, None)})
@@ -58,9 +57,7 @@ class Sources(MethodView):
 
 @blp.route("/<source_id>")
 class SourceById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, SourceSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, ItemQuerySchema, SourceSchema)
     def get(self, args, source_id):
         """Get a source by id, with its full text"""
         return get_or_404(Source, source_id)
@@ -68,9 +65,7 @@ class SourceById(MethodView):
 
 @blp.route("/<source_id>/facts")
 class SourceFacts(MethodView):
-    @query_arguments(blp, FactQuerySchema)
-    @blp.response(200, FactPageSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @collection_view(blp, FactQuerySchema, FactPageSchema, of_item=True)
     def get(self, args, source_id):
         """List the facts a source backs, span by span"""
         source = get_or_404(Source, source_id)

@@ -1,15 +1,23 @@
-"""Stances: one actor's position on one proposal."""
+"""Stances: one actor's position on one proposal, and the matrix of them all."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from api.extensions import db
 from api.models import Actor, Proposal, Stance
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
-from schemas.common import ItemQuerySchema
-from schemas.stances import StancePageSchema, StanceQuerySchema, StanceSchema
+from api.queries import apply_filters, collection_view, get_or_404, item_view, query_arguments
+from api.responses import CSV_DOC, csv_view
+from schemas.stances import (
+    StanceItemQuerySchema,
+    StanceMatrixQuerySchema,
+    StanceMatrixSchema,
+    StancePageSchema,
+    StanceQuerySchema,
+    StanceSchema,
+)
 
 blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who stands where.")
 
@@ -30,8 +38,7 @@ def list_stances(args, **fixed):
 
 @blp.route("")
 class Stances(MethodView):
-    @query_arguments(blp, StanceQuerySchema)
-    @blp.response(200, StancePageSchema)
+    @collection_view(blp, StanceQuerySchema, StancePageSchema)
     def get(self, args):
         """List stances"""
         return list_stances(args)
@@ -39,9 +46,54 @@ class Stances(MethodView):
 
 @blp.route("/<stance_id>")
 class StanceById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, StanceSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, StanceItemQuerySchema, StanceSchema)
     def get(self, args, stance_id):
         """Get a stance by id"""
         return get_or_404(Stance, stance_id, options=LOAD)
+
+
+def matrix_rows(body: dict) -> list[list]:
+    """The matrix as a spreadsheet: one row per actor, one column per proposal."""
+    header = ["actor", *(column["id"] for column in body["columns"])]
+    return [header] + [
+        [row["id"], *(describe_cell(cell) for cell in cells)]
+        for row, cells in zip(body["rows"], body["cells"], strict=True)
+    ]
+
+
+def describe_cell(cell: dict | None) -> str:
+    if cell is None:
+        return ""
+    certainty = "" if cell["certainty"] == "stated" else f" ({cell['certainty']})"
+    return cell["position"] + certainty
+
+
+@blp.route("/matrix")
+class StanceMatrix(MethodView):
+    @query_arguments(blp, StanceMatrixQuerySchema)
+    @blp.response(200, StanceMatrixSchema)
+    @blp.doc(**CSV_DOC)
+    @csv_view(matrix_rows)
+    def get(self, args):
+        """Show who stands where: actors × proposals"""
+        statement = select(Stance).options(
+            selectinload(Stance.actor), selectinload(Stance.proposal)
+        )
+        statement = apply_filters(statement, args, FILTERS)
+        stances = db.session.scalars(statement).all()
+        actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
+        proposals = sorted(
+            {stance.proposal for stance in stances}, key=lambda proposal: proposal.id
+        )
+        by_pair = {(stance.actor_id, stance.proposal_id): stance for stance in stances}
+        cells = [
+            [matrix_cell(by_pair.get((actor.id, proposal.id))) for proposal in proposals]
+            for actor in actors
+        ]
+        return {"rows": actors, "columns": proposals, "cells": cells}
+
+
+def matrix_cell(stance: Stance | None) -> dict | None:
+    if stance is None:
+        return None
+    return {"position": stance.position, "certainty": stance.certainty, "stance": stance.url}

@@ -7,9 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Statement
 from api.pagination import paginate
-from api.queries import apply_filters, get_or_404, query_arguments
-from schemas.common import ItemQuerySchema
-from schemas.statements import StatementPageSchema, StatementQuerySchema, StatementSchema
+from api.queries import apply_filters, collection_view, get_or_404, item_view
+from schemas.statements import (
+    StatementItemQuerySchema,
+    StatementPageSchema,
+    StatementQuerySchema,
+    StatementSchema,
+)
 
 blp = Blueprint(
     "statements", __name__, url_prefix="/v1/statements", description="Reported remarks."
@@ -28,8 +32,7 @@ FILTERS = {
 
 @blp.route("")
 class Statements(MethodView):
-    @query_arguments(blp, StatementQuerySchema)
-    @blp.response(200, StatementPageSchema)
+    @collection_view(blp, StatementQuerySchema, StatementPageSchema)
     def get(self, args):
         """List statements"""
         statement = apply_filters(select(Statement), args, FILTERS)
@@ -38,9 +41,7 @@ class Statements(MethodView):
 
 @blp.route("/<statement_id>")
 class StatementById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, StatementSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @item_view(blp, StatementItemQuerySchema, StatementSchema)
     def get(self, args, statement_id):
         """Get a statement by id"""
         return get_or_404(Statement, statement_id, options=LOAD)

@@ -4,10 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import (
     CollectionQuerySchema,
+    ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
     Reference,
     enum_field,
+    expand_field,
     page_schema,
     sort_field,
     text_field,
@@ -18,7 +20,9 @@ ACTOR_KINDS = ("person", "country", "organization", "group")
 
 class RoleSchema(Schema):
     title = text_field(200, required=True, metadata={"example": "Prime Minister"})
-    of = Reference(NamedRefSchema, allow_none=True, load_default=None)
+    of = Reference(
+        NamedRefSchema, full="ActorSchema", expand_as="roles", allow_none=True, load_default=None
+    )
 
 
 class ActorSchema(ItemSchema):
@@ -32,11 +36,12 @@ class ActorSchema(ItemSchema):
         metadata={"description": "ISO 3166-1 alpha-2, for countries.", "example": "GB"},
     )
     roles = fields.List(fields.Nested(RoleSchema), load_default=list)
-    members = fields.List(Reference(NamedRefSchema), load_default=list)
+    members = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
     description = text_field(5000, allow_none=True, load_default=None)
 
 
 class ActorQuerySchema(CollectionQuerySchema):
+    expand = expand_field("members", "roles")
     kind = enum_field(ACTOR_KINDS)
     iso_code = fields.String(validate=validate.Length(max=2))
     member = fields.String(metadata={"description": "Groups with this member (id, name or alias)."})
@@ -44,6 +49,10 @@ class ActorQuerySchema(CollectionQuerySchema):
         metadata={"description": "People holding a role in this actor (id, name or alias)."}
     )
     sort = sort_field("id", "name", "kind", "updated_at")
+
+
+class ActorItemQuerySchema(ItemQuerySchema):
+    expand = expand_field("members", "roles")
 
 
 ActorPageSchema = page_schema(ActorSchema)

@@ -4,10 +4,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.common import (
     CollectionQuerySchema,
+    ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
     Reference,
     enum_field,
+    expand_field,
     page_schema,
     sort_field,
     text_field,
@@ -19,7 +21,7 @@ PERCENT = validate.Range(min=0, max=100)
 
 
 class CommitmentSchema(ItemSchema):
-    actor = Reference(NamedRefSchema, required=True)
+    actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
     metric = enum_field(METRICS, required=True)
     value_min = fields.Float(required=True, validate=PERCENT, allow_nan=False)
     value_max = fields.Float(required=True, validate=PERCENT, allow_nan=False)
@@ -37,7 +39,7 @@ class CommitmentSchema(ItemSchema):
         metadata={"description": "The source's own words for when, e.g. 'in the near future'."},
     )
     applies_to = fields.List(
-        Reference(NamedRefSchema),
+        Reference(NamedRefSchema, full="ActorSchema"),
         load_default=list,
         metadata={"description": "Whom a target is set for, when not the actor itself."},
     )
@@ -50,11 +52,16 @@ class CommitmentSchema(ItemSchema):
 
 
 class CommitmentQuerySchema(CollectionQuerySchema):
+    expand = expand_field("actor", "applies_to")
     actor = fields.String(metadata={"description": "Actor id, name or alias."})
     applies_to = fields.String(metadata={"description": "Actor id, name or alias."})
     metric = enum_field(METRICS)
     kind = enum_field(COMMITMENT_KINDS)
     sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
+
+
+class CommitmentItemQuerySchema(ItemQuerySchema):
+    expand = expand_field("actor", "applies_to")
 
 
 CommitmentPageSchema = page_schema(CommitmentSchema)

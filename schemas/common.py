@@ -1,6 +1,12 @@
 """Shared schema pieces: references, evidence, item base, query base, pages, problems."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from contextvars import ContextVar
+
+from marshmallow import RAISE, Schema, ValidationError, class_registry, fields, validate
+from webargs.fields import DelimitedList
+
+# The reference fields this request asked to see in full (`?expand=`); one level deep only.
+expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 slug = validate.Regexp(SLUG_PATTERN, error="Must be a lowercase slug such as 'united-kingdom'.")
@@ -42,12 +48,47 @@ class TitledRefSchema(Schema):
 
 
 class Reference(fields.Nested):
-    """A reference to another item: dumped compact, loaded from an id or an object with one."""
+    """A reference to another item: dumped compact, loaded from an id or an object with one.
+
+    `full` names the schema of the referenced item, dumped instead when the request expands
+    this field (by its name, or by `expand_as`).
+    """
+
+    def __init__(self, nested, *, full: str, expand_as: str | None = None, **kwargs):
+        super().__init__(nested, **kwargs)
+        self.full = full
+        self.expand_as = expand_as
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        if nested_obj is None or (self.expand_as or self.name) not in expanded.get():
+            return super()._serialize(nested_obj, attr, obj, **kwargs)
+        token = expanded.set(frozenset())
+        try:
+            return full_schema(self.full).dump(nested_obj)
+        finally:
+            expanded.reset(token)
 
     def _deserialize(self, value, attr, data, partial=None, **kwargs):
         if isinstance(value, str):
             value = {"id": value}
         return super()._deserialize(value, attr, data, partial=partial, **kwargs)["id"]
+
+
+_full_schemas: dict[str, Schema] = {}
+
+
+def full_schema(name: str) -> Schema:
+    if name not in _full_schemas:
+        _full_schemas[name] = class_registry.get_class(name)()
+    return _full_schemas[name]
+
+
+def expand_field(*names: str) -> DelimitedList:
+    """`expand=a,b`: embed these references in full instead of compact."""
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(names)),
+        metadata={"description": f"Embed in full: any of {', '.join(names)}, comma-separated."},
+    )
 
 
 class EvidenceSchema(Schema):
@@ -77,11 +118,22 @@ class ItemSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
+def format_field() -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(("json", "csv")),
+        metadata={"description": "`csv` for a spreadsheet (or send `Accept: text/csv`)."},
+    )
+
+
 class QuerySchema(Schema):
     """Base for query strings: unknown parameters are an error that lists the valid ones."""
 
     class Meta:
         unknown = RAISE
+
+    pretty = fields.Boolean(
+        metadata={"description": "Indent the JSON (the default for curl, unless false)."}
+    )
 
     def handle_error(self, error, data, **kwargs):
         valid = ", ".join(sorted(self.fields))
@@ -112,6 +164,7 @@ class CollectionQuerySchema(QuerySchema):
         validate=validate.Length(max=1000),
         metadata={"description": "Opaque cursor from `links.next` of the previous page."},
     )
+    format = format_field()
 
 
 def sort_field(*names: str) -> fields.String:

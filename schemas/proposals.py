@@ -4,10 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import (
     CollectionQuerySchema,
+    ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
     Reference,
     enum_field,
+    expand_field,
     page_schema,
     sort_field,
     text_field,
@@ -27,16 +29,17 @@ class ProposalSchema(ItemSchema):
     title = text_field(300, required=True)
     kind = enum_field(PROPOSAL_KINDS, required=True)
     summary = text_field(5000, required=True)
-    proposers = fields.List(Reference(NamedRefSchema), load_default=list)
+    proposers = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
     status = enum_field(PROPOSAL_STATUSES, required=True)
     provisions = fields.List(fields.Nested(ProvisionSchema), load_default=list)
     duration_days = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=100_000)
     )
-    events = fields.List(Reference(NamedRefSchema), dump_only=True)
+    events = fields.List(Reference(NamedRefSchema, full="EventSchema"), dump_only=True)
 
 
 class ProposalQuerySchema(CollectionQuerySchema):
+    expand = expand_field("proposers", "events")
     kind = enum_field(PROPOSAL_KINDS)
     status = enum_field(PROPOSAL_STATUSES)
     proposer = fields.String(metadata={"description": "Actor id, name or alias."})
@@ -45,6 +48,10 @@ class ProposalQuerySchema(CollectionQuerySchema):
         PROVISION_EFFECTS, metadata={"description": "Proposals with a provision of this effect."}
     )
     sort = sort_field("id", "title", "status", "updated_at")
+
+
+class ProposalItemQuerySchema(ItemQuerySchema):
+    expand = expand_field("proposers", "events")
 
 
 ProposalPageSchema = page_schema(ProposalSchema)

@@ -1,14 +1,18 @@
 """Schemas for stances: one actor's position on one proposal."""
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from schemas.common import (
     CollectionQuerySchema,
+    ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
+    QuerySchema,
     Reference,
     TitledRefSchema,
     enum_field,
+    expand_field,
+    format_field,
     page_schema,
     sort_field,
     text_field,
@@ -19,8 +23,8 @@ CERTAINTIES = ("stated", "reported", "likely")
 
 
 class StanceSchema(ItemSchema):
-    actor = Reference(NamedRefSchema, required=True)
-    proposal = Reference(TitledRefSchema, required=True)
+    actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
+    proposal = Reference(TitledRefSchema, full="ProposalSchema", required=True)
     position = enum_field(POSITIONS, required=True)
     certainty = enum_field(
         CERTAINTIES,
@@ -35,6 +39,7 @@ class StanceSchema(ItemSchema):
 
 
 class StanceQuerySchema(CollectionQuerySchema):
+    expand = expand_field("actor", "proposal")
     actor = fields.String(metadata={"description": "Actor id, name or alias, e.g. 'UK'."})
     proposal = fields.String(metadata={"description": "Proposal id or title."})
     position = enum_field(POSITIONS)
@@ -42,4 +47,28 @@ class StanceQuerySchema(CollectionQuerySchema):
     sort = sort_field("id", "position", "certainty", "updated_at")
 
 
+class StanceItemQuerySchema(ItemQuerySchema):
+    expand = expand_field("actor", "proposal")
+
+
 StancePageSchema = page_schema(StanceSchema)
+
+
+class MatrixCellSchema(Schema):
+    position = fields.String()
+    certainty = fields.String()
+    stance = fields.String(metadata={"description": "The stance's own path."})
+
+
+class StanceMatrixSchema(Schema):
+    """Actors (rows) × proposals (columns): `cells[row][column]` is a stance, or null."""
+
+    rows = fields.List(fields.Nested(NamedRefSchema))
+    columns = fields.List(fields.Nested(TitledRefSchema))
+    cells = fields.List(fields.List(fields.Nested(MatrixCellSchema, allow_none=True)))
+
+
+class StanceMatrixQuerySchema(QuerySchema):
+    actor = fields.String(metadata={"description": "Only this actor's row (id, name or alias)."})
+    proposal = fields.String(metadata={"description": "Only this proposal's column (id or title)."})
+    format = format_field()

@@ -4,9 +4,11 @@ from marshmallow import fields
 
 from schemas.common import (
     CollectionQuerySchema,
+    ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
     Reference,
+    expand_field,
     page_schema,
     sort_field,
     text_field,
@@ -14,8 +16,8 @@ from schemas.common import (
 
 
 class StatementSchema(ItemSchema):
-    speaker = Reference(NamedRefSchema, required=True)
-    about = fields.List(Reference(NamedRefSchema), load_default=list)
+    speaker = Reference(NamedRefSchema, full="ActorSchema", required=True)
+    about = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
     summary = text_field(5000, required=True)
     quote = text_field(
         5000,
@@ -26,9 +28,14 @@ class StatementSchema(ItemSchema):
 
 
 class StatementQuerySchema(CollectionQuerySchema):
+    expand = expand_field("speaker", "about")
     speaker = fields.String(metadata={"description": "Actor id, name or alias."})
     about = fields.String(metadata={"description": "Actor id, name or alias."})
     sort = sort_field("id", "updated_at")
+
+
+class StatementItemQuerySchema(ItemQuerySchema):
+    expand = expand_field("speaker", "about")
 
 
 StatementPageSchema = page_schema(StatementSchema)

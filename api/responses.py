@@ -1,0 +1,155 @@
+"""How responses leave the app: JSON layout, CSV, ETags, caching, request ids and access logs."""
+
+import csv
+import functools
+import io
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
+
+from schemas.common import expanded
+
+access_log = logging.getLogger("api.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPOSED_HEADERS = ["ETag", "Link", "X-Request-ID"]
+
+
+def wants_pretty() -> bool:
+    """Indent for people: `?pretty=true`, or a curl user agent unless `?pretty=false`."""
+    pretty = request.args.get("pretty")
+    if pretty is not None:
+        return pretty.lower() in ("true", "1", "yes", "on")
+    return request.user_agent.string.startswith(("curl/", "HTTPie/", "Wget/"))
+
+
+def wants_csv() -> bool:
+    if "format" in request.args:
+        return request.args["format"] == "csv"
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+class BriefingJSONProvider(DefaultJSONProvider):
+    """UTF-8 as is, keys in schema order, indented only for people."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        pretty = has_request_context() and wants_pretty()
+        layout = {"indent": 2} if pretty else {"separators": (",", ":")}
+        return self._app.response_class(f"{self.dumps(obj, **layout)}\n", mimetype=self.mimetype)
+
+
+def cell(value) -> str:
+    """Flatten a JSON value into one spreadsheet cell, defused against formula injection."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        text = "; ".join(cell(item) for item in value)
+    elif isinstance(value, dict):
+        # A reference becomes its id, an evidence span its quote, anything else its values.
+        if "id" in value:
+            text = str(value["id"])
+        elif "quote" in value:
+            text = str(value["quote"])
+        else:
+            text = " ".join(cell(item) for item in value.values() if item is not None)
+    elif isinstance(value, bool):
+        return "true" if value else "false"
+    elif isinstance(value, int | float):
+        return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+
+
+def csv_body(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([[cell(value) for value in row] for row in rows])
+    return buffer.getvalue()
+
+
+CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+def csv_table(page_schema):
+    """Decorate a collection view so that it can also answer as CSV, one item a row."""
+    item_fields = page_schema().fields["data"].inner.schema.fields
+    columns = [name for name, field in item_fields.items() if not field.load_only]
+
+    def rows(body: dict) -> list[list]:
+        return [columns, *([item.get(name) for name in columns] for item in body["data"])]
+
+    return csv_view(rows)
+
+
+def csv_view(rows):
+    """Decorate a view whose JSON body `rows(body)` turns into a CSV table on request."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            g.csv_rows = rows
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def start_request():
+    expanded.set(frozenset())
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def finish_response(response):
+    """Convert to CSV, add caching headers and the request id, and write the access log line."""
+    rows = g.get("csv_rows")
+    if rows and response.status_code == 200 and wants_csv():
+        response.set_data(csv_body(rows(json.loads(response.get_data()))))
+        response.content_type = "text/csv; charset=utf-8"
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.vary.update(("Accept", "User-Agent"))
+        if not response.direct_passthrough and "ETag" not in response.headers:
+            response.add_etag()
+        if request.path.startswith("/v1/"):
+            # Public data that editors may correct: cache briefly, then revalidate by ETag.
+            response.cache_control.public = True
+            response.cache_control.max_age = 30
+        else:
+            response.cache_control.no_cache = True
+        response.make_conditional(request)
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    access_log.info(
+        json.dumps(
+            {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - g.get("started", 0)) * 1000, 2),
+            }
+        )
+    )
+    return response
+
+
+def configure_access_log(level: str) -> None:
+    """One JSON line per request, on stdout."""
+    access_log.setLevel(level)
+    access_log.propagate = False
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)

@@ -1,0 +1,51 @@
+"""Schema for the whole briefing in one document."""
+
+from marshmallow import Schema, fields
+
+from schemas.actors import ActorSchema
+from schemas.commitments import CommitmentSchema
+from schemas.common import QuerySchema
+from schemas.events import EventSchema
+from schemas.proposals import ProposalSchema
+from schemas.sources import SourceSchema
+from schemas.stances import StanceSchema
+from schemas.statements import StatementSchema
+
+
+class ProposalStanceSchema(StanceSchema):
+    """A stance shown under its proposal."""
+
+    class Meta:
+        exclude = ("proposal",)
+
+
+class BriefingProposalSchema(ProposalSchema):
+    """A proposal with the stances taken on it."""
+
+    stances = fields.List(fields.Nested(ProposalStanceSchema))
+
+
+class CountsSchema(Schema):
+    sources = fields.Integer()
+    actors = fields.Integer()
+    proposals = fields.Integer()
+    stances = fields.Integer()
+    commitments = fields.Integer()
+    events = fields.Integer()
+    statements = fields.Integer()
+
+
+class BriefingSchema(Schema):
+    """Everything a page needs to render the briefing, in one call."""
+
+    counts = fields.Nested(CountsSchema)
+    sources = fields.List(fields.Nested(SourceSchema))
+    actors = fields.List(fields.Nested(ActorSchema))
+    proposals = fields.List(fields.Nested(BriefingProposalSchema))
+    commitments = fields.List(fields.Nested(CommitmentSchema))
+    events = fields.List(fields.Nested(EventSchema))
+    statements = fields.List(fields.Nested(StatementSchema))
+
+
+class BriefingQuerySchema(QuerySchema):
+    """The briefing takes only `pretty`."""
