@@ -12,6 +12,7 @@ from api import (
     events,
     ops,
     proposals,
+    search,
     sources,
     stances,
     statements,
@@ -27,7 +28,7 @@ from api.responses import (
     start_request,
 )
 
-RESOURCES = (sources, actors, proposals, stances, commitments, events, statements, briefing)
+RESOURCES = (sources, actors, proposals, stances, commitments, events, statements, briefing, search)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

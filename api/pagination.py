@@ -15,18 +15,24 @@ from api.extensions import db
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
 
 
-def encode_cursor(sort: str, value, item_id) -> str:
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([sort, value, item_id], separators=(",", ":")).encode()
+def encode_cursor(*parts) -> str:
+    parts = [part.isoformat() if isinstance(part, datetime) else part for part in parts]
+    raw = json.dumps(parts, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_parts(cursor: str) -> list:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    parts = json.loads(raw)
+    if not isinstance(parts, list):
+        raise ValueError
+    return parts
 
 
 def decode_cursor(cursor: str, sort: str, column, id_column):
     """Return the (value, id) a page starts after, or abort with 400."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, item_id = json.loads(raw)
+        cursor_sort, value, item_id = cursor_parts(cursor)
         if cursor_sort != sort:
             raise ValueError
         value = coerce(value, column.type.python_type)
@@ -34,6 +40,19 @@ def decode_cursor(cursor: str, sort: str, column, id_column):
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError):
         bad_parameter("cursor", CURSOR_HELP)
     return value, item_id
+
+
+def decode_offset(cursor: str | None) -> int:
+    """The offset an offset cursor (for ranked results) points at, or abort with 400."""
+    if not cursor:
+        return 0
+    try:
+        name, offset = cursor_parts(cursor)
+        if name != "offset" or type(offset) is not int or not 0 <= offset <= 1_000_000:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        bad_parameter("cursor", CURSOR_HELP)
+    return offset
 
 
 def coerce(value, python_type):
@@ -78,11 +97,16 @@ def paginate(statement, args, model, *, options=(), columns=None):
         items = items[:limit]
         last = items[-1]
         next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+    return envelope(items, total, limit, next_cursor)
+
+
+def envelope(items: list, total: int, limit: int, next_cursor: str | None):
+    """The collection body `{data, meta, links}` and its `Link` header."""
     next_url = page_url(cursor=next_cursor) if next_cursor else None
-    envelope = {
+    body = {
         "data": items,
         "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
         "links": {"self": page_url(), "next": next_url},
     }
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
-    return envelope, headers
+    return body, headers

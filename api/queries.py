@@ -11,6 +11,7 @@ from sqlalchemy.orm import RelationshipProperty
 
 from api.errors import bad_parameter
 from api.extensions import db
+from api.fulltext import EmptyQuery, matching
 from api.responses import CSV_DOC, csv_table
 from schemas.common import SLUG_PATTERN, expanded
 
@@ -123,6 +124,13 @@ def apply_filters(statement, args: dict, filters: dict):
     `(relationship, referenced_model_or_None, key)`: a to-many relationship matches items with a
     related row whose `key` (default `id`) equals the value.
     """
+    if args.get("q"):
+        try:
+            statement = statement.where(
+                matching(statement.column_descriptions[0]["entity"], args["q"])
+            )
+        except EmptyQuery as error:
+            bad_parameter("q", str(error))
     for parameter, (attribute, target, *key) in filters.items():
         value = args.get(parameter)
         if value is None:

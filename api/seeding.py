@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from api.errors import describe, flatten
 from api.extensions import db
+from api.fulltext import reindex
 from api.models import (
     Actor,
     ActorRole,
@@ -264,6 +265,7 @@ def seed(paths: list[Path], reset: bool = False) -> dict[str, int]:
         for bundle in bundles:
             for name, count in apply_bundle(bundle).items():
                 totals[name] = totals.get(name, 0) + count
+        reindex()
         db.session.commit()
     except BaseException:
         db.session.rollback()

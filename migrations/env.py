@@ -63,6 +63,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Leave the full-text index, written by hand per dialect, out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith("search_index"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +87,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

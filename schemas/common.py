@@ -165,6 +165,10 @@ class CollectionQuerySchema(QuerySchema):
         metadata={"description": "Opaque cursor from `links.next` of the previous page."},
     )
     format = format_field()
+    q = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": 'Full-text filter: words, "quoted phrases", prefix* terms.'},
+    )
 
 
 def sort_field(*names: str) -> fields.String:

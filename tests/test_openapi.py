@@ -51,6 +51,8 @@ def spec():
 
 def answer(client, path: str):
     """GET a path, its template filled with the first id that gives a non-empty answer."""
+    if path == "/v1/search":
+        return client.get("/v1/search?q=NATO")
     if "{" not in path:
         return client.get(path)
     collection = path.split("/")[2]

@@ -1,0 +1,176 @@
+"""Full-text search: the index of every fact and source, and safe queries over it.
+
+SQLite uses FTS5 (bm25 ranking, snippet()); PostgreSQL a weighted tsvector with a GIN index
+(ts_rank_cd, ts_headline). Both answer the same contract. What a user types is never passed
+through as query syntax: it is parsed into words, "quoted phrases" and prefix* terms, so stray
+operators or unbalanced quotes cannot make the database fail.
+"""
+
+import re
+
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    inspect,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.orm import selectinload
+
+from api.extensions import db
+from api.models import FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+
+# Kept out of the models' metadata: the migration creates it differently per dialect.
+search_index = Table(
+    "search_index",
+    MetaData(),
+    Column("type", String(20)),
+    Column("item_id", String(100)),
+    Column("label", Text),
+    Column("body", Text),
+)
+SEARCHABLE = {"sources": Source, **FACT_MODELS}
+SKIPPED_COLUMNS = {"id", "sha256", "original_url"}
+TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+WORD = re.compile(r"\w+")
+MARK = ("<mark>", "</mark>")
+
+
+class EmptyQuery(ValueError):
+    """The query holds no word to search for."""
+
+
+def parse(query: str) -> list[tuple[list[str], bool]]:
+    """Split what a user typed into terms: (words of a phrase, is it a prefix)."""
+    query = re.sub("[“”„«»]", '"', query)
+    terms = []
+    for phrase, word in TERM.findall(query):
+        words = WORD.findall(phrase or word)
+        if words:
+            terms.append((words, bool(word) and word.endswith("*")))
+    if not terms:
+        raise EmptyQuery("Give at least one word to search for.")
+    return terms
+
+
+def fts5_query(terms) -> str:
+    return " ".join(f'"{" ".join(words)}"' + ("*" if prefix else "") for words, prefix in terms)
+
+
+def tsquery(terms) -> str:
+    return " & ".join(
+        " <-> ".join(f"'{w}'" for w in words) + (":*" if prefix else "") for words, prefix in terms
+    )
+
+
+def is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def match_sql(terms) -> tuple[str, dict]:
+    """The WHERE clause selecting matching rows of search_index, and its parameters."""
+    if is_postgres():
+        return "document @@ to_tsquery('english', :match)", {"match": tsquery(terms)}
+    return "search_index MATCH :match", {"match": fts5_query(terms)}
+
+
+def matching(model, query: str):
+    """A clause keeping the items of `model` (or evidence of facts) that match `query`."""
+    where, params = match_sql(parse(query))
+    if model is Evidence:
+        hits = text(f"SELECT type, item_id FROM search_index WHERE {where}").bindparams(**params)
+        return tuple_(Evidence.fact_type, Evidence.fact_id).in_(
+            hits.columns(search_index.c.type, search_index.c.item_id)
+        )
+    hits = text(f"SELECT item_id FROM search_index WHERE type = :type AND {where}")
+    hits = hits.bindparams(bindparam("type", model.collection), **params)
+    return model.id.in_(hits.columns(search_index.c.item_id))
+
+
+def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """One page of ranked hits, best first, and how many there are in all."""
+    where, params = match_sql(parse(query))
+    if kind:
+        where += " AND type = :kind"
+        params["kind"] = kind
+    total = db.session.execute(text(f"SELECT count(*) FROM search_index WHERE {where}"), params)
+    if is_postgres():
+        options = f"StartSel={MARK[0]}, StopSel={MARK[1]}, MaxWords=30, MinWords=12"
+        sql = (
+            "SELECT type, item_id, label, ts_rank_cd(document, to_tsquery('english', :match)) "
+            "AS score, ts_headline('english', body, to_tsquery('english', :match), "
+            f"'{options}') AS snippet FROM search_index WHERE {where} "
+            "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+        )
+    else:
+        sql = (
+            "SELECT type, item_id, label, -bm25(search_index, 0, 0, 4.0, 1.0) AS score, "
+            f"snippet(search_index, -1, '{MARK[0]}', '{MARK[1]}', '…', 24) AS snippet "
+            f"FROM search_index WHERE {where} "
+            "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+        )
+    rows = db.session.execute(text(sql), {**params, "limit": limit, "offset": offset})
+    hits = [
+        {
+            "type": row.type,
+            "id": row.item_id,
+            "url": f"/v1/{row.type}/{row.item_id}",
+            "label": row.label,
+            "snippet": row.snippet,
+            "score": round(float(row.score), 6),
+        }
+        for row in rows
+    ]
+    return hits, total.scalar_one()
+
+
+def related_text(value) -> list[str]:
+    """The words a related row adds to an item's document."""
+    if isinstance(value, Item):
+        return [value.label]
+    if isinstance(value, Evidence):
+        return [value.quote]
+    if isinstance(value, Provision):
+        return [value.text]
+    if isinstance(value, ActorRole):
+        return [value.title, value.of.label if value.of else ""]
+    return []
+
+
+def document(item) -> dict:
+    """The row that indexes one item: its label, and every text it holds or names."""
+    mapper = inspect(type(item))
+    parts = [
+        str(getattr(item, column.key))
+        for column in mapper.columns
+        if isinstance(column.type, String | Text)
+        and column.key not in SKIPPED_COLUMNS
+        and not column.foreign_keys
+        and getattr(item, column.key)
+    ]
+    parts += getattr(item, "aliases", None) or []
+    for relationship in mapper.relationships:
+        value = getattr(item, relationship.key)
+        for related in value if isinstance(value, list) else [value]:
+            parts += related_text(related)
+    return {
+        "type": item.collection,
+        "item_id": item.id,
+        "label": item.label,
+        "body": "\n".join(part for part in parts if part),
+    }
+
+
+def reindex() -> None:
+    """Rebuild the whole index from the database, in the current transaction."""
+    db.session.execute(search_index.delete())
+    for model in SEARCHABLE.values():
+        load = [selectinload(rel) for rel in inspect(model).relationships]
+        rows = [document(item) for item in db.session.scalars(select(model).options(*load))]
+        if rows:
+            db.session.execute(search_index.insert(), rows)

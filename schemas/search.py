@@ -1,0 +1,34 @@
+"""Schemas for full-text search over every fact and source."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import CollectionQuerySchema, enum_field, page_schema
+from schemas.sources import FACT_TYPES
+
+
+class HitSchema(Schema):
+    """One search hit, best first."""
+
+    type = fields.String(metadata={"description": "The hit's collection, e.g. 'stances'."})
+    id = fields.String()
+    url = fields.String(metadata={"description": "The hit's own path."})
+    label = fields.String(metadata={"description": "Its name, title or summary."})
+    snippet = fields.String(
+        metadata={"description": "Where it matched, matched words wrapped in <mark></mark>."}
+    )
+    score = fields.Float(metadata={"description": "Relevance; higher is better."})
+
+
+class SearchQuerySchema(CollectionQuerySchema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": 'Words (all must match), "quoted phrases" and prefix* terms.',
+            "example": '"coalition of the willing"',
+        },
+    )
+    type = enum_field(("sources", *FACT_TYPES))
+
+
+SearchPageSchema = page_schema(HitSchema)

@@ -1,0 +1,148 @@
+"""How responses are shaped: CSV, JSON layout, ETags, caching, CORS, request ids, logs."""
+
+import csv
+import io
+import json
+import logging
+
+import pytest
+
+from tests.helpers import assert_problem
+
+COLLECTIONS = ["sources", "actors", "proposals", "stances", "commitments", "events", "statements"]
+
+
+def table(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.content_type == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_csv_has_header_and_one_row_per_item(client, collection):
+    rows = table(client.get(f"/v1/{collection}?format=csv"))
+    items = client.get(f"/v1/{collection}").json["data"]
+    assert rows[0][:2] == ["id", "url"]
+    assert [row[0] for row in rows[1:]] == [item["id"] for item in items]
+
+
+def test_csv_by_accept_header(client):
+    rows = table(client.get("/v1/stances?actor=italy", headers={"Accept": "text/csv"}))
+    assert len(rows) == 2
+
+
+def test_csv_flattens_references_to_ids(client):
+    rows = table(client.get("/v1/stances?actor=italy&format=csv"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["actor"] == "italy"
+    assert record["proposal"] == "coalition-of-the-willing"
+    assert record["evidence"] == "others, like Italy, have outright rejected the idea"
+
+
+def test_csv_of_empty_page_still_has_header(client):
+    rows = table(client.get("/v1/stances?actor=italy&position=supports&format=csv"))
+    assert rows[0][0] == "id"
+    assert len(rows) == 1
+
+
+def test_csv_keeps_curly_quotes_as_utf8(client):
+    body = client.get("/v1/actors?format=csv").get_data()
+    assert "“coalition of the willing”".encode() in body
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=cmd()", "'=cmd()"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM", "'@SUM"), ("plain", "plain")],
+)
+def test_csv_defuses_formula_injection(value, expected):
+    from api.responses import cell
+
+    assert cell(value) == expected
+
+
+def test_csv_on_an_item_is_400(client):
+    assert_problem(client.get("/v1/actors/nato?format=csv"), 400)
+
+
+def test_json_is_compact_by_default(client):
+    assert client.get("/v1/actors/nato").get_data(as_text=True).startswith('{"id":"nato",')
+
+
+@pytest.mark.parametrize(
+    ("query", "agent", "indented"),
+    [
+        ("", "curl/8.5.0", True),
+        ("?pretty=true", "Mozilla/5.0", True),
+        ("?pretty=false", "curl/8.5.0", False),
+        ("", "Mozilla/5.0", False),
+    ],
+)
+def test_json_is_indented_for_people(client, query, agent, indented):
+    body = client.get(f"/v1/actors/nato{query}", headers={"User-Agent": agent}).get_data(True)
+    assert body.startswith('{\n  "id"') is indented
+
+
+def test_every_get_has_a_strong_etag_and_short_cache(client):
+    response = client.get("/v1/stances")
+    assert response.headers["ETag"].startswith('"')
+    assert response.headers["Cache-Control"] == "public, max-age=30"
+
+
+def test_if_none_match_gives_304(client):
+    etag = client.get("/v1/stances/italy-opposes-coalition").headers["ETag"]
+    response = client.get("/v1/stances/italy-opposes-coalition", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.get_data() == b""
+
+
+def test_stale_if_none_match_gives_200(client):
+    response = client.get("/v1/stances", headers={"If-None-Match": '"stale"'})
+    assert response.status_code == 200
+
+
+def test_etag_differs_between_json_and_csv(client):
+    json_tag = client.get("/v1/actors").headers["ETag"]
+    assert client.get("/v1/actors?format=csv").headers["ETag"] != json_tag
+
+
+def test_cors_is_open_for_reads_and_exposes_headers(client):
+    response = client.get("/v1/actors", headers={"Origin": "https://newsroom.example"})
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://newsroom.example")
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Link", "X-Request-ID"} <= exposed
+
+
+def test_cors_preflight_is_answered(client):
+    response = client.options(
+        "/v1/actors",
+        headers={"Origin": "https://newsroom.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 200
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_request_id_is_echoed(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "desk-42"})
+    assert response.headers["X-Request-ID"] == "desk-42"
+
+
+@pytest.mark.parametrize("given", [None, "", "bad id with spaces", "x" * 200, "a\u00e9"])
+def test_request_id_is_generated_when_missing_or_unsafe(client, given):
+    headers = {"X-Request-ID": given} if given is not None else {}
+    generated = client.get("/healthz", headers=headers).headers["X-Request-ID"]
+    assert len(generated) == 32 and generated != given
+
+
+def test_request_id_is_on_errors_too(client):
+    response = client.get("/v1/nothing", headers={"X-Request-ID": "desk-43"})
+    assert response.headers["X-Request-ID"] == "desk-43"
+
+
+def test_one_json_log_line_per_request(client, caplog):
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.get("/v1/actors?kind=person", headers={"X-Request-ID": "desk-44"})
+    lines = [json.loads(record.getMessage()) for record in caplog.records]
+    assert len(lines) == 1
+    assert lines[0]["request_id"] == "desk-44"
+    assert (lines[0]["method"], lines[0]["path"], lines[0]["status"]) == ("GET", "/v1/actors", 200)
+    assert lines[0]["duration_ms"] >= 0

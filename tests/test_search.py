@@ -1,0 +1,122 @@
+"""Full-text search: ranked hits with snippets, phrases, prefixes, and forgiving syntax."""
+
+import pytest
+
+from tests.helpers import assert_problem
+
+
+def hits(client, query, **params):
+    response = client.get("/v1/search", query_string={"q": query, **params})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def test_search_finds_the_summit_with_a_highlighted_snippet(client):
+    found = {(hit["type"], hit["id"]): hit for hit in hits(client, "Lancaster")["data"]}
+    event = found["events", "lancaster-house-summit"]
+    assert event["url"] == "/v1/events/lancaster-house-summit"
+    assert "<mark>Lancaster</mark>" in event["snippet"]
+    assert ("sources", "nato-divisions-ukraine") in found
+
+
+def test_search_hits_are_ranked_best_first(client):
+    scores = [hit["score"] for hit in hits(client, "ceasefire")["data"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_phrase_is_stricter_than_its_words(client):
+    phrase = hits(client, '"willing to deploy troops"')["meta"]["total"]
+    words = hits(client, "willing deploy troops")["meta"]["total"]
+    assert 0 < phrase <= words
+
+
+def test_search_prefix_matches_longer_words(client):
+    ids = {hit["id"] for hit in hits(client, "Zelen*")["data"]}
+    assert "volodymyr-zelensky" in ids
+
+
+@pytest.mark.parametrize("kind", ["actors", "stances", "sources", "statements"])
+def test_search_filtered_by_type(client, kind):
+    body = hits(client, "Macron", type=kind)
+    assert body["data"]
+    assert {hit["type"] for hit in body["data"]} == {kind}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "AND OR NOT",
+        "NEAR(a b)",
+        "x' OR '1'='1",
+        'x" OR "1"="1',
+        "a:b",
+        "-Italy",
+        "Italy)",
+        "(Italy",
+        "^Italy",
+        "Italy AND",
+        "*Italy",
+        "“Italy”",
+        "a\u0000b",
+    ],
+)
+def test_search_survives_syntax_typed_by_mistake(client, query):
+    assert client.get("/v1/search", query_string={"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["***", '""', "-", "  ", "%"])
+def test_search_without_words_is_400(client, query):
+    body = assert_problem(client.get("/v1/search", query_string={"q": query}), 400)
+    assert "q" in body["errors"]
+
+
+def test_search_requires_q(client):
+    body = assert_problem(client.get("/v1/search"), 400)
+    assert "q" in body["errors"]
+
+
+def test_search_rejects_unknown_type(client):
+    assert_problem(client.get("/v1/search?q=NATO&type=planets"), 400)
+
+
+def test_search_pages_with_cursors(client):
+    everything = [(h["type"], h["id"]) for h in hits(client, "NATO", limit=200)["data"]]
+    seen, url = [], "/v1/search?q=NATO&limit=3"
+    while url:
+        body = client.get(url).json
+        seen += [(hit["type"], hit["id"]) for hit in body["data"]]
+        url = body["links"]["next"]
+    assert seen == everything
+    assert len(seen) == hits(client, "NATO")["meta"]["total"] > 3
+
+
+@pytest.mark.parametrize("cursor", ["x", "WyJpZCIsImEiLCJiIl0", "WyJvZmZzZXQiLC0xXQ"])
+def test_search_rejects_forged_cursor(client, cursor):
+    assert_problem(client.get(f"/v1/search?q=NATO&cursor={cursor}"), 400)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v1/stances?q=Italy", ["italy-opposes-coalition"]),
+        ("/v1/actors?q=Lancaster", ["european-leaders"]),
+        ("/v1/proposals?q=frontline", ["macron-30-day-ceasefire"]),
+        ("/v1/commitments?q=near%20future", ["united-kingdom-spending-ambition-3-pct"]),
+        ("/v1/statements?q=%22worst%20statement%22", ["donald-trump-worst-statement"]),
+        ("/v1/events?q=London", ["lancaster-house-summit"]),
+        ("/v1/stances?q=likely&actor=hungary", ["hungary-opposes-nato-deployment"]),
+    ],
+)
+def test_q_filters_every_collection(client, path, expected):
+    assert [item["id"] for item in client.get(path).json["data"]] == expected
+
+
+def test_q_filters_the_facts_of_a_source(client):
+    facts = client.get("/v1/sources/nato-divisions-ukraine/facts?q=Rutte").json["data"]
+    assert facts
+    assert {fact["type"] for fact in facts} <= {"actors", "proposals", "stances", "statements"}
+
+
+def test_q_without_words_is_400(client):
+    assert_problem(client.get("/v1/stances?q=%2A%2A"), 400)

@@ -1,0 +1,129 @@
+"""Whole-briefing views and embedded references: expand, the stance matrix, the briefing."""
+
+import csv
+import io
+
+import pytest
+
+from tests.helpers import assert_problem
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "full_key"),
+    [
+        ("/v1/stances/italy-opposes-coalition?expand=actor", "actor", "iso_code"),
+        ("/v1/stances/italy-opposes-coalition?expand=proposal", "proposal", "provisions"),
+        (
+            "/v1/commitments/emmanuel-macron-european-target-3-3-5-pct?expand=actor",
+            "actor",
+            "roles",
+        ),
+        ("/v1/statements/donald-trump-worst-statement?expand=speaker", "speaker", "aliases"),
+    ],
+)
+def test_expand_embeds_the_full_item_with_evidence(client, path, field, full_key):
+    embedded = client.get(path).json[field]
+    assert full_key in embedded
+    assert embedded["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/proposals/macron-30-day-ceasefire?expand=proposers,events", "proposers"),
+        ("/v1/proposals/macron-30-day-ceasefire?expand=proposers,events", "events"),
+        ("/v1/events/lancaster-house-summit?expand=participants", "participants"),
+        ("/v1/events/lancaster-house-summit?expand=proposals", "proposals"),
+        ("/v1/statements/donald-trump-criticises-nato?expand=about", "about"),
+        (
+            "/v1/commitments/emmanuel-macron-european-target-3-3-5-pct?expand=applies_to",
+            "applies_to",
+        ),
+    ],
+)
+def test_expand_embeds_lists_of_references(client, path, field):
+    embedded = client.get(path).json[field]
+    assert embedded
+    assert all("evidence" in item and "created_at" in item for item in embedded)
+
+
+def test_expand_roles_embeds_the_office_holder(client):
+    role = client.get("/v1/actors/keir-starmer?expand=roles").json["roles"][0]
+    assert role["of"]["iso_code"] == "GB"
+
+
+def test_expand_on_a_collection_embeds_every_item(client):
+    data = client.get("/v1/stances?expand=actor,proposal").json["data"]
+    assert all("kind" in stance["actor"] and "status" in stance["proposal"] for stance in data)
+
+
+def test_expand_goes_one_level_deep_only(client):
+    proposal = client.get("/v1/stances/italy-opposes-coalition?expand=proposal").json["proposal"]
+    assert set(proposal["proposers"][0]) == {"id", "name", "url"}
+
+
+def test_references_stay_compact_without_expand(client):
+    assert set(client.get("/v1/stances/italy-opposes-coalition").json["actor"]) == {
+        "id",
+        "name",
+        "url",
+    }
+
+
+@pytest.mark.parametrize("path", ["/v1/stances?expand=speaker", "/v1/actors/nato?expand=actor"])
+def test_expand_of_unknown_field_is_400(client, path):
+    assert_problem(client.get(path), 400)
+
+
+def test_matrix_shows_who_stands_where(client):
+    matrix = client.get("/v1/stances/matrix").json
+    rows = [row["id"] for row in matrix["rows"]]
+    columns = [column["id"] for column in matrix["columns"]]
+    assert len(rows) == 12 and len(columns) == 6
+    italy = matrix["cells"][rows.index("italy")]
+    cell = italy[columns.index("coalition-of-the-willing")]
+    assert cell == {
+        "position": "opposes",
+        "certainty": "stated",
+        "stance": "/v1/stances/italy-opposes-coalition",
+    }
+    assert italy[columns.index("macron-30-day-ceasefire")] is None
+
+
+def test_matrix_as_csv(client):
+    response = client.get("/v1/stances/matrix?format=csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header = rows[0]
+    hungary = next(row for row in rows if row[0] == "hungary")
+    assert header[0] == "actor"
+    assert hungary[header.index("nato-collective-deployment")] == "opposes (likely)"
+
+
+def test_matrix_filtered_to_one_proposal(client):
+    matrix = client.get("/v1/stances/matrix?proposal=coalition of the willing").json
+    assert [column["id"] for column in matrix["columns"]] == ["coalition-of-the-willing"]
+    assert len(matrix["rows"]) == 4
+
+
+def test_matrix_rejects_unknown_parameter(client):
+    assert_problem(client.get("/v1/stances/matrix?limit=5"), 400)
+
+
+def test_briefing_has_everything_in_one_call(client):
+    briefing = client.get("/v1/briefing").json
+    assert briefing["counts"] == {
+        "sources": 1,
+        "actors": 19,
+        "proposals": 6,
+        "commitments": 3,
+        "events": 1,
+        "statements": 6,
+        "stances": 16,
+    }
+    for name, count in briefing["counts"].items():
+        if name != "stances":
+            assert len(briefing[name]) == count
+    ceasefire = next(p for p in briefing["proposals"] if p["id"] == "macron-30-day-ceasefire")
+    assert len(ceasefire["stances"]) == 6
+    assert "proposal" not in ceasefire["stances"][0]
+    assert briefing["sources"][0]["text"]
