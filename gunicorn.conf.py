@@ -17,7 +17,8 @@ max_requests_jitter = 200
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
-accesslog = "-"
+# The app writes the access log itself: one JSON line per request, with its request id.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The app (and so its database pool) is built in each worker after fork, never shared.
