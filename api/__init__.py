@@ -19,6 +19,7 @@ from api import (
 )
 from api.cli import commands
 from api.config import Config
+from api.database import configure_sqlite
 from api.extensions import api, cors, db, migrate
 from api.responses import (
     EXPOSED_HEADERS,
@@ -44,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(finish_response)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     cors.init_app(
         app,

@@ -77,6 +77,13 @@ class Item:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=same_as_created, onupdate=utcnow
     )
+    # Every UPDATE says `WHERE version = <the version read>` and bumps it: a lost update is a
+    # StaleDataError, never a silent overwrite.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
 
     @property
     def url(self) -> str:
@@ -291,6 +298,48 @@ class Statement(Sourced, Base):
     quote: Mapped[str | None] = mapped_column(Text)
     speaker: Mapped[Actor] = relationship()
     about: Mapped[list[Actor]] = relationship(secondary=statement_about, order_by=lambda: Actor.id)
+
+
+class ApiToken(Base):
+    """A bearer token for editors; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Change(Base):
+    """One write, recorded in the transaction that made it."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_resource_id", "resource", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    token_name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(10))
+    resource: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(SLUG)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class IdempotentResponse(Base):
+    """The first answer to a POST sent with an Idempotency-Key, replayed to its retries."""
+
+    __tablename__ = "idempotent_responses"
+
+    token_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    path: Mapped[str] = mapped_column(String(200))
+    status: Mapped[int]
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 FACT_MODELS = {
