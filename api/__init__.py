@@ -8,6 +8,7 @@ from flask import Flask
 from api import (
     actors,
     briefing,
+    changes,
     commitments,
     events,
     ops,
@@ -20,8 +21,9 @@ from api import (
 from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
-from api.extensions import api, cors, db, migrate
+from api.extensions import api, cors, db, limiter, migrate
 from api.responses import (
+    ALLOWED_HEADERS,
     EXPOSED_HEADERS,
     BriefingJSONProvider,
     configure_access_log,
@@ -29,7 +31,18 @@ from api.responses import (
     start_request,
 )
 
-RESOURCES = (sources, actors, proposals, stances, commitments, events, statements, briefing, search)
+RESOURCES = (
+    sources,
+    actors,
+    proposals,
+    stances,
+    commitments,
+    events,
+    statements,
+    briefing,
+    search,
+    changes,
+)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -51,14 +64,19 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     cors.init_app(
         app,
-        resources={r"/*": {"origins": app.config["CORS_ORIGINS"]}},
+        resources={r"/*": {"origins": "*"}},
         expose_headers=EXPOSED_HEADERS,
+        allow_headers=ALLOWED_HEADERS,
     )
     api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(ops.blp)
     for module in RESOURCES:
         api.register_blueprint(module.blp)
     app.register_blueprint(ops.docs)
     app.register_blueprint(ops.swagger_ui)
+    limiter.init_app(app)
+    for blueprint in (ops.blp, ops.docs, ops.swagger_ui):
+        limiter.exempt(blueprint)
     app.register_blueprint(commands)
     return app

@@ -10,7 +10,14 @@ from api.models import Actor, ActorRole
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
-from schemas.actors import ActorItemQuerySchema, ActorPageSchema, ActorQuerySchema, ActorSchema
+from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.actors import (
+    ActorItemQuerySchema,
+    ActorPageSchema,
+    ActorPatchSchema,
+    ActorQuerySchema,
+    ActorSchema,
+)
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
 from schemas.stances import StancePageSchema, StanceQuerySchema
 
@@ -41,6 +48,11 @@ class Actors(MethodView):
         """List actors"""
         return paginate(apply_filters(select(Actor), args, FILTERS), args, Actor, options=LOAD)
 
+    @create_view(blp, ActorSchema)
+    def post(self, data):
+        """Create an actor"""
+        return create(Actor, ActorSchema, data)
+
 
 @blp.route("/<actor_id>")
 class ActorById(MethodView):
@@ -48,6 +60,16 @@ class ActorById(MethodView):
     def get(self, args, actor_id):
         """Get an actor by id"""
         return get_or_404(Actor, actor_id, options=LOAD)
+
+    @update_view(blp, ActorPatchSchema(partial=True), ActorSchema)
+    def patch(self, data, actor_id):
+        """Change an actor; send If-Match"""
+        return update(Actor, ActorSchema, actor_id, data)
+
+    @delete_view(blp)
+    def delete(self, actor_id):
+        """Delete an actor nothing refers to; send If-Match"""
+        delete(Actor, ActorSchema, actor_id)
 
 
 @blp.route("/<actor_id>/stances")

@@ -8,9 +8,11 @@ from sqlalchemy.orm import selectinload
 from api.models import Actor, Commitment
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
+from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.commitments import (
     CommitmentItemQuerySchema,
     CommitmentPageSchema,
+    CommitmentPatchSchema,
     CommitmentQuerySchema,
     CommitmentSchema,
 )
@@ -45,6 +47,11 @@ class Commitments(MethodView):
         """List spending commitments"""
         return list_commitments(args)
 
+    @create_view(blp, CommitmentSchema)
+    def post(self, data):
+        """Create a commitment"""
+        return create(Commitment, CommitmentSchema, data)
+
 
 @blp.route("/<commitment_id>")
 class CommitmentById(MethodView):
@@ -52,3 +59,13 @@ class CommitmentById(MethodView):
     def get(self, args, commitment_id):
         """Get a spending commitment by id"""
         return get_or_404(Commitment, commitment_id, options=LOAD)
+
+    @update_view(blp, CommitmentPatchSchema(partial=True), CommitmentSchema)
+    def patch(self, data, commitment_id):
+        """Change a commitment; send If-Match"""
+        return update(Commitment, CommitmentSchema, commitment_id, data)
+
+    @delete_view(blp)
+    def delete(self, commitment_id):
+        """Delete a commitment nothing refers to; send If-Match"""
+        delete(Commitment, CommitmentSchema, commitment_id)

@@ -9,6 +9,14 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable: 1/true/yes/on or 0/false/no/off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
 def env_list(name: str, default: str) -> list[str]:
     """Read a comma-separated environment variable as a list."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -31,7 +39,18 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
-        self.CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
+        self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
+        self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # Shared by every worker when Redis is there; per process otherwise.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # A Redis outage must not take reads down: count in memory until it is back.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.READ_LIMIT = "600 per minute"
+        self.WRITE_LIMIT = "60 per minute"
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.API_TITLE = "Briefing API"
         self.API_VERSION = "1.0.0"

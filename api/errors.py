@@ -9,6 +9,7 @@ from flask_smorest.utils import prepare_response
 from schemas.common import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
+LOCATIONS = {"query": "Invalid query parameter.", "json": "Invalid request body."}
 
 
 def flatten(messages, prefix="") -> dict[str, list[str]]:
@@ -48,7 +49,7 @@ def problem_response(status: int, detail: str, errors=None, headers=None):
 
 def bad_parameter(name: str, message: str):
     """Abort with a 400 naming one query parameter."""
-    abort(400, errors={name: [message]})
+    abort(400, message=f"Invalid query parameter. {name}: {message}", errors={name: [message]})
 
 
 class ProblemApi(Api):
@@ -59,13 +60,14 @@ class ProblemApi(Api):
     def handle_http_exception(self, error):
         data = getattr(error, "data", None) or {}
         errors = data.get("errors")
+        prefix = "Invalid request."
         if errors is None and "messages" in data:
             # webargs reports {location: {field: [messages]}}; clients only need the field.
             errors = {}
-            for location_messages in data["messages"].values():
-                errors.update(flatten(location_messages))
+            for location, messages in data["messages"].items():
+                errors.update(flatten(messages))
+                prefix = LOCATIONS.get(location, prefix)
         if errors:
-            prefix = "Invalid query parameter." if error.code == 400 else "Invalid request body."
             detail = data.get("message") or f"{prefix} {describe(errors)}"
         else:
             detail = data.get("message") or error.description

@@ -8,7 +8,14 @@ from sqlalchemy.orm import selectinload
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
-from schemas.events import EventItemQuerySchema, EventPageSchema, EventQuerySchema, EventSchema
+from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.events import (
+    EventItemQuerySchema,
+    EventPageSchema,
+    EventPatchSchema,
+    EventQuerySchema,
+    EventSchema,
+)
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Meetings and summits.")
 
@@ -31,6 +38,11 @@ class Events(MethodView):
         """List events"""
         return paginate(apply_filters(select(Event), args, FILTERS), args, Event, options=LOAD)
 
+    @create_view(blp, EventSchema)
+    def post(self, data):
+        """Create an event"""
+        return create(Event, EventSchema, data)
+
 
 @blp.route("/<event_id>")
 class EventById(MethodView):
@@ -38,3 +50,13 @@ class EventById(MethodView):
     def get(self, args, event_id):
         """Get an event by id"""
         return get_or_404(Event, event_id, options=LOAD)
+
+    @update_view(blp, EventPatchSchema(partial=True), EventSchema)
+    def patch(self, data, event_id):
+        """Change an event; send If-Match"""
+        return update(Event, EventSchema, event_id, data)
+
+    @delete_view(blp)
+    def delete(self, event_id):
+        """Delete an event nothing refers to; send If-Match"""
+        delete(Event, EventSchema, event_id)

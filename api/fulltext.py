@@ -166,6 +166,20 @@ def document(item) -> dict:
     }
 
 
+def index_item(item) -> None:
+    """Bring one item's row up to date, in the current transaction."""
+    unindex_item(item)
+    db.session.execute(search_index.insert(), [document(item)])
+
+
+def unindex_item(item) -> None:
+    db.session.execute(
+        search_index.delete().where(
+            search_index.c.type == item.collection, search_index.c.item_id == item.id
+        )
+    )
+
+
 def reindex() -> None:
     """Rebuild the whole index from the database, in the current transaction."""
     db.session.execute(search_index.delete())

@@ -9,9 +9,11 @@ from api.models import Actor, Event, Proposal
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
+from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.proposals import (
     ProposalItemQuerySchema,
     ProposalPageSchema,
+    ProposalPatchSchema,
     ProposalQuerySchema,
     ProposalSchema,
 )
@@ -44,6 +46,11 @@ class Proposals(MethodView):
         statement = apply_filters(select(Proposal), args, FILTERS)
         return paginate(statement, args, Proposal, options=LOAD)
 
+    @create_view(blp, ProposalSchema)
+    def post(self, data):
+        """Create a proposal"""
+        return create(Proposal, ProposalSchema, data)
+
 
 @blp.route("/<proposal_id>")
 class ProposalById(MethodView):
@@ -51,6 +58,16 @@ class ProposalById(MethodView):
     def get(self, args, proposal_id):
         """Get a proposal by id"""
         return get_or_404(Proposal, proposal_id, options=LOAD)
+
+    @update_view(blp, ProposalPatchSchema(partial=True), ProposalSchema)
+    def patch(self, data, proposal_id):
+        """Change a proposal; send If-Match"""
+        return update(Proposal, ProposalSchema, proposal_id, data)
+
+    @delete_view(blp)
+    def delete(self, proposal_id):
+        """Delete a proposal nothing refers to; send If-Match"""
+        delete(Proposal, ProposalSchema, proposal_id)
 
 
 @blp.route("/<proposal_id>/stances")

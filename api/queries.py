@@ -12,7 +12,7 @@ from sqlalchemy.orm import RelationshipProperty
 from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
-from api.responses import CSV_DOC, csv_table
+from api.responses import CSV_DOC, csv_table, remember_version
 from schemas.common import SLUG_PATTERN, expanded
 
 MAX_CANDIDATES = 20
@@ -54,7 +54,7 @@ def item_view(blp, query_schema, schema):
     """An item GET (or an item's sub-collection): validated query, 404 when the id is unknown."""
 
     def decorate(view):
-        view = expanding(view)
+        view = remember_version(expanding(view))
         view = blp.alt_response(404, response="NOT_FOUND")(blp.response(200, schema)(view))
         return query_arguments(blp, query_schema)(view)
 

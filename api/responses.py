@@ -2,6 +2,7 @@
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import logging
@@ -10,15 +11,33 @@ import sys
 import time
 import uuid
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 
+from api.database import SAFE_METHODS
 from schemas.common import expanded
 
 access_log = logging.getLogger("api.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EXPOSED_HEADERS = ["ETag", "Link", "X-Request-ID"]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Link",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
 
 
 def wants_pretty() -> bool:
@@ -106,6 +125,25 @@ def csv_view(rows):
     return decorate
 
 
+def remember_version(view):
+    """Note the version of the item a view returns: the item's ETag is built from it."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        result = view(*args, **kwargs)
+        item = result[0] if isinstance(result, tuple) else result
+        if hasattr(item, "version"):
+            g.item_version = item.version
+        return result
+
+    return wrapper
+
+
+def item_etag(response, version: int) -> str:
+    """An item's strong ETag: its version (what If-Match checks) and a digest of these bytes."""
+    return f"v{version}.{hashlib.sha1(response.get_data()).hexdigest()[:20]}"
+
+
 def start_request():
     expanded.set(frozenset())
     g.started = time.perf_counter()
@@ -119,6 +157,9 @@ def finish_response(response):
     if rows and response.status_code == 200 and wants_csv():
         response.set_data(csv_body(rows(json.loads(response.get_data()))))
         response.content_type = "text/csv; charset=utf-8"
+    version = g.get("item_version")
+    if version is not None and response.status_code in (200, 201):
+        response.set_etag(item_etag(response, version))
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.vary.update(("Accept", "User-Agent"))
         if not response.direct_passthrough and "ETag" not in response.headers:
@@ -130,6 +171,7 @@ def finish_response(response):
         else:
             response.cache_control.no_cache = True
         response.make_conditional(request)
+    restrict_write_origins(response)
     response.headers["X-Request-ID"] = g.get("request_id", "")
     access_log.info(
         json.dumps(
@@ -143,6 +185,18 @@ def finish_response(response):
         )
     )
     return response
+
+
+def restrict_write_origins(response) -> None:
+    """Reads are open to any origin; writes (and their preflights) only to CORS_ORIGINS."""
+    method = request.method
+    if method == "OPTIONS":
+        method = request.headers.get("Access-Control-Request-Method", "GET").upper()
+    allowed = current_app.config["CORS_ORIGINS"]
+    if method in SAFE_METHODS or "*" in allowed or request.headers.get("Origin") in allowed:
+        return
+    for header in [name for name in response.headers.keys() if name.startswith("Access-Control-")]:
+        del response.headers[header]
 
 
 def configure_access_log(level: str) -> None:

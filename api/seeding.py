@@ -43,6 +43,15 @@ COLLECTIONS = (
 )
 
 
+class FieldError(ValueError):
+    """A value that passed the schema but not the database: an unknown reference, a bad quote."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class SeedError(Exception):
     """A bundle that cannot be loaded; the message names the file, the item and the field."""
 
@@ -90,10 +99,14 @@ def bundle_paths(directory: Path = SEED_DIR) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
 
 
-def place(span: dict, texts: dict[str, str], default_source: str) -> tuple[str, int, int, str]:
+def place(
+    span: dict, texts: dict[str, str], default_source: str | None
+) -> tuple[str, int, int, str]:
     """Where a quote sits in its source; offsets are found when the quote occurs once."""
     source_id = span.get("source_id") or default_source
     quote = span["quote"]
+    if source_id is None:
+        raise ValueError("give the id of the source the quote comes from ('source')")
     if source_id not in texts:
         raise ValueError(f"unknown source '{source_id}'")
     text = texts[source_id]
@@ -145,7 +158,7 @@ def apply_fields(item, data: dict, schema: Schema, lists: bool) -> None:
         try:
             apply_field(item, name, value, field)
         except ValueError as error:
-            raise ValueError(f"{name}: {error}") from error
+            raise FieldError(name, str(error)) from error
 
 
 def apply_field(item, name: str, value, field) -> None:
@@ -175,13 +188,13 @@ def apply_field(item, name: str, value, field) -> None:
         set_if_changed(item, name, value)
 
 
-def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source: str) -> None:
+def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source=None) -> None:
     placed = []
     for index, span in enumerate(spans):
         try:
             placed.append(place(span, texts, default_source))
         except ValueError as error:
-            raise ValueError(f"evidence.{index}.quote: {error}") from error
+            raise FieldError(f"evidence.{index}.quote", str(error)) from error
     current = [(span.source_id, span.start, span.end, span.quote) for span in item.evidence]
     if current == placed:
         return
@@ -215,15 +228,16 @@ def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id:
         apply_evidence(item, data["evidence"], texts, source_id)
 
 
-def apply_source(data: dict) -> Source:
-    text = data["text"]
-    source = db.session.get(Source, data["id"]) or Source(id=data["id"])
+def apply_source(data: dict, source: Source | None = None) -> Source:
+    """Create or update a source; its hash and word count follow its text."""
+    source = source or db.session.get(Source, data["id"]) or Source(id=data["id"])
     db.session.add(source)
     for name, value in data.items():
-        if name != "evidence":
-            set_if_changed(source, name, value)
-    set_if_changed(source, "sha256", hashlib.sha256(text.encode()).hexdigest())
-    set_if_changed(source, "word_count", len(text.split()))
+        set_if_changed(source, name, value)
+    if "text" in data:
+        text = data["text"]
+        set_if_changed(source, "sha256", hashlib.sha256(text.encode()).hexdigest())
+        set_if_changed(source, "word_count", len(text.split()))
     return source
 
 
@@ -251,8 +265,10 @@ def apply_bundle(bundle: Bundle) -> dict[str, int]:
 
 
 def reset_database() -> None:
+    """Empty every table but the API tokens."""
     for table in reversed(db.Model.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if table.name != "api_tokens":
+            db.session.execute(table.delete())
 
 
 def seed(paths: list[Path], reset: bool = False) -> dict[str, int]:

@@ -8,11 +8,13 @@ from api.extensions import db
 from api.models import FACT_MODELS, Evidence, Source
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
+from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.common import ItemQuerySchema
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
     SourcePageSchema,
+    SourcePatchSchema,
     SourceQuerySchema,
     SourceSchema,
 )
@@ -54,6 +56,11 @@ class Sources(MethodView):
         statement = apply_filters(select(Source), args, {"language": (Source.language, None)})
         return paginate(statement, args, Source)
 
+    @create_view(blp, SourceSchema, role="admin")
+    def post(self, data):
+        """Create a source"""
+        return create(Source, SourceSchema, data)
+
 
 @blp.route("/<source_id>")
 class SourceById(MethodView):
@@ -61,6 +68,16 @@ class SourceById(MethodView):
     def get(self, args, source_id):
         """Get a source by id, with its full text"""
         return get_or_404(Source, source_id)
+
+    @update_view(blp, SourcePatchSchema(partial=True), SourceSchema, role="admin")
+    def patch(self, data, source_id):
+        """Change a source; send If-Match"""
+        return update(Source, SourceSchema, source_id, data)
+
+    @delete_view(blp, role="admin")
+    def delete(self, source_id):
+        """Delete a source nothing refers to; send If-Match"""
+        delete(Source, SourceSchema, source_id)
 
 
 @blp.route("/<source_id>/facts")

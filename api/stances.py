@@ -10,11 +10,13 @@ from api.models import Actor, Proposal, Stance
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view, query_arguments
 from api.responses import CSV_DOC, csv_view
+from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.stances import (
     StanceItemQuerySchema,
     StanceMatrixQuerySchema,
     StanceMatrixSchema,
     StancePageSchema,
+    StancePatchSchema,
     StanceQuerySchema,
     StanceSchema,
 )
@@ -43,6 +45,11 @@ class Stances(MethodView):
         """List stances"""
         return list_stances(args)
 
+    @create_view(blp, StanceSchema)
+    def post(self, data):
+        """Create a stance"""
+        return create(Stance, StanceSchema, data)
+
 
 @blp.route("/<stance_id>")
 class StanceById(MethodView):
@@ -50,6 +57,16 @@ class StanceById(MethodView):
     def get(self, args, stance_id):
         """Get a stance by id"""
         return get_or_404(Stance, stance_id, options=LOAD)
+
+    @update_view(blp, StancePatchSchema(partial=True), StanceSchema)
+    def patch(self, data, stance_id):
+        """Change a stance; send If-Match"""
+        return update(Stance, StanceSchema, stance_id, data)
+
+    @delete_view(blp)
+    def delete(self, stance_id):
+        """Delete a stance nothing refers to; send If-Match"""
+        delete(Stance, StanceSchema, stance_id)
 
 
 def matrix_rows(body: dict) -> list[list]:

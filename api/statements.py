@@ -8,9 +8,11 @@ from sqlalchemy.orm import selectinload
 from api.models import Actor, Statement
 from api.pagination import paginate
 from api.queries import apply_filters, collection_view, get_or_404, item_view
+from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.statements import (
     StatementItemQuerySchema,
     StatementPageSchema,
+    StatementPatchSchema,
     StatementQuerySchema,
     StatementSchema,
 )
@@ -38,6 +40,11 @@ class Statements(MethodView):
         statement = apply_filters(select(Statement), args, FILTERS)
         return paginate(statement, args, Statement, options=LOAD)
 
+    @create_view(blp, StatementSchema)
+    def post(self, data):
+        """Create a statement"""
+        return create(Statement, StatementSchema, data)
+
 
 @blp.route("/<statement_id>")
 class StatementById(MethodView):
@@ -45,3 +52,13 @@ class StatementById(MethodView):
     def get(self, args, statement_id):
         """Get a statement by id"""
         return get_or_404(Statement, statement_id, options=LOAD)
+
+    @update_view(blp, StatementPatchSchema(partial=True), StatementSchema)
+    def patch(self, data, statement_id):
+        """Change a statement; send If-Match"""
+        return update(Statement, StatementSchema, statement_id, data)
+
+    @delete_view(blp)
+    def delete(self, statement_id):
+        """Delete a statement nothing refers to; send If-Match"""
+        delete(Statement, StatementSchema, statement_id)

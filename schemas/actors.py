@@ -55,4 +55,11 @@ class ActorItemQuerySchema(ItemQuerySchema):
     expand = expand_field("members", "roles")
 
 
+class ActorPatchSchema(ActorSchema):
+    """The fields of an actor to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 ActorPageSchema = page_schema(ActorSchema)

@@ -64,4 +64,11 @@ class CommitmentItemQuerySchema(ItemQuerySchema):
     expand = expand_field("actor", "applies_to")
 
 
+class CommitmentPatchSchema(CommitmentSchema):
+    """The fields of a commitment to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 CommitmentPageSchema = page_schema(CommitmentSchema)

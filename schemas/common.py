@@ -71,6 +71,8 @@ class Reference(fields.Nested):
     def _deserialize(self, value, attr, data, partial=None, **kwargs):
         if isinstance(value, str):
             value = {"id": value}
+        if not isinstance(value, dict):
+            raise ValidationError("Must be an id such as 'france', or an object with an 'id'.")
         return super()._deserialize(value, attr, data, partial=partial, **kwargs)["id"]
 
 

@@ -43,4 +43,11 @@ class EventItemQuerySchema(ItemQuerySchema):
     expand = expand_field("participants", "proposals")
 
 
+class EventPatchSchema(EventSchema):
+    """The fields of an event to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 EventPageSchema = page_schema(EventSchema)

@@ -54,4 +54,11 @@ class ProposalItemQuerySchema(ItemQuerySchema):
     expand = expand_field("proposers", "events")
 
 
+class ProposalPatchSchema(ProposalSchema):
+    """The fields of a proposal to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 ProposalPageSchema = page_schema(ProposalSchema)

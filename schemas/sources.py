@@ -55,5 +55,12 @@ class FactQuerySchema(CollectionQuerySchema):
     sort = sort_field("start", "type")
 
 
+class SourcePatchSchema(SourceSchema):
+    """The fields of a source to change; its id and text cannot change."""
+
+    class Meta:
+        exclude = ("id", "text")
+
+
 SourcePageSchema = page_schema(SourceSchema)
 FactPageSchema = page_schema(FactSchema)

@@ -51,6 +51,13 @@ class StanceItemQuerySchema(ItemQuerySchema):
     expand = expand_field("actor", "proposal")
 
 
+class StancePatchSchema(StanceSchema):
+    """The fields of a stance to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 StancePageSchema = page_schema(StanceSchema)
 
 

@@ -38,4 +38,11 @@ class StatementItemQuerySchema(ItemQuerySchema):
     expand = expand_field("speaker", "about")
 
 
+class StatementPatchSchema(StatementSchema):
+    """The fields of a statement to change; its id cannot change."""
+
+    class Meta:
+        exclude = ("id",)
+
+
 StatementPageSchema = page_schema(StatementSchema)

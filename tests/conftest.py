@@ -1,12 +1,16 @@
 """Fixtures: one migrated, seeded database per run (SQLite, or DATABASE_URL when set)."""
 
 import os
+import uuid
 
 import flask_migrate
 import pytest
+from sqlalchemy import func, select
 
 from api import create_app
+from api.auth import create_token
 from api.extensions import db as database
+from api.models import Change
 from api.seeding import bundle_paths, seed
 
 
@@ -14,7 +18,7 @@ from api.seeding import bundle_paths, seed
 def app(tmp_path_factory):
     """The app on a freshly migrated and seeded database, shared by the whole run."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         flask_migrate.upgrade()
         seed(bundle_paths(), reset=True)
@@ -43,3 +47,32 @@ def db(app):
     with app.app_context():
         yield database
         database.session.rollback()
+
+
+def make_token(app, role: str) -> str:
+    with app.app_context():
+        token = create_token(f"{role}-{uuid.uuid4().hex[:8]}", role)
+        database.session.commit()
+    return token
+
+
+@pytest.fixture(scope="session")
+def editor(app):
+    """Headers of an editor's request."""
+    return {"Authorization": f"Bearer {make_token(app, 'editor')}"}
+
+
+@pytest.fixture(scope="session")
+def admin(app):
+    """Headers of an admin's request."""
+    return {"Authorization": f"Bearer {make_token(app, 'admin')}"}
+
+
+@pytest.fixture
+def restore(app):
+    """Put the seeded data back after a test that wrote (what writes, records a change)."""
+    yield
+    with app.app_context():
+        database.session.rollback()
+        if database.session.scalar(select(func.count()).select_from(Change)):
+            seed(bundle_paths(), reset=True)

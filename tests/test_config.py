@@ -6,12 +6,14 @@ from api.config import Config
 
 
 def test_defaults_need_no_setup(monkeypatch):
-    for name in ("DATABASE_URL", "LOG_LEVEL", "CORS_ORIGINS"):
+    for name in ("DATABASE_URL", "LOG_LEVEL", "CORS_ORIGINS", "REDIS_URL", "RATELIMIT_ENABLED"):
         monkeypatch.delenv(name, raising=False)
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///briefing.db"
     assert config.LOG_LEVEL == "INFO"
-    assert config.CORS_ORIGINS == ["*"]
+    assert config.CORS_ORIGINS == []
+    assert config.RATELIMIT_ENABLED is True
+    assert config.RATELIMIT_STORAGE_URI == "memory://"
 
 
 @pytest.mark.parametrize(
@@ -33,3 +35,14 @@ def test_environment_overrides(monkeypatch):
 
 def test_bodies_are_capped_at_one_mebibyte():
     assert Config().MAX_CONTENT_LENGTH == 1024 * 1024
+
+
+def test_redis_url_shares_rate_limits(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert Config().RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", False), ("false", False), ("on", True)])
+def test_rate_limits_can_be_switched_off(monkeypatch, value, expected):
+    monkeypatch.setenv("RATELIMIT_ENABLED", value)
+    assert Config().RATELIMIT_ENABLED is expected

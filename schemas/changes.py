@@ -1,0 +1,35 @@
+"""Schemas for the change feed: every write, who made it, and the item before and after."""
+
+from marshmallow import Schema, fields
+
+from schemas.common import CollectionQuerySchema, enum_field, page_schema, sort_field
+from schemas.sources import FACT_TYPES
+
+RESOURCES = ("sources", *FACT_TYPES)
+
+
+class ChangeSchema(Schema):
+    id = fields.Integer(metadata={"description": "Increases with every write."})
+    at = fields.DateTime()
+    token_name = fields.String(metadata={"description": "The name of the token that wrote."})
+    method = fields.String(metadata={"example": "PATCH"})
+    resource = fields.String(metadata={"example": "stances"})
+    item_id = fields.String()
+    url = fields.Function(lambda change: f"/v1/{change.resource}/{change.item_id}")
+    before = fields.Dict(allow_none=True, metadata={"description": "Null for a creation."})
+    after = fields.Dict(allow_none=True, metadata={"description": "Null for a deletion."})
+
+
+class ChangeQuerySchema(CollectionQuerySchema):
+    class Meta(CollectionQuerySchema.Meta):
+        exclude = ("q",)
+
+    resource = enum_field(RESOURCES)
+    since = fields.AwareDateTime(
+        default_timezone=None,
+        metadata={"description": "Only changes at or after this ISO 8601 time (with offset)."},
+    )
+    sort = sort_field("id")
+
+
+ChangePageSchema = page_schema(ChangeSchema)

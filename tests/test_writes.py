@@ -1,0 +1,377 @@
+"""Writes: tokens, validation, optimistic concurrency, dependants, idempotency, change feed."""
+
+import pytest
+
+from tests.helpers import assert_problem, snapshot
+
+QUOTE = {"source": "nato-divisions-ukraine", "quote": "The cracks within NATO are widening"}
+NEW = {
+    "actors": {
+        "id": "estonia",
+        "name": "Estonia",
+        "kind": "country",
+        "iso_code": "EE",
+        "evidence": [QUOTE],
+    },
+    "proposals": {
+        "id": "new-plan",
+        "title": "A plan",
+        "kind": "other",
+        "summary": "A plan.",
+        "status": "proposed",
+        "proposers": ["france"],
+        "evidence": [QUOTE],
+    },
+    "stances": {
+        "id": "italy-skeptical-of-ceasefire",
+        "actor": "italy",
+        "proposal": "macron-30-day-ceasefire",
+        "position": "skeptical",
+        "certainty": "likely",
+        "summary": "A test stance.",
+        "evidence": [QUOTE],
+    },
+    "commitments": {
+        "id": "italy-2-pct",
+        "actor": "italy",
+        "metric": "defense_spending_pct_gdp",
+        "value_min": 2,
+        "value_max": 2,
+        "kind": "current",
+        "summary": "A test.",
+        "evidence": [QUOTE],
+    },
+    "events": {
+        "id": "another-summit",
+        "name": "Another summit",
+        "kind": "summit",
+        "participants": ["france"],
+        "evidence": [QUOTE],
+    },
+    "statements": {
+        "id": "rutte-test",
+        "speaker": "mark-rutte",
+        "about": ["nato"],
+        "summary": "A test remark.",
+        "evidence": [QUOTE],
+    },
+    "sources": {"id": "second-article", "title": "A second article", "text": "Short text."},
+}
+CHANGE = {
+    "actors": ("nato", {"description": "Changed."}),
+    "proposals": ("honor-nato-commitments", {"status": "stalled"}),
+    "stances": ("italy-opposes-coalition", {"certainty": "reported"}),
+    "commitments": ("united-kingdom-spending-plan-2-5-pct", {"horizon": "soon"}),
+    "events": ("lancaster-house-summit", {"location": "London"}),
+    "statements": ("mark-rutte-collective-defence", {"about": ["nato", "european-countries"]}),
+    "sources": ("nato-divisions-ukraine", {"publisher": "Unknown"}),
+}
+COLLECTIONS = sorted(NEW)
+FACTS = [name for name in COLLECTIONS if name != "sources"]
+
+
+def writer_for(collection, editor, admin):
+    return admin if collection == "sources" else editor
+
+
+def etag_of(client, path):
+    return client.get(path).headers["ETag"]
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_create_returns_201_with_location_and_etag(client, editor, admin, restore, collection):
+    response = client.post(
+        f"/v1/{collection}", json=NEW[collection], headers=writer_for(collection, editor, admin)
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    item_id = NEW[collection]["id"]
+    assert response.headers["Location"] == f"/v1/{collection}/{item_id}"
+    assert response.headers["ETag"].startswith('"v1.')
+    assert client.get(f"/v1/{collection}/{item_id}").json == response.json
+
+
+def test_create_fills_offsets_from_a_unique_quote(client, editor, restore):
+    response = client.post("/v1/actors", json=NEW["actors"], headers=editor)
+    assert response.json["evidence"] == [{**QUOTE, "start": 0, "end": 35}]
+
+
+def test_create_is_recorded_in_the_change_feed(client, editor, restore):
+    client.post("/v1/stances", json=NEW["stances"], headers=editor)
+    change = client.get("/v1/changes").json["data"][-1]
+    assert (change["method"], change["resource"], change["item_id"]) == (
+        "POST",
+        "stances",
+        "italy-skeptical-of-ceasefire",
+    )
+    assert change["before"] is None
+    assert change["after"]["position"] == "skeptical"
+    assert change["token_name"].startswith("editor-")
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_patch_returns_200_and_a_new_etag(client, editor, admin, restore, collection):
+    item_id, changes = CHANGE[collection]
+    path = f"/v1/{collection}/{item_id}"
+    etag = etag_of(client, path)
+    headers = {**writer_for(collection, editor, admin), "If-Match": etag}
+    response = client.patch(path, json=changes, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["ETag"] != etag
+    for name, value in changes.items():
+        got = response.json[name]
+        if isinstance(value, list):
+            got, value = sorted(ref["id"] for ref in got), sorted(value)
+        assert got == value
+    change = client.get(f"/v1/changes?resource={collection}").json["data"][-1]
+    assert change["method"] == "PATCH" and change["before"] != change["after"]
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_patch_without_if_match_is_428(client, editor, admin, collection):
+    item_id, changes = CHANGE[collection]
+    headers = writer_for(collection, editor, admin)
+    assert_problem(client.patch(f"/v1/{collection}/{item_id}", json=changes, headers=headers), 428)
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_patch_with_stale_etag_is_412_and_changes_nothing(client, db, editor, admin, collection):
+    item_id, changes = CHANGE[collection]
+    headers = {**writer_for(collection, editor, admin), "If-Match": '"v99.0"'}
+    before = snapshot()
+    response = client.patch(f"/v1/{collection}/{item_id}", json=changes, headers=headers)
+    assert_problem(response, 412)
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_two_editors_with_the_same_etag_one_wins(client, editor, restore):
+    path = "/v1/stances/italy-opposes-coalition"
+    headers = {**editor, "If-Match": etag_of(client, path)}
+    first = client.patch(path, json={"summary": "First."}, headers=headers)
+    second = client.patch(path, json={"summary": "Second."}, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 412)
+    assert client.get(path).json["summary"] == "First."
+
+
+def test_if_match_from_a_pretty_or_csv_read_is_accepted(client, editor, restore):
+    path = "/v1/stances/italy-opposes-coalition"
+    etag = client.get(f"{path}?pretty=true").headers["ETag"]
+    response = client.patch(path, json={"summary": "x"}, headers={**editor, "If-Match": etag})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": "other"}, "id"),
+        ({"url": "/v1/x"}, "url"),
+        ({"created_at": "2020-01-01T00:00:00Z"}, "created_at"),
+        ({"position": "adores"}, "position"),
+        ({"actor": "atlantis"}, "actor"),
+        ({"summary": 5}, "summary"),
+        ({"evidence": []}, "evidence"),
+        (
+            {"evidence": [{"source": "nato-divisions-ukraine", "quote": "not there"}]},
+            "evidence.0.quote",
+        ),
+    ],
+)
+def test_patch_with_invalid_body_is_422_naming_the_field(client, db, editor, body, field):
+    path = "/v1/stances/italy-opposes-coalition"
+    before = snapshot()
+    response = client.patch(path, json=body, headers={**editor, "If-Match": "*"})
+    assert field in assert_problem(response, 422)["errors"]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def invalid(collection, **changes):
+    return {**NEW[collection], **changes}
+
+
+@pytest.mark.parametrize(
+    ("collection", "body", "field"),
+    [
+        ("stances", invalid("stances", extra=1), "extra"),
+        ("stances", invalid("stances", position="adores"), "position"),
+        ("stances", invalid("stances", actor="atlantis"), "actor"),
+        ("stances", invalid("stances", actor=7), "actor"),
+        ("stances", {"id": "x"}, "summary"),
+        ("stances", invalid("stances", evidence=[{"quote": "NATO"}]), "evidence.0.quote"),
+        (
+            "stances",
+            invalid("stances", evidence=[{"source": "nato-divisions-ukraine", "quote": "NATO"}]),
+            "evidence.0.quote",
+        ),
+        ("stances", invalid("stances", id="Not A Slug"), "id"),
+        ("actors", invalid("actors", kind="planet"), "kind"),
+        ("actors", invalid("actors", iso_code="EST"), "iso_code"),
+        ("actors", invalid("actors", members=["atlantis"]), "members"),
+        ("commitments", invalid("commitments", value_min=3, value_max=2), "value_min"),
+        ("commitments", invalid("commitments", value_max=1e400), "value_max"),
+        ("proposals", invalid("proposals", proposers=["atlantis"]), "proposers"),
+        ("events", invalid("events", date="someday"), "date"),
+        ("statements", invalid("statements", speaker=None), "speaker"),
+        ("sources", invalid("sources", original_url="not a url"), "original_url"),
+    ],
+)
+def test_create_with_invalid_body_is_422_and_writes_nothing(
+    client, db, editor, admin, collection, body, field
+):
+    before = snapshot()
+    response = client.post(
+        f"/v1/{collection}", json=body, headers=writer_for(collection, editor, admin)
+    )
+    assert field in assert_problem(response, 422)["errors"]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_create_with_existing_id_is_409(client, editor, admin, collection):
+    body = {**NEW[collection], "id": CHANGE[collection][0]}
+    response = client.post(
+        f"/v1/{collection}", json=body, headers=writer_for(collection, editor, admin)
+    )
+    assert_problem(response, 409)
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_write_without_token_is_401_with_challenge(client, collection):
+    response = client.post(f"/v1/{collection}", json=NEW[collection])
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer wrong", "Basic dXNlcjpwYXNz", "Bearer", "bearer  ", "Token x"]
+)
+def test_write_with_bad_token_is_401(client, authorization):
+    response = client.post(
+        "/v1/stances", json=NEW["stances"], headers={"Authorization": authorization}
+    )
+    assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_editor_cannot_write_sources(client, editor, method):
+    path = "/v1/sources" if method == "post" else "/v1/sources/nato-divisions-ukraine"
+    response = getattr(client, method)(
+        path, json=NEW["sources"], headers={**editor, "If-Match": "*"}
+    )
+    assert_problem(response, 403)
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_write_that_is_not_json_is_415(client, editor, admin, collection):
+    headers = {**writer_for(collection, editor, admin), "Content-Type": "text/plain"}
+    assert_problem(client.post(f"/v1/{collection}", data="id=x", headers=headers), 415)
+
+
+@pytest.mark.parametrize("body", ["{", '{"id": ', "[1, 2", "nul", '{"a": 1}}'])
+def test_malformed_json_is_400(client, editor, body):
+    headers = {**editor, "Content-Type": "application/json"}
+    assert_problem(client.post("/v1/stances", data=body, headers=headers), 400)
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])
+def test_json_that_is_not_an_object_is_422(client, editor, body):
+    headers = {**editor, "Content-Type": "application/json"}
+    assert_problem(client.post("/v1/stances", data=body, headers=headers), 422)
+
+
+def test_body_over_one_mebibyte_is_413(client, editor):
+    body = '{"id": "x", "summary": "' + "a" * (1024 * 1024) + '"}'
+    headers = {**editor, "Content-Type": "application/json"}
+    assert_problem(client.post("/v1/stances", data=body, headers=headers), 413)
+
+
+def test_delete_returns_204_and_the_item_is_gone(client, editor, restore):
+    path = "/v1/stances/italy-opposes-coalition"
+    response = client.delete(path, headers={**editor, "If-Match": etag_of(client, path)})
+    assert response.status_code == 204
+    assert_problem(client.get(path), 404)
+    change = client.get("/v1/changes").json["data"][-1]
+    assert (change["method"], change["after"]) == ("DELETE", None)
+    assert client.get("/v1/search?q=Italy&type=stances").json["meta"]["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "dependant"),
+    [
+        ("/v1/actors/italy", "/v1/stances/italy-opposes-coalition"),
+        ("/v1/actors/united-kingdom", "/v1/actors/keir-starmer"),
+        (
+            "/v1/actors/european-countries",
+            "/v1/commitments/emmanuel-macron-european-target-3-3-5-pct",
+        ),
+        ("/v1/proposals/macron-30-day-ceasefire", "/v1/events/lancaster-house-summit"),
+        ("/v1/sources/nato-divisions-ukraine", "/v1/actors/nato"),
+    ],
+)
+def test_delete_with_dependants_is_409_listing_them(client, db, editor, admin, path, dependant):
+    before = snapshot()
+    headers = {**(admin if "sources" in path else editor), "If-Match": "*"}
+    body = assert_problem(client.delete(path, headers=headers), 409)
+    assert dependant in body["errors"]["dependants"]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_delete_without_if_match_is_428(client, editor):
+    assert_problem(client.delete("/v1/stances/italy-opposes-coalition", headers=editor), 428)
+
+
+def test_delete_with_stale_etag_is_412(client, editor):
+    headers = {**editor, "If-Match": '"v7.x"'}
+    assert_problem(client.delete("/v1/stances/italy-opposes-coalition", headers=headers), 412)
+
+
+def test_write_to_unknown_item_is_404(client, editor):
+    headers = {**editor, "If-Match": "*"}
+    assert_problem(client.patch("/v1/stances/nothing", json={"summary": "x"}, headers=headers), 404)
+
+
+def test_idempotency_key_replays_the_first_create(client, editor, restore):
+    headers = {**editor, "Idempotency-Key": "retry-1"}
+    first = client.post("/v1/stances", json=NEW["stances"], headers=headers)
+    again = client.post("/v1/stances", json=NEW["stances"], headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    changes = client.get("/v1/changes?resource=stances").json["data"]
+    assert [change["method"] for change in changes] == ["POST"]
+
+
+def test_idempotency_key_reused_elsewhere_is_422(client, editor, restore):
+    headers = {**editor, "Idempotency-Key": "retry-2"}
+    client.post("/v1/stances", json=NEW["stances"], headers=headers)
+    assert_problem(client.post("/v1/actors", json=NEW["actors"], headers=headers), 422)
+
+
+def test_reads_see_a_new_etag_after_a_write(client, editor, restore):
+    before = etag_of(client, "/v1/stances")
+    client.post("/v1/stances", json=NEW["stances"], headers=editor)
+    assert etag_of(client, "/v1/stances") != before
+
+
+def test_admin_token_from_the_environment_can_write(app, client, restore):
+    app.config["API_ADMIN_TOKEN"] = "from-the-environment"
+    try:
+        response = client.post(
+            "/v1/sources",
+            json=NEW["sources"],
+            headers={"Authorization": "Bearer from-the-environment"},
+        )
+    finally:
+        app.config["API_ADMIN_TOKEN"] = None
+    assert response.status_code == 201
+
+
+def test_revoked_token_is_401(app, client, runner):
+    token = runner.invoke(args=["tokens", "create", "--name", "temp-desk"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/v1/stances", json={}, headers=headers).status_code == 422
+    assert runner.invoke(args=["tokens", "revoke", "temp-desk"]).exit_code == 0
+    assert_problem(client.post("/v1/stances", json={}, headers=headers), 401)
