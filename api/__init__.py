@@ -21,6 +21,7 @@ from api import (
 from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
+from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
 from api.responses import (
     ALLOWED_HEADERS,
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         allow_headers=ALLOWED_HEADERS,
     )
     api.init_app(app)
+    register_error_handlers(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(ops.blp)
     for module in RESOURCES:

@@ -5,6 +5,8 @@ from http import HTTPStatus
 from flask import current_app, request
 from flask_smorest import Api, abort
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.common import ProblemSchema
 
@@ -86,3 +88,25 @@ class ProblemApi(Api):
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def lost_race(error):
+    """Another write changed the item between our read and our UPDATE (WHERE version = …)."""
+    current_app.extensions["sqlalchemy"].session.rollback()
+    return problem_response(
+        412, "Someone else changed this item at the same moment: GET it again and retry."
+    )
+
+
+def conflict(error):
+    """The database refused the write: it clashes with data written meanwhile."""
+    current_app.extensions["sqlalchemy"].session.rollback()
+    current_app.logger.warning("integrity error: %s", error.orig)
+    return problem_response(
+        409, "This write conflicts with the data as it is now: GET it again and retry."
+    )
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(StaleDataError, lost_race)
+    app.register_error_handler(IntegrityError, conflict)

@@ -8,7 +8,6 @@ from flask import current_app, g, request
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from api import fulltext
 from api.auth import BEARER, require_role
@@ -149,18 +148,6 @@ def record(method: str, item, before: dict | None, after: dict | None, token_nam
     )
 
 
-def commit() -> None:
-    """Commit, turning a lost race into 412 and a duplicate into 409."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        abort(412, message="Someone else changed this item at the same moment; GET it again.")
-    except IntegrityError:
-        db.session.rollback()
-        abort(409, message="This conflicts with an item that already exists.")
-
-
 def idempotent_replay():
     """The stored answer to an earlier POST with this Idempotency-Key, if any."""
     key = request.headers.get("Idempotency-Key")
@@ -220,16 +207,12 @@ def update(model, schema_class, item_id: str, data: dict):
     before = schema_class().dump(item)
     item.updated_at = utcnow()  # an UPDATE even when only links change: the version moves on
     apply_write(item, data, schema_class())
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        abort(412, message="Someone else changed this item at the same moment; GET it again.")
+    db.session.flush()
     if not isinstance(item, Source):
         db.session.expire(item, ["evidence"])
     record("PATCH", item, before, schema_class().dump(item))
     fulltext.index_item(item)
-    commit()
+    db.session.commit()
     return item
 
 
@@ -253,13 +236,9 @@ def delete(model, schema_class, item_id: str) -> None:
         )
     fulltext.unindex_item(item)
     db.session.delete(item)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        abort(412, message="Someone else changed this item at the same moment; GET it again.")
+    db.session.flush()
     record("DELETE", item, before, None)
-    commit()
+    db.session.commit()
 
 
 def find_dependants(item) -> list[str]:

@@ -6,8 +6,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,40 @@ def test_gunicorn_serves_and_stops_on_sigterm(server):
     assert get_json(f"{base}/v1/stances?actor=UK", deadline)["meta"]["total"] == 3
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def send(url: str, method: str, body: dict, headers: dict) -> int:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_racing_editors_on_one_item_one_wins(server, client, editor, restore):
+    _, base = server
+    get_json(f"{base}/healthz", time.monotonic() + 20)
+    path = "/v1/stances/italy-opposes-coalition"
+    etag = client.get(path).headers["ETag"]
+    racers = 8
+    barrier = threading.Barrier(racers)
+
+    def race(number: int) -> tuple[int, int]:
+        barrier.wait(timeout=20)
+        headers = {**editor, "If-Match": etag}
+        return number, send(f"{base}{path}", "PATCH", {"summary": f"Racer {number}."}, headers)
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(race, range(racers)))
+    statuses = sorted(status for _, status in results)
+    assert statuses == [200] + [412] * (racers - 1)
+    winner = next(number for number, status in results if status == 200)
+    assert client.get(path).json["summary"] == f"Racer {winner}."
+    changes = client.get("/v1/changes?resource=stances").json["data"]
+    assert [change["after"]["summary"] for change in changes] == [f"Racer {winner}."]
