@@ -1,14 +1,28 @@
 """Engine set-up: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE for writes."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import event
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
+@contextmanager
+def write_transaction():
+    """Mark the transaction begun inside as a write (the CLI's seed and import)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 def writing() -> bool:
-    """Writes are requests with unsafe methods, and anything outside a request (CLI)."""
-    return not has_request_context() or request.method not in SAFE_METHODS
+    """Writes are requests with unsafe methods, and work marked by write_transaction()."""
+    return _writing.get() or (has_request_context() and request.method not in SAFE_METHODS)
 
 
 def configure_sqlite(engine) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 from marshmallow import Schema, ValidationError, fields
 
+from api.database import write_transaction
 from api.errors import describe, flatten
 from api.extensions import db
 from api.fulltext import reindex
@@ -275,15 +276,16 @@ def seed(paths: list[Path], reset: bool = False) -> dict[str, int]:
     """Load bundles all or nothing; return the item counts."""
     bundles = [Bundle(path) for path in paths]
     totals: dict[str, int] = {}
-    try:
-        if reset:
-            reset_database()
-        for bundle in bundles:
-            for name, count in apply_bundle(bundle).items():
-                totals[name] = totals.get(name, 0) + count
-        reindex()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    with write_transaction():
+        try:
+            if reset:
+                reset_database()
+            for bundle in bundles:
+                for name, count in apply_bundle(bundle).items():
+                    totals[name] = totals.get(name, 0) + count
+            reindex()
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
     return totals

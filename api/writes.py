@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api import fulltext
 from api.auth import BEARER, require_role
+from api.database import write_transaction
 from api.extensions import db
 from api.models import Change, Evidence, IdempotentResponse, Source, utcnow
 from api.queries import get_or_404
@@ -280,33 +281,35 @@ def import_bundle(path) -> dict[str, int]:
     kinds = [("sources", Source, SourceSchema, [bundle.source])] + [
         (name, model, schema, bundle.items[name]) for name, model, schema in COLLECTIONS
     ]
-    before = {
-        (name, data["id"]): schema().dump(found)
-        for name, model, schema, items in kinds
-        for data in items
-        if (found := db.session.get(model, data["id"])) is not None
-    }
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    try:
-        apply_bundle(bundle)
-        for name, model, schema, items in kinds:
-            for data in items:
-                item = db.session.get(model, data["id"])
-                if name != "sources":
-                    db.session.expire(item, ["evidence"])
-                old, new = before.get((name, item.id)), schema().dump(item)
-                if old == new:
-                    counts["unchanged"] += 1
-                    continue
-                if old is not None:
-                    item.updated_at = utcnow()
-                    db.session.flush()
-                    new = schema().dump(item)
-                record("PATCH" if old else "POST", item, old, new, token_name=IMPORT_TOKEN)
-                counts["updated" if old else "added"] += 1
-        fulltext.reindex()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    db.session.rollback()  # what follows, reads included, is one write transaction
+    with write_transaction():
+        try:
+            before = {
+                (name, data["id"]): schema().dump(found)
+                for name, model, schema, items in kinds
+                for data in items
+                if (found := db.session.get(model, data["id"])) is not None
+            }
+            apply_bundle(bundle)
+            for name, model, schema, items in kinds:
+                for data in items:
+                    item = db.session.get(model, data["id"])
+                    if name != "sources":
+                        db.session.expire(item, ["evidence"])
+                    old, new = before.get((name, item.id)), schema().dump(item)
+                    if old == new:
+                        counts["unchanged"] += 1
+                        continue
+                    if old is not None:
+                        item.updated_at = utcnow()  # the version moves on, as for a PATCH
+                        db.session.flush()
+                        new = schema().dump(item)
+                    record("PATCH" if old else "POST", item, old, new, token_name=IMPORT_TOKEN)
+                    counts["updated" if old else "added"] += 1
+            fulltext.reindex()
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
     return counts

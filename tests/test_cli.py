@@ -25,3 +25,37 @@ def test_openapi_write_generates_the_spec(runner, tmp_path):
     result = runner.invoke(args=["openapi", "write", "--format=yaml", str(target)])
     assert result.exit_code == 0
     assert yaml.safe_load(target.read_text(encoding="utf-8"))["openapi"] == "3.1.0"
+
+
+def test_tokens_create_prints_a_token_once_and_stores_its_hash(runner, db):
+    from api.models import ApiToken
+
+    token = runner.invoke(args=["tokens", "create", "--name", "cli-desk", "--role", "admin"])
+    assert token.exit_code == 0
+    value = token.output.strip()
+    assert len(value) >= 40
+    stored = db.session.scalar(db.select(ApiToken).where(ApiToken.name == "cli-desk"))
+    assert stored.role == "admin" and value not in stored.token_hash
+
+
+def test_tokens_create_refuses_a_taken_name(runner):
+    runner.invoke(args=["tokens", "create", "--name", "twice"])
+    result = runner.invoke(args=["tokens", "create", "--name", "twice"])
+    assert result.exit_code == 1 and "exists" in result.output
+
+
+def test_tokens_list_shows_names_and_roles_but_no_secret(runner):
+    token = runner.invoke(args=["tokens", "create", "--name", "listed"]).output.strip()
+    listing = runner.invoke(args=["tokens", "list"]).output
+    assert "listed\teditor" in listing
+    assert token not in listing
+
+
+def test_tokens_revoke_unknown_name_fails(runner):
+    result = runner.invoke(args=["tokens", "revoke", "nobody"])
+    assert result.exit_code == 1 and "No active token" in result.output
+
+
+def test_tokens_create_refuses_an_unknown_role(runner):
+    result = runner.invoke(args=["tokens", "create", "--name", "x", "--role", "owner"])
+    assert result.exit_code == 2
