@@ -1,4 +1,4 @@
-"""The README's curl examples run against the test app, so the docs cannot rot."""
+"""The README's examples run against the test app, so the docs cannot rot."""
 
 import re
 import shlex
@@ -7,21 +7,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 BASE = "http://localhost:8000"
+FLASK = ".venv/bin/flask --app api "
 # Examples the README shows on purpose as errors, with the status it says they get.
 ERRORS = {"/v1/stances?contry=FR": 400}
 
 
-def curl_examples() -> list[str]:
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    return [line for block in blocks for line in block.splitlines() if line.startswith("curl ")]
+def commands(text: str) -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
 
 
-def request_of(command: str) -> tuple[str, str, dict]:
-    """The method, path and headers a curl command line sends."""
+def section(heading: str) -> str:
+    return README.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+READ_EXAMPLES = [line for line in commands(README) if line.startswith("curl ") and "$" not in line]
+EDITOR_STEPS = commands(section("For editors"))
+
+
+def request_of(command: str, variables: dict) -> tuple[str, str, dict, str | None]:
+    """The method, path, headers and body a curl command line sends."""
     words = shlex.split(command)[1:]
-    method, headers, url = "GET", {}, None
+    for name, value in variables.items():
+        words = [word.replace(f"${name}", value) for word in words]
+    method, headers, url, body = "GET", {}, None, None
     while words:
         word = words.pop(0)
         if word == "-X":
@@ -29,19 +40,48 @@ def request_of(command: str) -> tuple[str, str, dict]:
         elif word == "-H":
             name, _, value = words.pop(0).partition(":")
             headers[name.strip()] = value.strip()
+        elif word == "-d":
+            body = words.pop(0)
+        elif word in ("-o", "-w"):
+            words.pop(0)
         elif word.startswith(BASE):
             url = word
     parts = urlsplit(url)
-    return method, parts.path + (f"?{parts.query}" if parts.query else ""), headers
+    return method, parts.path + (f"?{parts.query}" if parts.query else ""), headers, body
 
 
 def test_readme_has_examples():
-    assert len(curl_examples()) >= 10
+    assert len(READ_EXAMPLES) >= 15
+    assert any(line.startswith("curl -s -X PATCH") for line in EDITOR_STEPS)
 
 
-@pytest.mark.parametrize("command", curl_examples())
+@pytest.mark.parametrize("command", READ_EXAMPLES)
 def test_readme_example_works(client, command):
-    method, path, headers = request_of(command)
+    method, path, headers, _ = request_of(command, {})
     response = client.open(path, method=method, headers=headers)
     assert response.status_code == ERRORS.get(path, 200), response.get_data(as_text=True)
     assert response.get_data()
+
+
+def test_readme_editor_walkthrough_works(client, runner, restore):
+    variables = {}
+    for step in EDITOR_STEPS:
+        assignment = re.fullmatch(r"(?:export )?(\w+)=\$\((.*)\)", step)
+        name, step = assignment.groups() if assignment else (None, step)
+        if step.startswith(FLASK):
+            result = runner.invoke(args=shlex.split(step.removeprefix(FLASK)))
+            assert result.exit_code == 0, result.output
+            output = result.output.strip()
+        else:
+            method, path, headers, body = request_of(step, variables)
+            response = client.open(path, method=method, headers=headers, data=body)
+            assert response.status_code in (200, 201), response.get_data(as_text=True)
+            output = response.headers["ETag"] if "%header{etag}" in step else ""
+        if name:
+            variables[name] = output
+    changes = client.get("/v1/changes?resource=stances").json["data"]
+    assert [(change["method"], change["token_name"]) for change in changes] == [
+        ("POST", "cli:import"),
+        ("POST", "desk"),
+        ("PATCH", "desk"),
+    ]

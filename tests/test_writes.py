@@ -268,10 +268,11 @@ def test_write_that_is_not_json_is_415(client, editor, admin, collection):
     assert_problem(client.post(f"/v1/{collection}", data="id=x", headers=headers), 415)
 
 
+@pytest.mark.parametrize("collection", COLLECTIONS)
 @pytest.mark.parametrize("body", ["{", '{"id": ', "[1, 2", "nul", '{"a": 1}}'])
-def test_malformed_json_is_400(client, editor, body):
-    headers = {**editor, "Content-Type": "application/json"}
-    assert_problem(client.post("/v1/stances", data=body, headers=headers), 400)
+def test_malformed_json_is_400(client, editor, admin, collection, body):
+    headers = {**writer_for(collection, editor, admin), "Content-Type": "application/json"}
+    assert_problem(client.post(f"/v1/{collection}", data=body, headers=headers), 400)
 
 
 @pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])
@@ -280,10 +281,14 @@ def test_json_that_is_not_an_object_is_422(client, editor, body):
     assert_problem(client.post("/v1/stances", data=body, headers=headers), 422)
 
 
-def test_body_over_one_mebibyte_is_413(client, editor):
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_body_over_one_mebibyte_is_413(client, editor, admin, collection):
     body = '{"id": "x", "summary": "' + "a" * (1024 * 1024) + '"}'
-    headers = {**editor, "Content-Type": "application/json"}
-    assert_problem(client.post("/v1/stances", data=body, headers=headers), 413)
+    headers = {**writer_for(collection, editor, admin), "Content-Type": "application/json"}
+    assert_problem(client.post(f"/v1/{collection}", data=body, headers=headers), 413)
+    item_id, _ = CHANGE[collection]
+    headers["If-Match"] = "*"
+    assert_problem(client.patch(f"/v1/{collection}/{item_id}", data=body, headers=headers), 413)
 
 
 def test_delete_returns_204_and_the_item_is_gone(client, editor, restore):
@@ -327,9 +332,31 @@ def test_delete_with_stale_etag_is_412(client, editor):
     assert_problem(client.delete("/v1/stances/italy-opposes-coalition", headers=headers), 412)
 
 
-def test_write_to_unknown_item_is_404(client, editor):
-    headers = {**editor, "If-Match": "*"}
-    assert_problem(client.patch("/v1/stances/nothing", json={"summary": "x"}, headers=headers), 404)
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_write_to_unknown_item_is_404(client, editor, admin, collection, method):
+    headers = {**writer_for(collection, editor, admin), "If-Match": "*"}
+    response = getattr(client, method)(f"/v1/{collection}/nothing", json={}, headers=headers)
+    assert_problem(response, 404)
+
+
+def test_write_origins_are_limited_to_cors_origins(app, client):
+    preflight = {
+        "Origin": "https://elsewhere.example",
+        "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "Authorization, If-Match, Content-Type",
+    }
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.options("/v1/actors/nato", headers=preflight).headers
+    )
+    app.config["CORS_ORIGINS"] = ["https://elsewhere.example"]
+    try:
+        allowed = client.options("/v1/actors/nato", headers=preflight)
+    finally:
+        app.config["CORS_ORIGINS"] = []
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://elsewhere.example"
+    assert "If-Match" in allowed.headers["Access-Control-Allow-Headers"]
 
 
 def test_idempotency_key_replays_the_first_create(client, editor, restore):

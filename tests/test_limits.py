@@ -1,0 +1,78 @@
+"""Rate limits: reads generous, writes tighter, 429 as problem+json, and Redis outages survived."""
+
+import pytest
+
+from api import create_app
+from tests.helpers import assert_problem
+
+
+@pytest.fixture
+def limited(app):
+    """A second app on the test database, with tiny limits counted in memory."""
+    limited = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "READ_LIMIT": "3 per minute",
+            "WRITE_LIMIT": "1 per minute",
+        }
+    )
+    return limited.test_client()
+
+
+def test_reads_over_the_limit_get_429_with_retry_after(limited):
+    statuses = [limited.get("/v1/actors").status_code for _ in range(3)]
+    response = limited.get("/v1/actors")
+    assert statuses == [200, 200, 200]
+    body = assert_problem(response, 429)
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["X-RateLimit-Limit"] == "3"
+    assert "rate limit" in body["detail"].lower() or "per 1 minute" in body["detail"]
+
+
+def test_rate_limit_headers_are_sent_and_exposed(limited):
+    response = limited.get("/v1/actors", headers={"Origin": "https://newsroom.example"})
+    assert response.headers["X-RateLimit-Remaining"] == "2"
+    exposed = response.headers["Access-Control-Expose-Headers"]
+    assert "Retry-After" in exposed and "X-RateLimit-Remaining" in exposed
+
+
+def test_writes_have_their_own_tighter_limit(limited, editor):
+    headers = {**editor, "If-Match": '"v0.x"'}
+    first = limited.patch("/v1/actors/nato", json={"description": "x"}, headers=headers)
+    second = limited.patch("/v1/actors/nato", json={"description": "x"}, headers=headers)
+    assert first.status_code == 412
+    assert_problem(second, 429)
+    assert limited.get("/v1/actors").status_code == 200
+
+
+def test_health_checks_are_never_limited(limited):
+    assert {limited.get("/healthz").status_code for _ in range(5)} == {200}
+
+
+def test_reads_survive_a_redis_outage(app):
+    outage = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+        }
+    )
+    assert outage.test_client().get("/v1/actors").status_code == 200
+
+
+def test_limits_are_shared_through_redis(app):
+    """Two app instances (two workers) count against one limit when Redis holds it."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "READ_LIMIT": "2 per minute",
+    }
+    one, two = create_app(config).test_client(), create_app(config).test_client()
+    assert [one.get("/v1/actors").status_code, two.get("/v1/actors").status_code] == [200, 200]
+    assert_problem(one.get("/v1/actors"), 429)
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
