@@ -30,6 +30,23 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
+def make_app(app):
+    """Build more apps on the test database (other settings, other workers); closed after."""
+    made = []
+
+    def make(**config):
+        made.append(
+            create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **config})
+        )
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            database.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     """A test client for the shared app."""
     return app.test_client()

@@ -2,20 +2,14 @@
 
 import pytest
 
-from api import create_app
 from tests.helpers import assert_problem
 
 
 @pytest.fixture
-def limited(app):
+def limited(make_app):
     """A second app on the test database, with tiny limits counted in memory."""
-    limited = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "READ_LIMIT": "3 per minute",
-            "WRITE_LIMIT": "1 per minute",
-        }
+    limited = make_app(
+        RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="3 per minute", WRITE_LIMIT="1 per minute"
     )
     return limited.test_client()
 
@@ -50,29 +44,20 @@ def test_health_checks_are_never_limited(limited):
     assert {limited.get("/healthz").status_code for _ in range(5)} == {200}
 
 
-def test_reads_survive_a_redis_outage(app):
-    outage = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
-        }
-    )
+def test_reads_survive_a_redis_outage(make_app):
+    outage = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
     assert outage.test_client().get("/v1/actors").status_code == 200
 
 
-def test_limits_are_shared_through_redis(app):
+def test_limits_are_shared_through_redis(make_app):
     """Two app instances (two workers) count against one limit when Redis holds it."""
     redis = pytest.importorskip("redis")
     try:
         redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    config = {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
-        "READ_LIMIT": "2 per minute",
-    }
-    one, two = create_app(config).test_client(), create_app(config).test_client()
+    config = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "READ_LIMIT": "2 per minute"}
+    one, two = make_app(**config).test_client(), make_app(**config).test_client()
     assert [one.get("/v1/actors").status_code, two.get("/v1/actors").status_code] == [200, 200]
     assert_problem(one.get("/v1/actors"), 429)
     redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
