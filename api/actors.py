@@ -1,13 +1,13 @@
 """Actors: people, countries, organizations and groups named in the sources."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.commitments import list_commitments
 from api.models import Actor, ActorRole
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
 from api.writes import create, create_view, delete, delete_view, update, update_view
@@ -54,7 +54,7 @@ class Actors(MethodView):
         return create(Actor, ActorSchema, data)
 
 
-@blp.route("/<actor_id>")
+@blp.route("/<item_id:actor_id>")
 class ActorById(MethodView):
     @item_view(blp, ActorItemQuerySchema, ActorSchema)
     def get(self, args, actor_id):
@@ -72,7 +72,7 @@ class ActorById(MethodView):
         delete(Actor, ActorSchema, actor_id)
 
 
-@blp.route("/<actor_id>/stances")
+@blp.route("/<item_id:actor_id>/stances")
 class ActorStances(MethodView):
     @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
     def get(self, args, actor_id):
@@ -80,7 +80,7 @@ class ActorStances(MethodView):
         return list_stances(args, actor_id=get_or_404(Actor, actor_id).id)
 
 
-@blp.route("/<actor_id>/commitments")
+@blp.route("/<item_id:actor_id>/commitments")
 class ActorCommitments(MethodView):
     @collection_view(blp, CommitmentQuerySchema, CommitmentPageSchema, of_item=True)
     def get(self, args, actor_id):

@@ -3,12 +3,12 @@
 from collections import defaultdict
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api import actors, commitments, events, proposals, stances, statements
 from api.extensions import db
 from api.models import Actor, Commitment, Event, Proposal, Source, Stance, Statement
+from api.parser import Blueprint
 from api.queries import query_arguments
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
 

@@ -1,11 +1,11 @@
 """The change feed: every write, oldest first, for journalists who poll."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.models import Change
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 

@@ -1,12 +1,12 @@
 """Commitments: defence-spending figures tied to an actor."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Commitment
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.commitments import (
@@ -53,7 +53,7 @@ class Commitments(MethodView):
         return create(Commitment, CommitmentSchema, data)
 
 
-@blp.route("/<commitment_id>")
+@blp.route("/<item_id:commitment_id>")
 class CommitmentById(MethodView):
     @item_view(blp, CommitmentItemQuerySchema, CommitmentSchema)
     def get(self, args, commitment_id):

@@ -1,12 +1,12 @@
 """Events: meetings and summits."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.events import (
@@ -44,7 +44,7 @@ class Events(MethodView):
         return create(Event, EventSchema, data)
 
 
-@blp.route("/<event_id>")
+@blp.route("/<item_id:event_id>")
 class EventById(MethodView):
     @item_view(blp, EventItemQuerySchema, EventSchema)
     def get(self, args, event_id):

@@ -3,13 +3,14 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.extensions import api, db
+from api.parser import Blueprint
 
 blp = Blueprint("ops", __name__, description="Health checks for load balancers and orchestrators.")
 docs = FlaskBlueprint("docs", __name__)

@@ -1,12 +1,12 @@
 """Proposals: plans, demands and targets put forward by actors."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
 from api.writes import create, create_view, delete, delete_view, update, update_view
@@ -52,7 +52,7 @@ class Proposals(MethodView):
         return create(Proposal, ProposalSchema, data)
 
 
-@blp.route("/<proposal_id>")
+@blp.route("/<item_id:proposal_id>")
 class ProposalById(MethodView):
     @item_view(blp, ProposalItemQuerySchema, ProposalSchema)
     def get(self, args, proposal_id):
@@ -70,7 +70,7 @@ class ProposalById(MethodView):
         delete(Proposal, ProposalSchema, proposal_id)
 
 
-@blp.route("/<proposal_id>/stances")
+@blp.route("/<item_id:proposal_id>/stances")
 class ProposalStances(MethodView):
     @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
     def get(self, args, proposal_id):

@@ -1,11 +1,11 @@
 """Search: ranked full-text hits over every fact and the source texts."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import fulltext
 from api.errors import bad_parameter
 from api.pagination import decode_offset, encode_cursor, envelope
+from api.parser import Blueprint
 from api.queries import collection_view
 from schemas.search import SearchPageSchema, SearchQuerySchema
 

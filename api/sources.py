@@ -1,12 +1,12 @@
 """Sources: the stored articles, and the facts each one backs."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.extensions import db
 from api.models import FACT_MODELS, Evidence, Source
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.common import ItemQuerySchema
@@ -62,7 +62,7 @@ class Sources(MethodView):
         return create(Source, SourceSchema, data)
 
 
-@blp.route("/<source_id>")
+@blp.route("/<item_id:source_id>")
 class SourceById(MethodView):
     @item_view(blp, ItemQuerySchema, SourceSchema)
     def get(self, args, source_id):
@@ -80,7 +80,7 @@ class SourceById(MethodView):
         delete(Source, SourceSchema, source_id)
 
 
-@blp.route("/<source_id>/facts")
+@blp.route("/<item_id:source_id>/facts")
 class SourceFacts(MethodView):
     @collection_view(blp, FactQuerySchema, FactPageSchema, of_item=True)
     def get(self, args, source_id):

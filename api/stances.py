@@ -1,13 +1,13 @@
 """Stances: one actor's position on one proposal, and the matrix of them all."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.extensions import db
 from api.models import Actor, Proposal, Stance
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view, query_arguments
 from api.responses import CSV_DOC, csv_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
@@ -51,7 +51,7 @@ class Stances(MethodView):
         return create(Stance, StanceSchema, data)
 
 
-@blp.route("/<stance_id>")
+@blp.route("/<item_id:stance_id>")
 class StanceById(MethodView):
     @item_view(blp, StanceItemQuerySchema, StanceSchema)
     def get(self, args, stance_id):

@@ -1,12 +1,12 @@
 """Statements: remarks the sources report an actor making."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Statement
 from api.pagination import paginate
+from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.statements import (
@@ -46,7 +46,7 @@ class Statements(MethodView):
         return create(Statement, StatementSchema, data)
 
 
-@blp.route("/<statement_id>")
+@blp.route("/<item_id:statement_id>")
 class StatementById(MethodView):
     @item_view(blp, StatementItemQuerySchema, StatementSchema)
     def get(self, args, statement_id):

@@ -58,13 +58,29 @@ def guarded(role: str, if_match: bool = False, body: bool = True):
     return decorate
 
 
-def documented(blp, *statuses: int):
-    """Document the write's security scheme and error statuses."""
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The ETag of the item as you last read it (or `*`).",
+    "schema": {"type": "string", "minLength": 1},
+}
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Any unique string: a retried POST with the same key is answered, not redone.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def documented(blp, *statuses: int, header=None):
+    """Document the write's security scheme, headers and error statuses."""
 
     def decorate(view):
         for status in statuses:
             view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
-        return blp.doc(security=BEARER)(view)
+        return blp.doc(security=BEARER, parameters=[header] if header else [])(view)
 
     return decorate
 
@@ -75,7 +91,7 @@ def create_view(blp, schema, role: str = "editor"):
     def decorate(view):
         view = remember_version(view)
         view = blp.arguments(schema)(blp.response(201, schema)(view))
-        view = documented(blp, 401, 403, 409, 413, 415)(view)
+        view = documented(blp, 401, 403, 409, 413, 415, header=IDEMPOTENCY_KEY)(view)
         return guarded(role)(view)
 
     return decorate
@@ -87,7 +103,7 @@ def update_view(blp, patch_schema, schema, role: str = "editor"):
     def decorate(view):
         view = remember_version(view)
         view = blp.arguments(patch_schema)(blp.response(200, schema)(view))
-        view = documented(blp, 401, 403, 404, 412, 413, 415, 428)(view)
+        view = documented(blp, 401, 403, 404, 412, 413, 415, 428, header=IF_MATCH)(view)
         return guarded(role, if_match=True)(view)
 
     return decorate
@@ -98,7 +114,7 @@ def delete_view(blp, role: str = "editor"):
 
     def decorate(view):
         view = blp.response(204)(view)
-        view = documented(blp, 401, 403, 404, 409, 412, 428)(view)
+        view = documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)(view)
         return guarded(role, if_match=True, body=False)(view)
 
     return decorate

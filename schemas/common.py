@@ -1,14 +1,55 @@
 """Shared schema pieces: references, evidence, item base, query base, pages, problems."""
 
+import re
 from contextvars import ContextVar
 
-from marshmallow import RAISE, Schema, ValidationError, class_registry, fields, validate
+from marshmallow import (
+    INCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    class_registry,
+    fields,
+    pre_load,
+    validate,
+)
 from webargs.fields import DelimitedList
 
 # The reference fields this request asked to see in full (`?expand=`); one level deep only.
 expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# No database stores NUL in text, and no encoder writes an unpaired surrogate.
+FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_forbidden_characters(text: str) -> bool:
+    return bool(FORBIDDEN_CHARACTERS.search(text))
+
+
+def forbidden_strings(value, path: str = "") -> dict[str, list[str]]:
+    """Where, in a parsed JSON value, a string holds NUL or an unpaired surrogate."""
+    if isinstance(value, str):
+        return (
+            {path or "_body": ["Must not contain NUL or unpaired surrogates."]}
+            if (has_forbidden_characters(value))
+            else {}
+        )
+    found = {}
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if (isinstance(value, list))
+        else ()
+    )
+    for key, item in items:
+        if isinstance(key, str) and has_forbidden_characters(key):
+            found[path or "_body"] = ["Keys must not contain NUL or unpaired surrogates."]
+        found.update(forbidden_strings(item, f"{path}.{key}" if path else str(key)))
+    return found
+
+
 slug = validate.Regexp(SLUG_PATTERN, error="Must be a lowercase slug such as 'united-kingdom'.")
 SLUG_LENGTH = validate.Length(min=1, max=100)
 
@@ -31,7 +72,14 @@ def enum_field(choices, **kwargs) -> fields.String:
     return fields.String(validate=validate.OneOf(choices), **kwargs)
 
 
-class NamedRefSchema(Schema):
+class RefSchema(Schema):
+    """A compact reference; with `expand`, the full item, so more properties may appear."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class NamedRefSchema(RefSchema):
     """A compact reference to an actor or an event."""
 
     id = slug_field(required=True)
@@ -39,7 +87,7 @@ class NamedRefSchema(Schema):
     url = fields.String(dump_only=True)
 
 
-class TitledRefSchema(Schema):
+class TitledRefSchema(RefSchema):
     """A compact reference to a proposal or a source."""
 
     id = slug_field(required=True)
@@ -89,6 +137,7 @@ def expand_field(*names: str) -> DelimitedList:
     """`expand=a,b`: embed these references in full instead of compact."""
     return DelimitedList(
         fields.String(validate=validate.OneOf(names)),
+        validate=validate.Length(min=1),
         metadata={"description": f"Embed in full: any of {', '.join(names)}, comma-separated."},
     )
 
@@ -107,6 +156,13 @@ class EvidenceSchema(Schema):
 
 class ItemSchema(Schema):
     """Fields every resource has."""
+
+    @pre_load
+    def refuse_forbidden_characters(self, data, **kwargs):
+        found = forbidden_strings(data)
+        if found:
+            raise ValidationError(found)
+        return data
 
     id = slug_field(required=True)
     url = fields.String(dump_only=True, metadata={"description": "This item's own path."})
@@ -134,7 +190,9 @@ class QuerySchema(Schema):
         unknown = RAISE
 
     pretty = fields.Boolean(
-        metadata={"description": "Indent the JSON (the default for curl, unless false)."}
+        truthy={"true", "1", "yes", "on"},
+        falsy={"false", "0", "no", "off"},
+        metadata={"description": "Indent the JSON (the default for curl, unless false)."},
     )
 
     def handle_error(self, error, data, **kwargs):

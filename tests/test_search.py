@@ -58,14 +58,13 @@ def test_search_filtered_by_type(client, kind):
         "Italy AND",
         "*Italy",
         "“Italy”",
-        "a\u0000b",
     ],
 )
 def test_search_survives_syntax_typed_by_mistake(client, query):
     assert client.get("/v1/search", query_string={"q": query}).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["***", '""', "-", "  ", "%"])
+@pytest.mark.parametrize("query", ["***", '""', "-", "  ", "%", "a\u0000b"])
 def test_search_without_words_is_400(client, query):
     body = assert_problem(client.get("/v1/search", query_string={"q": query}), 400)
     assert "q" in body["errors"]

@@ -1,5 +1,7 @@
 """Writes: tokens, validation, optimistic concurrency, dependants, idempotency, change feed."""
 
+import json
+
 import pytest
 
 from tests.helpers import assert_problem, snapshot
@@ -208,7 +210,10 @@ def invalid(collection, **changes):
         ("actors", invalid("actors", iso_code="EST"), "iso_code"),
         ("actors", invalid("actors", members=["atlantis"]), "members"),
         ("commitments", invalid("commitments", value_min=3, value_max=2), "value_min"),
-        ("commitments", invalid("commitments", value_max=1e400), "value_max"),
+        ("commitments", invalid("commitments", value_max=1e20), "value_max"),
+        ("stances", invalid("stances", summary="a\u0000b"), "summary"),
+        ("stances", invalid("stances", summary="\ud800"), "summary"),
+        ("actors", invalid("actors", aliases=["ok", "x\u0000"]), "aliases.1"),
         ("proposals", invalid("proposals", proposers=["atlantis"]), "proposers"),
         ("events", invalid("events", date="someday"), "date"),
         ("statements", invalid("statements", speaker=None), "speaker"),
@@ -219,9 +224,8 @@ def test_create_with_invalid_body_is_422_and_writes_nothing(
     client, db, editor, admin, collection, body, field
 ):
     before = snapshot()
-    response = client.post(
-        f"/v1/{collection}", json=body, headers=writer_for(collection, editor, admin)
-    )
+    headers = {**writer_for(collection, editor, admin), "Content-Type": "application/json"}
+    response = client.post(f"/v1/{collection}", data=json.dumps(body), headers=headers)
     assert field in assert_problem(response, 422)["errors"]
     db.session.rollback()
     assert snapshot() == before
@@ -273,6 +277,21 @@ def test_write_that_is_not_json_is_415(client, editor, admin, collection):
 def test_malformed_json_is_400(client, editor, admin, collection, body):
     headers = {**writer_for(collection, editor, admin), "Content-Type": "application/json"}
     assert_problem(client.post(f"/v1/{collection}", data=body, headers=headers), 400)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"id": NaN}',
+        '{"value_max": Infinity}',
+        '{"id": "a", "id": "b"}',
+        "[" * 5000 + "]" * 5000,
+        b'{"id": "\xff"}',
+    ],
+)
+def test_ambiguous_or_broken_json_is_400(client, editor, body):
+    headers = {**editor, "Content-Type": "application/json"}
+    assert_problem(client.post("/v1/commitments", data=body, headers=headers), 400)
 
 
 @pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])

@@ -1,0 +1,70 @@
+"""Request parsing stricter than webargs' defaults: what is ambiguous is refused, not guessed."""
+
+import json
+
+import flask_smorest
+from flask_smorest import abort
+from marshmallow import fields
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import BaseConverter
+
+from schemas.common import has_forbidden_characters
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
+    return dict(pairs)
+
+
+def no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class StrictParser(FlaskParser):
+    """Bodies: duplicate keys, NaN/Infinity, invalid UTF-8 and absurd nesting are a 400.
+    Query strings: a parameter given twice, or holding NUL, is a 400."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        raw = req.get_data(cache=True)
+        if not raw:
+            return core.missing
+        try:
+            return json.loads(
+                raw.decode("utf-8"), object_pairs_hook=unique_keys, parse_constant=no_constant
+            )
+        except (ValueError, RecursionError) as error:
+            detail = str(error) if not isinstance(error, RecursionError) else "nested too deeply"
+            abort(400, message=f"Invalid JSON body: {detail}.", errors={"_body": [detail]})
+
+    def load_querystring(self, req, schema):
+        problems = {}
+        for name in req.args:
+            values = req.args.getlist(name)
+            if len(values) > 1 and not isinstance(schema.fields.get(name), fields.List):
+                problems[name] = ["Give this parameter once."]
+            if any(has_forbidden_characters(value) for value in values):
+                problems[name] = ["Must not contain NUL characters."]
+        if problems:
+            abort(400, errors=problems)
+        return super().load_querystring(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+class ItemIdConverter(BaseConverter):
+    """An item id in a path. `matrix` is not one: /v1/stances/matrix is a view of its own, and
+    only GET must route there (any other method is a 405 that allows GET alone)."""
+
+    regex = r"(?!matrix$)[^/]+"
+
+
+def item_id_schema(converter) -> dict:
+    return {"type": "string", "minLength": 1}
