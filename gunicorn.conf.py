@@ -1,17 +1,27 @@
-"""gunicorn settings, read from the environment (see the README's configuration table)."""
+"""gunicorn settings, read from the environment (see the README's configuration table).
 
+Why these: threaded workers (gthread) keep answering while a few clients send or read slowly
+(a sync worker is held by one slow client); timeouts bound how long any client can hold a
+thread; request-line and header limits refuse oversized requests before the app sees them;
+workers are recycled now and then, staggered, so a slow leak cannot take the service down.
+For internet exposure, put a buffering reverse proxy (nginx) in front: it absorbs slowloris-style
+clients entirely, and gunicorn only ever talks to it.
+"""
+
+import json
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+import gunicorn.util
+
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-# Threads let a worker keep answering while one client is slow to send or read.
 worker_class = "gthread"
 threads = 4
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then, staggered, so a slow leak can never take the service down.
 max_requests = 2000
 max_requests_jitter = 200
 limit_request_line = 4094
@@ -23,3 +33,22 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The app (and so its database pool) is built in each worker after fork, never shared.
 preload_app = False
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """gunicorn's own refusals (request line or headers too large, malformed HTTP) speak
+    RFC 9457 like the app, instead of an HTML page."""
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status_int, "detail": mesg or reason}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
+        "X-Content-Type-Options: nosniff\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn.util.write_error = write_problem
+# No version banner: the Server header names the service, not the software under it.
+gunicorn.http.wsgi.SERVER = "briefing-api"

@@ -19,6 +19,7 @@ from schemas.actors import (
     ActorSchema,
 )
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
+from schemas.common import partial
 from schemas.stances import StancePageSchema, StanceQuerySchema
 
 blp = Blueprint(
@@ -61,7 +62,7 @@ class ActorById(MethodView):
         """Get an actor by id"""
         return get_or_404(Actor, actor_id, options=LOAD)
 
-    @update_view(blp, ActorPatchSchema(partial=True), ActorSchema)
+    @update_view(blp, partial(ActorPatchSchema), ActorSchema)
     def patch(self, data, actor_id):
         """Change an actor; send If-Match"""
         return update(Actor, ActorSchema, actor_id, data)

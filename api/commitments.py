@@ -16,6 +16,7 @@ from schemas.commitments import (
     CommitmentQuerySchema,
     CommitmentSchema,
 )
+from schemas.common import partial
 
 blp = Blueprint(
     "commitments", __name__, url_prefix="/v1/commitments", description="Defence-spending figures."
@@ -60,7 +61,7 @@ class CommitmentById(MethodView):
         """Get a spending commitment by id"""
         return get_or_404(Commitment, commitment_id, options=LOAD)
 
-    @update_view(blp, CommitmentPatchSchema(partial=True), CommitmentSchema)
+    @update_view(blp, partial(CommitmentPatchSchema), CommitmentSchema)
     def patch(self, data, commitment_id):
         """Change a commitment; send If-Match"""
         return update(Commitment, CommitmentSchema, commitment_id, data)

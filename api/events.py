@@ -9,6 +9,7 @@ from api.pagination import paginate
 from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.common import partial
 from schemas.events import (
     EventItemQuerySchema,
     EventPageSchema,
@@ -51,7 +52,7 @@ class EventById(MethodView):
         """Get an event by id"""
         return get_or_404(Event, event_id, options=LOAD)
 
-    @update_view(blp, EventPatchSchema(partial=True), EventSchema)
+    @update_view(blp, partial(EventPatchSchema), EventSchema)
     def patch(self, data, event_id):
         """Change an event; send If-Match"""
         return update(Event, EventSchema, event_id, data)

@@ -10,6 +10,7 @@ from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.stances import list_stances
 from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.common import partial
 from schemas.proposals import (
     ProposalItemQuerySchema,
     ProposalPageSchema,
@@ -59,7 +60,7 @@ class ProposalById(MethodView):
         """Get a proposal by id"""
         return get_or_404(Proposal, proposal_id, options=LOAD)
 
-    @update_view(blp, ProposalPatchSchema(partial=True), ProposalSchema)
+    @update_view(blp, partial(ProposalPatchSchema), ProposalSchema)
     def patch(self, data, proposal_id):
         """Change a proposal; send If-Match"""
         return update(Proposal, ProposalSchema, proposal_id, data)

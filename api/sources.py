@@ -9,7 +9,7 @@ from api.pagination import paginate
 from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
-from schemas.common import ItemQuerySchema
+from schemas.common import ItemQuerySchema, partial
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
@@ -69,7 +69,7 @@ class SourceById(MethodView):
         """Get a source by id, with its full text"""
         return get_or_404(Source, source_id)
 
-    @update_view(blp, SourcePatchSchema(partial=True), SourceSchema, role="admin")
+    @update_view(blp, partial(SourcePatchSchema), SourceSchema, role="admin")
     def patch(self, data, source_id):
         """Change a source; send If-Match"""
         return update(Source, SourceSchema, source_id, data)

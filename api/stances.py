@@ -11,6 +11,7 @@ from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view, query_arguments
 from api.responses import CSV_DOC, csv_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.common import partial
 from schemas.stances import (
     StanceItemQuerySchema,
     StanceMatrixQuerySchema,
@@ -58,7 +59,7 @@ class StanceById(MethodView):
         """Get a stance by id"""
         return get_or_404(Stance, stance_id, options=LOAD)
 
-    @update_view(blp, StancePatchSchema(partial=True), StanceSchema)
+    @update_view(blp, partial(StancePatchSchema), StanceSchema)
     def patch(self, data, stance_id):
         """Change a stance; send If-Match"""
         return update(Stance, StanceSchema, stance_id, data)

@@ -9,6 +9,7 @@ from api.pagination import paginate
 from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
+from schemas.common import partial
 from schemas.statements import (
     StatementItemQuerySchema,
     StatementPageSchema,
@@ -53,7 +54,7 @@ class StatementById(MethodView):
         """Get a statement by id"""
         return get_or_404(Statement, statement_id, options=LOAD)
 
-    @update_view(blp, StatementPatchSchema(partial=True), StatementSchema)
+    @update_view(blp, partial(StatementPatchSchema), StatementSchema)
     def patch(self, data, statement_id):
         """Change a statement; send If-Match"""
         return update(Statement, StatementSchema, statement_id, data)

@@ -45,7 +45,7 @@ def guarded(role: str, if_match: bool = False, body: bool = True):
                 and not request.mimetype.endswith("+json")
             ):
                 abort(415, message="Send the body as JSON, with 'Content-Type: application/json'.")
-            if if_match and "If-Match" not in request.headers:
+            if if_match and not request.headers.get("If-Match", "").strip():
                 abort(
                     428,
                     message="Send 'If-Match' with the ETag from your last GET of this item, "

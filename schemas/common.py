@@ -121,7 +121,8 @@ class Reference(fields.Nested):
             value = {"id": value}
         if not isinstance(value, dict):
             raise ValidationError("Must be an id such as 'france', or an object with an 'id'.")
-        return super()._deserialize(value, attr, data, partial=partial, **kwargs)["id"]
+        # A reference is whole even inside a PATCH: its id is always required.
+        return super()._deserialize(value, attr, data, partial=False, **kwargs)["id"]
 
 
 _full_schemas: dict[str, Schema] = {}
@@ -140,6 +141,12 @@ def expand_field(*names: str) -> DelimitedList:
         validate=validate.Length(min=1),
         metadata={"description": f"Embed in full: any of {', '.join(names)}, comma-separated."},
     )
+
+
+def partial(schema_class: type[Schema]) -> Schema:
+    """A PATCH schema: every top-level field optional, while nested items stay whole
+    (`partial=True` would also make a role's title or a span's quote optional)."""
+    return schema_class(partial=tuple(schema_class().fields))
 
 
 class EvidenceSchema(Schema):

@@ -1,0 +1,55 @@
+"""Contract fuzzing: schemathesis drives the committed openapi.yaml against the app in-process.
+
+Bounded for the suite (SCHEMATHESIS_MAX_EXAMPLES, default 10 per operation); the longer run is
+the command in the README. Writes go through a test admin token; the data is reseeded after.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from api.seeding import bundle_paths, seed
+from tests.conftest import make_token
+
+SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+
+
+@pytest.fixture(scope="module")
+def api_schema(app):
+    """The committed spec, bound to the test app, with an admin token for the writes."""
+    os.environ["API_TOKEN"] = make_token(app, "admin")
+    loaded = schemathesis.openapi.from_path(SPEC)
+    loaded.app = app
+    yield loaded
+    with app.app_context():
+        seed(bundle_paths(), reset=True)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@SETTINGS
+def test_api_keeps_its_contract(case):
+    case.call_and_validate()
+
+
+@pytest.fixture
+def state_machine(api_schema):
+    return api_schema.as_state_machine()
+
+
+def test_api_keeps_its_contract_across_calls(state_machine):
+    state_machine.run(
+        settings=settings(SETTINGS, max_examples=max(EXAMPLES // 2, 5), stateful_step_count=6)
+    )
