@@ -7,6 +7,7 @@ from schemas.common import (
     ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
+    Number,
     Reference,
     enum_field,
     expand_field,
@@ -23,10 +24,11 @@ PERCENT = validate.Range(min=0, max=100)
 class CommitmentSchema(ItemSchema):
     actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
     metric = enum_field(METRICS, required=True)
-    value_min = fields.Float(required=True, validate=PERCENT, allow_nan=False)
-    value_max = fields.Float(required=True, validate=PERCENT, allow_nan=False)
+    value_min = Number(required=True, validate=PERCENT, allow_nan=False)
+    value_max = Number(required=True, validate=PERCENT, allow_nan=False)
     kind = enum_field(COMMITMENT_KINDS, required=True)
     target_year = fields.Integer(
+        strict=True,
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=1900, max=2200),

@@ -143,6 +143,15 @@ def expand_field(*names: str) -> DelimitedList:
     )
 
 
+class Number(fields.Float):
+    """A JSON number in a body: strings such as "2.5" are refused, as the schema says."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 def partial(schema_class: type[Schema]) -> Schema:
     """A PATCH schema: every top-level field optional, while nested items stay whole
     (`partial=True` would also make a role's title or a span's quote optional)."""
@@ -156,8 +165,8 @@ class EvidenceSchema(Schema):
         attribute="source_id",
         metadata={"description": "Id of the source; a bundle's own source when left out."},
     )
-    start = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
-    end = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    start = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000))
+    end = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000))
     quote = text_field(5000, required=True)
 
 

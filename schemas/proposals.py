@@ -33,7 +33,7 @@ class ProposalSchema(ItemSchema):
     status = enum_field(PROPOSAL_STATUSES, required=True)
     provisions = fields.List(fields.Nested(ProvisionSchema), load_default=list)
     duration_days = fields.Integer(
-        allow_none=True, load_default=None, validate=validate.Range(min=1, max=100_000)
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=100_000)
     )
     events = fields.List(Reference(NamedRefSchema, full="EventSchema"), dump_only=True)
 

@@ -138,10 +138,23 @@ def test_request_id_is_on_errors_too(client):
     assert response.headers["X-Request-ID"] == "desk-43"
 
 
-def test_one_json_log_line_per_request(client, caplog):
-    with caplog.at_level(logging.INFO, logger="api.access"):
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_one_json_log_line_per_request(client):
+    collect, logger = Collect(), logging.getLogger("api.access")
+    logger.addHandler(collect)
+    try:
         client.get("/v1/actors?kind=person", headers={"X-Request-ID": "desk-44"})
-    lines = [json.loads(record.getMessage()) for record in caplog.records]
+    finally:
+        logger.removeHandler(collect)
+    lines = [json.loads(record.getMessage()) for record in collect.records]
     assert len(lines) == 1
     assert lines[0]["request_id"] == "desk-44"
     assert (lines[0]["method"], lines[0]["path"], lines[0]["status"]) == ("GET", "/v1/actors", 200)
