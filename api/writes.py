@@ -1,6 +1,7 @@
 """Writes by editors: validated, versioned, recorded in the change feed, all or nothing."""
 
 import functools
+import io
 import re
 from http import HTTPStatus
 
@@ -39,6 +40,8 @@ def guarded(role: str, if_match: bool = False, body: bool = True):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             require_role(role)
+            if body and request.content_length is None:
+                buffer_chunked_body()
             if (
                 body
                 and request.mimetype not in JSON_TYPES
@@ -72,6 +75,22 @@ IDEMPOTENCY_KEY = {
     "description": "Any unique string: a retried POST with the same key is answered, not redone.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
+
+
+def buffer_chunked_body() -> None:
+    """A chunked body has no length to refuse up front: read one byte past the limit, so that
+    an oversized body is a 413 and never a silently truncated one, then hand the rest on."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    stream, raw = request.environ["wsgi.input"], b""
+    try:
+        while len(raw) <= limit and (chunk := stream.read(limit + 1 - len(raw))):
+            raw += chunk
+    except Exception as error:  # the server's own parse errors (bad chunk sizes) and resets
+        abort(400, message=f"The chunked body could not be read: {error}.")
+    if len(raw) > limit:
+        abort(413, message=f"The body is over {limit} bytes.")
+    request.environ["wsgi.input"] = io.BytesIO(raw)
+    request.environ["CONTENT_LENGTH"] = str(len(raw))
 
 
 def documented(blp, *statuses: int, header=None):

@@ -1,6 +1,17 @@
 """Small helpers shared by the tests."""
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 from api.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -27,3 +38,55 @@ def assert_problem(response, status: int) -> dict:
 def ids(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
     return [item["id"] for item in response.json["data"]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(url: str, deadline: float):
+    """GET JSON, retrying until the server answers or the deadline passes."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def start_gunicorn(database_url: str, **environment) -> tuple[subprocess.Popen, str]:
+    """gunicorn with the project's config on a free port of 127.0.0.1; waits until it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "api:create_app()",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "DATABASE_URL": database_url,
+            **environment,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    get_json(f"{base}/healthz", time.monotonic() + 30)
+    return process, base
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)

@@ -1,69 +1,24 @@
 """gunicorn serves the app with the project's config and stops cleanly on SIGTERM."""
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get_json(url: str, deadline: float):
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return json.load(response)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+from tests.helpers import get_json, start_gunicorn, stop
 
 
 @pytest.fixture
 def server(app):
     """gunicorn on a free port of 127.0.0.1, over the test database."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "api:create_app()",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield process, f"http://127.0.0.1:{port}"
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield process, base
+    stop(process)
 
 
 def test_gunicorn_serves_and_stops_on_sigterm(server):
