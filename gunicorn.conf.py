@@ -18,7 +18,7 @@ import gunicorn.util
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = "gthread"
-threads = 4
+threads = 16
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -5,7 +5,7 @@ from http import HTTPStatus
 from flask import current_app, request
 from flask_smorest import Api, abort
 from flask_smorest.utils import prepare_response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.common import ProblemSchema
@@ -107,6 +107,20 @@ def conflict(error):
     )
 
 
+def database_unavailable(error):
+    """The database is down, restarting or locked: say so, and when to come back."""
+    current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
+    try:
+        current_app.extensions["sqlalchemy"].session.rollback()
+    except DBAPIError:
+        pass
+    return problem_response(
+        503, "The database is unavailable right now; retry shortly.", headers={"Retry-After": "5"}
+    )
+
+
 def register_error_handlers(app) -> None:
     app.register_error_handler(StaleDataError, lost_race)
     app.register_error_handler(IntegrityError, conflict)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)

@@ -172,6 +172,11 @@ def finish_response(response):
             response.cache_control.no_cache = True
         response.make_conditional(request)
     restrict_write_origins(response)
+    if response.status_code not in (429, 503):
+        # Flask-Limiter sends Retry-After on every answer; it only means something on these.
+        response.headers.pop("Retry-After", None)
+    elif response.status_code == 503:
+        response.headers["Retry-After"] = "5"
     response.headers.update(security_headers(request.path))
     response.headers["X-Request-ID"] = g.get("request_id", "")
     access_log.info(

@@ -159,3 +159,20 @@ def test_one_json_log_line_per_request(client):
     assert lines[0]["request_id"] == "desk-44"
     assert (lines[0]["method"], lines[0]["path"], lines[0]["status"]) == ("GET", "/v1/actors", 200)
     assert lines[0]["duration_ms"] >= 0
+
+
+@pytest.mark.parametrize("path", ["/v1/actors", "/v1/nothing", "/healthz", "/openapi.json"])
+def test_security_headers_on_every_response(client, path):
+    headers = client.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_docs_policy_allows_only_local_assets(client):
+    policy = client.get("/docs/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "http" not in policy
+
+
+def test_retry_after_only_where_it_means_something(client):
+    assert "Retry-After" not in client.get("/v1/actors").headers

@@ -20,3 +20,11 @@ def test_readyz_is_503_when_database_is_unreachable(tmp_path):
     assert response.headers["Retry-After"] == "5"
     assert "database" in body["detail"]
     assert str(missing) not in str(body)
+
+
+def test_data_endpoints_are_503_when_database_is_unreachable(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/x.db"})
+    response = app.test_client().get("/v1/stances")
+    body = assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+    assert "retry" in body["detail"]

@@ -26,6 +26,8 @@ def test_gunicorn_serves_and_stops_on_sigterm(server):
     deadline = time.monotonic() + 20
     assert get_json(f"{base}/healthz", deadline) == {"status": "ok"}
     assert get_json(f"{base}/v1/stances?actor=UK", deadline)["meta"]["total"] == 3
+    with urllib.request.urlopen(f"{base}/healthz") as response:
+        assert response.headers["Server"] == "briefing-api"  # no software or version banner
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
 

@@ -1,0 +1,360 @@
+"""Fault drill: gunicorn under a bounded load while workers die, the master stops, the database
+goes away, editors race, and clients retry POSTs. Prints the figures for the README.
+
+Runs only against 127.0.0.1, on a PostgreSQL database it creates and drops (the database is the
+part it stops and starts), for a few seconds per phase, and stops by itself:
+
+    .venv/bin/python bench/faults.py
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and `pg_ctlcluster` to stop and
+start it, as on the project's machines.
+"""
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import free_port, get_json  # noqa: E402
+
+BIN = Path(sys.executable).parent
+DATABASE = f"briefing_faults_{os.getpid()}"
+DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+PG = ["-h", "127.0.0.1", "-U", "postgres"]
+SLOW_CLIENTS = 12
+
+
+def run(*command: str, **environment) -> str:
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+    ).stdout.strip()
+
+
+def flask(*arguments: str) -> str:
+    return run(str(BIN / "flask"), "--app", "api", *arguments, DATABASE_URL=DATABASE_URL)
+
+
+def call(base: str, method: str, path: str, body=None, headers=None, timeout=10):
+    """(status, headers, parsed body); status 0 when the connection failed."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            return response.status, dict(response.headers), json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, dict(error.headers), json.loads(raw) if raw else None
+    except (OSError, http.client.HTTPException):
+        return 0, {}, None
+
+
+class Server:
+    """gunicorn with the project's config, 2 workers, on a free port of 127.0.0.1."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "api:create_app()",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": DATABASE_URL,
+                "WEB_CONCURRENCY": "2",
+                "RATELIMIT_ENABLED": "false",
+                "LOG_LEVEL": "warning",
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        get_json(f"{self.base}/healthz", time.monotonic() + 30)
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def wait_for_workers(self, count: int, seconds: float, gone: int | None = None) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            workers = self.workers()
+            if len(workers) == count and gone not in workers:
+                return time.monotonic() - started
+            time.sleep(0.05)
+        return float("nan")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class Load:
+    """A few client threads reading for as long as the phase lasts; counts every answer."""
+
+    def __init__(self, base: str, path: str = "/v1/stances?limit=5", threads: int = 4):
+        self.base, self.path, self.results = base, path, []
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.loop) for _ in range(threads)]
+
+    def loop(self):
+        while not self.stopping.is_set():
+            status, _, _ = call(self.base, "GET", self.path, timeout=5)
+            self.results.append(status)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=15)
+
+    def summary(self) -> str:
+        ok = sum(1 for status in self.results if 200 <= status < 300)
+        return f"{len(self.results)} requests, {ok} ok, {len(self.results) - ok} failed"
+
+
+def slow_clients(token: str) -> dict:
+    """Twelve clients send their headers a byte a second; everyone else must still be answered."""
+    server = Server()
+    sockets = []
+    try:
+        for _ in range(SLOW_CLIENTS):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            connection.sendall(b"GET /v1/actors HTTP/1.1\r\nHost: x\r\n")
+            sockets.append(connection)
+        with Load(server.base) as load:
+            for _ in range(5):
+                time.sleep(1)
+                for connection in sockets:
+                    connection.sendall(b"X")
+        latencies = []
+        for _ in range(20):
+            started = time.monotonic()
+            call(server.base, "GET", "/v1/actors/nato")
+            latencies.append(time.monotonic() - started)
+        return {
+            "phase": f"{SLOW_CLIENTS} slowloris clients for 5 s (gthread: 2 workers x 16 threads)",
+            "load": load.summary(),
+            "p50 ms after": round(sorted(latencies)[10] * 1000, 1),
+        }
+    finally:
+        for connection in sockets:
+            connection.close()
+        server.stop()
+
+
+def kill_a_worker(token: str) -> dict:
+    server = Server()
+    try:
+        with Load(server.base) as load:
+            time.sleep(1.5)
+            victim = random.choice(server.workers())
+            os.kill(victim, signal.SIGKILL)
+            respawn = server.wait_for_workers(2, 10, gone=victim)
+            time.sleep(1.5)
+        return {
+            "phase": "SIGKILL one worker under load",
+            "load": load.summary(),
+            "respawned in s": round(respawn, 2),
+            "workers after": len(server.workers()),
+        }
+    finally:
+        server.stop()
+
+
+def terminate_master(token: str) -> dict:
+    server = Server()
+    with ThreadPoolExecutor(8) as pool:
+        futures = [
+            pool.submit(call, server.base, "GET", "/v1/briefing", None, None, 30) for _ in range(8)
+        ]
+        time.sleep(0.05)
+        server.process.send_signal(signal.SIGTERM)
+        statuses = [future.result()[0] for future in futures]
+    code = server.process.wait(timeout=30)
+    return {
+        "phase": "SIGTERM the master with 8 briefings in flight",
+        "completed": sum(1 for s in statuses if s == 200),
+        "refused (connection)": statuses.count(0),
+        "master exit code": code,
+    }
+
+
+def stop_the_database(token: str) -> dict:
+    server = Server()
+    cluster = run("ls", "/etc/postgresql").split()[0]
+    try:
+        before = call(server.base, "GET", "/readyz")[0]
+        run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast")
+        ready, ready_headers, ready_body = call(server.base, "GET", "/readyz")
+        data, data_headers, data_body = call(server.base, "GET", "/v1/stances")
+        run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        started = time.monotonic()
+        while call(server.base, "GET", "/v1/stances")[0] != 200 and time.monotonic() - started < 30:
+            time.sleep(0.2)
+        return {
+            "phase": "stop PostgreSQL, then start it",
+            "readyz before": before,
+            "readyz while down": ready,
+            "readyz Retry-After": ready_headers.get("Retry-After"),
+            "stances while down": data,
+            "stances problem type": (data_body or {}).get("title"),
+            "stances Retry-After": data_headers.get("Retry-After"),
+            "recovered in s": round(time.monotonic() - started, 2),
+        }
+    finally:
+        if subprocess.run(["pg_isready", "-q", *PG]).returncode != 0:
+            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        server.stop()
+
+
+def racing_editors(token: str) -> dict:
+    server = Server()
+    try:
+        path = "/v1/stances/italy-opposes-coalition"
+        etag = call(server.base, "GET", path)[1]["ETag"]
+        racers = 10
+        barrier = threading.Barrier(racers)
+
+        def race(number):
+            barrier.wait(timeout=20)
+            return number, call(
+                server.base,
+                "PATCH",
+                path,
+                {"summary": f"Racer {number}."},
+                {"Authorization": f"Bearer {token}", "If-Match": etag},
+            )[0]
+
+        with ThreadPoolExecutor(racers) as pool:
+            results = list(pool.map(race, range(racers)))
+        winners = [number for number, status in results if status == 200]
+        final = call(server.base, "GET", path)[2]["summary"]
+        feed = call(server.base, "GET", "/v1/changes?resource=stances&limit=200")[2]["data"]
+        patches = [c for c in feed if c["item_id"] == "italy-opposes-coalition"]
+        return {
+            "phase": f"{racers} editors PATCH one stance with the same ETag",
+            "200": len(winners),
+            "412": sum(1 for _, s in results if s == 412),
+            "other": sum(1 for _, s in results if s not in (200, 412)),
+            "data is the winner's": final == f"Racer {winners[0]}." if winners else False,
+            "change feed entries": len(patches),
+        }
+    finally:
+        server.stop()
+
+
+def retried_posts(token: str) -> dict:
+    server = Server()
+    posts, attempts, stopping = 20, [], threading.Event()
+
+    def killer():
+        while not stopping.is_set():
+            time.sleep(random.uniform(0.05, 0.3))
+            workers = server.workers()
+            if workers:
+                os.kill(random.choice(workers), signal.SIGKILL)
+
+    def post(number):
+        key = f"drill-{uuid.uuid4().hex}"
+        body = {
+            "id": f"drill-{number}",
+            "actor": "italy",
+            "proposal": "coalition-of-the-willing",
+            "position": "opposes",
+            "certainty": "stated",
+            "summary": f"Drill {number}.",
+            "evidence": [{"source": "nato-divisions-ukraine", "quote": "like Italy"}],
+        }
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        for attempt in range(1, 40):
+            status = call(server.base, "POST", "/v1/stances", body, headers)[0]
+            if status == 201:
+                attempts.append(attempt)
+                return
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(post, range(posts)))
+    finally:
+        stopping.set()
+        thread.join()
+    server.wait_for_workers(2, 10)
+    try:
+        stances = call(server.base, "GET", "/v1/stances?limit=200")[2]["data"]
+        feed = call(server.base, "GET", "/v1/changes?resource=stances&limit=200")[2]["data"]
+        created = [s for s in stances if s["id"].startswith("drill-")]
+        return {
+            "phase": f"{posts} POSTs retried with Idempotency-Key while workers are killed",
+            "acknowledged": len(attempts),
+            "retries needed": sum(attempts) - len(attempts),
+            "stances created": len(created),
+            "POSTs in change feed": sum(1 for c in feed if c["item_id"].startswith("drill-")),
+        }
+    finally:
+        server.stop()
+
+
+def main():
+    run("createdb", *PG, DATABASE)
+    try:
+        flask("db", "upgrade")
+        flask("seed")
+        token = flask("tokens", "create", "--name", "drill", "--role", "editor")
+        deadline = time.monotonic() + 240
+        for phase in (
+            slow_clients,
+            kill_a_worker,
+            terminate_master,
+            stop_the_database,
+            racing_editors,
+            retried_posts,
+        ):
+            if time.monotonic() > deadline:
+                print(json.dumps({"phase": phase.__name__, "skipped": "time is up"}))
+                continue
+            print(json.dumps(phase(token), ensure_ascii=False), flush=True)
+    finally:
+        run("dropdb", *PG, "--if-exists", "--force", DATABASE)
+
+
+if __name__ == "__main__":
+    main()
