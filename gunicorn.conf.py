@@ -52,3 +52,14 @@ def write_problem(sock, status_int, reason, mesg):
 gunicorn.util.write_error = write_problem
 # No version banner: the Server header names the service, not the software under it.
 gunicorn.http.wsgi.SERVER = "briefing-api"
+
+
+def post_fork(server, worker):
+    """Never share a connection pool between processes. With preload_app off (above) the pool
+    is only ever built in the worker; if preloading is switched on, the inherited pool is
+    dropped here, without closing the master's connections."""
+    if server.cfg.preload_app:
+        from api.extensions import db
+
+        with server.app.wsgi().app_context():
+            db.engine.dispose(close=False)
