@@ -104,11 +104,29 @@ def documented(blp, *statuses: int, header=None):
     return decorate
 
 
+def item_links(blp, *methods: str) -> dict:
+    """OpenAPI links from a written item to the item's own operations, passing on its id and
+    its ETag as If-Match (what a client, or a stateful fuzzer, does next)."""
+    parameter = f"{blp.name.removesuffix('s')}_id"
+    path = f"{blp.url_prefix}/{{{parameter}}}".replace("~", "~0").replace("/", "~1")
+    links = {}
+    for method in methods:
+        parameters = {parameter: "$response.body#/id"}
+        if method != "get":
+            parameters["header.If-Match"] = "$response.header.ETag"
+        links[method.capitalize()] = {
+            "operationRef": f"#/paths/{path}/{method}",
+            "parameters": parameters,
+        }
+    return links
+
+
 def create_view(blp, schema, role: str = "editor"):
     """POST to a collection: 201 with Location and ETag; replays an Idempotency-Key."""
 
     def decorate(view):
         view = remember_version(view)
+        view = blp.doc(responses={201: {"links": item_links(blp, "get", "patch", "delete")}})(view)
         view = blp.arguments(schema)(blp.response(201, schema)(view))
         view = documented(blp, 401, 403, 409, 413, 415, header=IDEMPOTENCY_KEY)(view)
         return guarded(role)(view)
@@ -121,6 +139,7 @@ def update_view(blp, patch_schema, schema, role: str = "editor"):
 
     def decorate(view):
         view = remember_version(view)
+        view = blp.doc(responses={200: {"links": item_links(blp, "get", "patch", "delete")}})(view)
         view = blp.arguments(patch_schema)(blp.response(200, schema)(view))
         view = documented(blp, 401, 403, 404, 412, 413, 415, 428, header=IF_MATCH)(view)
         return guarded(role, if_match=True)(view)
