@@ -2,10 +2,9 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.commitments import list_commitments
-from api.models import Actor, ActorRole
+from api.models import Actor
 from api.pagination import paginate
 from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
@@ -29,11 +28,6 @@ blp = Blueprint(
     description="People, countries, organizations and groups.",
 )
 
-LOAD = (
-    selectinload(Actor.roles).selectinload(ActorRole.of),
-    selectinload(Actor.members),
-    selectinload(Actor.evidence),
-)
 FILTERS = {
     "kind": (Actor.kind, None),
     "iso_code": (Actor.iso_code, None),
@@ -47,7 +41,7 @@ class Actors(MethodView):
     @collection_view(blp, ActorQuerySchema, ActorPageSchema)
     def get(self, args):
         """List actors"""
-        return paginate(apply_filters(select(Actor), args, FILTERS), args, Actor, options=LOAD)
+        return paginate(apply_filters(select(Actor), args, FILTERS), args, Actor)
 
     @create_view(blp, ActorSchema)
     def post(self, data):
@@ -60,7 +54,7 @@ class ActorById(MethodView):
     @item_view(blp, ActorItemQuerySchema, ActorSchema)
     def get(self, args, actor_id):
         """Get an actor by id"""
-        return get_or_404(Actor, actor_id, options=LOAD)
+        return get_or_404(Actor, actor_id)
 
     @update_view(blp, partial(ActorPatchSchema), ActorSchema)
     def patch(self, data, actor_id):

@@ -2,7 +2,6 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Commitment
 from api.pagination import paginate
@@ -22,11 +21,6 @@ blp = Blueprint(
     "commitments", __name__, url_prefix="/v1/commitments", description="Defence-spending figures."
 )
 
-LOAD = (
-    selectinload(Commitment.actor),
-    selectinload(Commitment.applies_to),
-    selectinload(Commitment.evidence),
-)
 FILTERS = {
     "actor": (Commitment.actor_id, Actor),
     "applies_to": (Commitment.applies_to, Actor),
@@ -38,7 +32,7 @@ FILTERS = {
 def list_commitments(args, **fixed):
     """One page of commitments, optionally pinned to an actor."""
     statement = apply_filters(select(Commitment).filter_by(**fixed), args, FILTERS)
-    return paginate(statement, args, Commitment, options=LOAD)
+    return paginate(statement, args, Commitment)
 
 
 @blp.route("")
@@ -59,7 +53,7 @@ class CommitmentById(MethodView):
     @item_view(blp, CommitmentItemQuerySchema, CommitmentSchema)
     def get(self, args, commitment_id):
         """Get a spending commitment by id"""
-        return get_or_404(Commitment, commitment_id, options=LOAD)
+        return get_or_404(Commitment, commitment_id)
 
     @update_view(blp, partial(CommitmentPatchSchema), CommitmentSchema)
     def patch(self, data, commitment_id):

@@ -2,7 +2,6 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
@@ -20,11 +19,6 @@ from schemas.events import (
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Meetings and summits.")
 
-LOAD = (
-    selectinload(Event.participants),
-    selectinload(Event.proposals),
-    selectinload(Event.evidence),
-)
 FILTERS = {
     "kind": (Event.kind, None),
     "participant": (Event.participants, Actor),
@@ -37,7 +31,7 @@ class Events(MethodView):
     @collection_view(blp, EventQuerySchema, EventPageSchema)
     def get(self, args):
         """List events"""
-        return paginate(apply_filters(select(Event), args, FILTERS), args, Event, options=LOAD)
+        return paginate(apply_filters(select(Event), args, FILTERS), args, Event)
 
     @create_view(blp, EventSchema)
     def post(self, data):
@@ -50,7 +44,7 @@ class EventById(MethodView):
     @item_view(blp, EventItemQuerySchema, EventSchema)
     def get(self, args, event_id):
         """Get an event by id"""
-        return get_or_404(Event, event_id, options=LOAD)
+        return get_or_404(Event, event_id)
 
     @update_view(blp, partial(EventPatchSchema), EventSchema)
     def patch(self, data, event_id):

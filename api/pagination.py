@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 
 from api.errors import bad_parameter
 from api.extensions import db
+from api.queries import load_options
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
 
@@ -73,7 +74,7 @@ def page_url(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-def paginate(statement, args, model, *, options=(), columns=None):
+def paginate(statement, args, model, *, columns=None):
     """Run one page of `statement` over `model`; return (envelope, headers).
 
     Sort names are the model's attributes unless `columns` maps them; the id breaks ties, so the
@@ -91,7 +92,9 @@ def paginate(statement, args, model, *, options=(), columns=None):
         after_id = id_column < last_id if descending else id_column > last_id
         statement = statement.where(or_(after, and_(column == value, after_id)))
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-    items = db.session.scalars(statement.options(*options).order_by(*order).limit(limit + 1)).all()
+    items = db.session.scalars(
+        statement.options(*load_options(model)).order_by(*order).limit(limit + 1)
+    ).all()
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]

@@ -2,7 +2,6 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Event, Proposal
 from api.pagination import paginate
@@ -24,12 +23,6 @@ blp = Blueprint(
     "proposals", __name__, url_prefix="/v1/proposals", description="Plans, demands and targets."
 )
 
-LOAD = (
-    selectinload(Proposal.proposers),
-    selectinload(Proposal.provisions),
-    selectinload(Proposal.events),
-    selectinload(Proposal.evidence),
-)
 FILTERS = {
     "kind": (Proposal.kind, None),
     "status": (Proposal.status, None),
@@ -45,7 +38,7 @@ class Proposals(MethodView):
     def get(self, args):
         """List proposals"""
         statement = apply_filters(select(Proposal), args, FILTERS)
-        return paginate(statement, args, Proposal, options=LOAD)
+        return paginate(statement, args, Proposal)
 
     @create_view(blp, ProposalSchema)
     def post(self, data):
@@ -58,7 +51,7 @@ class ProposalById(MethodView):
     @item_view(blp, ProposalItemQuerySchema, ProposalSchema)
     def get(self, args, proposal_id):
         """Get a proposal by id"""
-        return get_or_404(Proposal, proposal_id, options=LOAD)
+        return get_or_404(Proposal, proposal_id)
 
     @update_view(blp, partial(ProposalPatchSchema), ProposalSchema)
     def patch(self, data, proposal_id):

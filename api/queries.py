@@ -6,8 +6,9 @@ import re
 
 from flask_smorest import abort
 from marshmallow import RAISE
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.orm import RelationshipProperty, selectinload
 
 from api.errors import bad_parameter
 from api.extensions import db
@@ -61,11 +62,41 @@ def item_view(blp, query_schema, schema):
     return decorate
 
 
-def get_or_404(model, item_id: str, options=()):
+def load_options(model) -> list:
+    """Eager loads for everything an item of `model` shows, so that a page costs the same few
+    queries whatever its size; a reference the request expands brings its own item's loads."""
+    wanted = expanded.get()
+    options = []
+    for relationship in sa_inspect(model).relationships:
+        loader = selectinload(getattr(model, relationship.key))
+        target = relationship.mapper.class_
+        if not hasattr(target, "collection"):
+            # A part of the item (a role, a provision): load what it refers to as well.
+            for part in sa_inspect(target).relationships:
+                nested = selectinload(getattr(target, part.key))
+                if relationship.key in wanted:
+                    nested = nested.options(*full_load(part.mapper.class_))
+                loader = loader.options(nested)
+        elif relationship.key in wanted:
+            loader = loader.options(*full_load(target))
+        options.append(loader)
+    return options
+
+
+def full_load(model) -> list:
+    """The loads of an expanded item: everything it shows, nothing expanded further."""
+    token = expanded.set(frozenset())
+    try:
+        return load_options(model)
+    finally:
+        expanded.reset(token)
+
+
+def get_or_404(model, item_id: str):
     """Fetch one item by id, or abort with a 404 a reader can act on."""
     item = None
     if len(item_id) <= 100 and re.fullmatch(SLUG_PATTERN, item_id):
-        item = db.session.get(model, item_id, options=options)
+        item = db.session.get(model, item_id, options=load_options(model))
     if item is None:
         singular = model.collection.removesuffix("s")
         abort(

@@ -2,13 +2,19 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.extensions import db
 from api.models import Actor, Proposal, Stance
 from api.pagination import paginate
 from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view, query_arguments
+from api.queries import (
+    apply_filters,
+    collection_view,
+    get_or_404,
+    item_view,
+    load_options,
+    query_arguments,
+)
 from api.responses import CSV_DOC, csv_view
 from api.writes import create, create_view, delete, delete_view, update, update_view
 from schemas.common import partial
@@ -24,7 +30,6 @@ from schemas.stances import (
 
 blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who stands where.")
 
-LOAD = (selectinload(Stance.actor), selectinload(Stance.proposal), selectinload(Stance.evidence))
 FILTERS = {
     "actor": (Stance.actor_id, Actor),
     "proposal": (Stance.proposal_id, Proposal),
@@ -36,7 +41,7 @@ FILTERS = {
 def list_stances(args, **fixed):
     """One page of stances, optionally pinned to an actor or a proposal."""
     statement = apply_filters(select(Stance).filter_by(**fixed), args, FILTERS)
-    return paginate(statement, args, Stance, options=LOAD)
+    return paginate(statement, args, Stance)
 
 
 @blp.route("")
@@ -57,7 +62,7 @@ class StanceById(MethodView):
     @item_view(blp, StanceItemQuerySchema, StanceSchema)
     def get(self, args, stance_id):
         """Get a stance by id"""
-        return get_or_404(Stance, stance_id, options=LOAD)
+        return get_or_404(Stance, stance_id)
 
     @update_view(blp, partial(StancePatchSchema), StanceSchema)
     def patch(self, data, stance_id):
@@ -94,9 +99,7 @@ class StanceMatrix(MethodView):
     @csv_view(matrix_rows)
     def get(self, args):
         """Show who stands where: actors × proposals"""
-        statement = select(Stance).options(
-            selectinload(Stance.actor), selectinload(Stance.proposal)
-        )
+        statement = select(Stance).options(*load_options(Stance))
         statement = apply_filters(statement, args, FILTERS)
         stances = db.session.scalars(statement).all()
         actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)

@@ -2,7 +2,6 @@
 
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.models import Actor, Statement
 from api.pagination import paginate
@@ -22,11 +21,6 @@ blp = Blueprint(
     "statements", __name__, url_prefix="/v1/statements", description="Reported remarks."
 )
 
-LOAD = (
-    selectinload(Statement.speaker),
-    selectinload(Statement.about),
-    selectinload(Statement.evidence),
-)
 FILTERS = {
     "speaker": (Statement.speaker_id, Actor),
     "about": (Statement.about, Actor),
@@ -39,7 +33,7 @@ class Statements(MethodView):
     def get(self, args):
         """List statements"""
         statement = apply_filters(select(Statement), args, FILTERS)
-        return paginate(statement, args, Statement, options=LOAD)
+        return paginate(statement, args, Statement)
 
     @create_view(blp, StatementSchema)
     def post(self, data):
@@ -52,7 +46,7 @@ class StatementById(MethodView):
     @item_view(blp, StatementItemQuerySchema, StatementSchema)
     def get(self, args, statement_id):
         """Get a statement by id"""
-        return get_or_404(Statement, statement_id, options=LOAD)
+        return get_or_404(Statement, statement_id)
 
     @update_view(blp, partial(StatementPatchSchema), StatementSchema)
     def patch(self, data, statement_id):
