@@ -18,6 +18,7 @@ from api import (
     stances,
     statements,
 )
+from api.cache import init_cache, serve_cached, store_response
 from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_access_log(app.config["LOG_LEVEL"])
     app.json = BriefingJSONProvider(app)
     app.before_request(start_request)
+    app.after_request(store_response)  # after-request hooks run last-registered first
     app.after_request(finish_response)
 
     db.init_app(app)
@@ -83,5 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     for blueprint in (ops.blp, ops.docs, ops.swagger_ui):
         limiter.exempt(blueprint)
+    init_cache(app)
+    app.before_request(serve_cached)  # after the rate limiter's check
     app.register_blueprint(commands)
     return app

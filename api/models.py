@@ -342,6 +342,16 @@ class IdempotentResponse(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DataVersion(Base):
+    """One row whose number every write moves on, in the write's own transaction: a cached
+    answer is good for as long as the number it was made under is current."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 FACT_MODELS = {
     model.collection: model for model in (Actor, Proposal, Stance, Commitment, Event, Statement)
 }

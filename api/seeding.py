@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 from marshmallow import Schema, ValidationError, fields
 
+from api.cache import bump_data_version
 from api.database import write_transaction
 from api.errors import describe, flatten
 from api.extensions import db
@@ -266,9 +267,9 @@ def apply_bundle(bundle: Bundle) -> dict[str, int]:
 
 
 def reset_database() -> None:
-    """Empty every table but the API tokens."""
+    """Empty every table but the API tokens and the data version."""
     for table in reversed(db.Model.metadata.sorted_tables):
-        if table.name != "api_tokens":
+        if table.name not in ("api_tokens", "data_version"):
             db.session.execute(table.delete())
 
 
@@ -284,6 +285,7 @@ def seed(paths: list[Path], reset: bool = False) -> dict[str, int]:
                 for name, count in apply_bundle(bundle).items():
                     totals[name] = totals.get(name, 0) + count
             reindex()
+            bump_data_version()
             db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api import fulltext
 from api.auth import BEARER, require_role
+from api.cache import bump_data_version
 from api.database import write_transaction
 from api.extensions import db
 from api.models import Change, Evidence, IdempotentResponse, Source, utcnow
@@ -236,6 +237,7 @@ def create(model, schema_class, data: dict):
     db.session.flush()
     after = schema_class().dump(item)
     record("POST", item, None, after)
+    bump_data_version()
     fulltext.index_item(item)
     key = request.headers.get("Idempotency-Key")
     if key:
@@ -266,6 +268,7 @@ def update(model, schema_class, item_id: str, data: dict):
     if not isinstance(item, Source):
         db.session.expire(item, ["evidence"])
     record("PATCH", item, before, schema_class().dump(item))
+    bump_data_version()
     fulltext.index_item(item)
     db.session.commit()
     return item
@@ -293,6 +296,7 @@ def delete(model, schema_class, item_id: str) -> None:
     db.session.delete(item)
     db.session.flush()
     record("DELETE", item, before, None)
+    bump_data_version()
     db.session.commit()
 
 
@@ -362,6 +366,7 @@ def import_bundle(path) -> dict[str, int]:
                     record("PATCH" if old else "POST", item, old, new, token_name=IMPORT_TOKEN)
                     counts["updated" if old else "added"] += 1
             fulltext.reindex()
+            bump_data_version()
             db.session.commit()
         except BaseException:
             db.session.rollback()

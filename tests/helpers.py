@@ -7,7 +7,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import event
 
 from api.extensions import db
 
@@ -21,6 +24,7 @@ def snapshot() -> dict:
     return {
         table.name: db.session.execute(table.select().order_by(*table.primary_key.columns)).all()
         for table in db.Model.metadata.sorted_tables
+        if table.name != "data_version"  # a cache counter, not data
     }
 
 
@@ -90,3 +94,21 @@ def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
         process.wait(timeout=10)
+
+
+@contextmanager
+def counting_queries(app):
+    """Collect the SQL statements an app sends (transaction control left out)."""
+    counted = []
+
+    def count(connection, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            counted.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -1,24 +1,15 @@
 """A page costs a fixed number of SQL queries, whatever its size or what it expands (no N+1)."""
 
 import pytest
-from sqlalchemy import event
 
-from api.extensions import db
+from tests.helpers import counting_queries
 
 
 @pytest.fixture
 def count_queries(app):
-    """Count the SQL statements the app sends while a block runs."""
-    counted = []
-
-    def count(*args, **kwargs):
-        counted.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    yield counted
-    event.remove(engine, "before_cursor_execute", count)
+    """The SQL statements the shared test app sends while the test runs."""
+    with counting_queries(app) as counted:
+        yield counted
 
 
 PATHS = [

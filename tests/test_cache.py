@@ -1,0 +1,75 @@
+"""Rendered responses cached under the data version: one query per hit, fresh after any write."""
+
+import pytest
+
+from tests.helpers import counting_queries
+
+
+@pytest.fixture
+def count_queries(app):
+    """The SQL statements the shared test app sends while the test runs."""
+    with counting_queries(app) as counted:
+        yield counted
+
+
+def test_a_repeated_read_costs_one_query(client, count_queries):
+    first = client.get("/v1/stances?expand=actor&limit=7")
+    count_queries.clear()
+    again = client.get("/v1/stances?expand=actor&limit=7")
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert len(count_queries) == 1
+
+
+def test_a_304_costs_one_query(client, count_queries):
+    etag = client.get("/v1/proposals?limit=3").headers["ETag"]
+    count_queries.clear()
+    response = client.get("/v1/proposals?limit=3", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert len(count_queries) == 1
+
+
+def test_variants_are_cached_apart(client):
+    client.get("/v1/actors?limit=4")
+    csv = client.get("/v1/actors?limit=4", headers={"Accept": "text/csv"})
+    pretty = client.get("/v1/actors?limit=4&pretty=true")
+    assert csv.content_type.startswith("text/csv")
+    assert pretty.get_data(as_text=True).startswith("{\n")
+    assert client.get("/v1/actors?limit=4").get_data(as_text=True).startswith('{"data"')
+
+
+def test_a_write_on_one_instance_is_seen_by_another_at_once(make_app, editor, restore):
+    reader, writer = make_app().test_client(), make_app().test_client()
+    path = "/v1/stances/italy-opposes-coalition"
+    before = reader.get(path)
+    assert reader.get(path).get_data() == before.get_data()  # now cached on the reader
+    response = writer.patch(
+        path,
+        json={"summary": "Seen everywhere."},
+        headers={**editor, "If-Match": before.headers["ETag"]},
+    )
+    assert response.status_code == 200
+    after = reader.get(path)
+    assert after.json["summary"] == "Seen everywhere."
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_instances_share_the_cache_through_redis(make_app):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    one, two = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
+    first = one.test_client().get("/v1/events")
+    with counting_queries(two) as counted:
+        assert two.test_client().get("/v1/events").get_data() == first.get_data()
+    assert len(counted) == 1
+    redis.Redis.from_url(url).flushdb()
+
+
+def test_reads_survive_a_redis_outage(make_app):
+    down = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
+    assert down.get("/v1/events").status_code == 200
+    assert down.get("/v1/events").status_code == 200
