@@ -8,8 +8,9 @@ from flask.cli import AppGroup
 
 from api.auth import ROLES, create_token
 from api.extensions import db
-from api.models import ApiToken, utcnow
+from api.models import ApiToken, Source, utcnow
 from api.seeding import SeedError, bundle_paths, seed
+from api.synth import synthesize
 from api.writes import import_bundle
 
 commands = Blueprint("commands", __name__, cli_group=None)
@@ -75,3 +76,13 @@ def revoke_token_command(name: str):
     token.revoked_at = utcnow()
     db.session.commit()
     click.echo(f"Revoked {name}.")
+
+
+@commands.cli.command("synth")
+@click.option("--stances", type=click.IntRange(1, 10_000_000), required=True)
+def synth_command(stances: int):
+    """Fill an EMPTY database (point DATABASE_URL at a separate one) with a synthetic briefing."""
+    if db.session.scalar(db.select(db.func.count()).select_from(Source)):
+        raise click.ClickException("This database already holds sources; synth needs an empty one.")
+    counts = synthesize(stances)
+    click.echo("Synthesized: " + ", ".join(f"{count} {name}" for name, count in counts.items()))

@@ -238,14 +238,17 @@ class Stance(Sourced, Base):
     __table_args__ = (
         Index("ix_stances_actor_id_id", "actor_id", "id"),
         Index("ix_stances_proposal_id_id", "proposal_id", "id"),
+        # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
+        Index("ix_stances_position_id", "position", "id"),
+        Index("ix_stances_certainty_id", "certainty", "id"),
     )
     collection = "stances"
     label_field = "summary"
 
     actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id"))
     proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"))
-    position: Mapped[str] = mapped_column(String(20), index=True)
-    certainty: Mapped[str] = mapped_column(String(20), index=True)
+    position: Mapped[str] = mapped_column(String(20))
+    certainty: Mapped[str] = mapped_column(String(20))
     condition: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     actor: Mapped[Actor] = relationship()

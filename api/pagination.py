@@ -90,7 +90,9 @@ def paginate(statement, args, model, *, columns=None):
         value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
         after = column < value if descending else column > value
         after_id = id_column < last_id if descending else id_column > last_id
-        statement = statement.where(or_(after, and_(column == value, after_id)))
+        # Sorting by id itself, the plain comparison lets the (filter, id) index do the walk.
+        tie_break = or_(after, and_(column == value, after_id))
+        statement = statement.where(after_id if column is id_column else tie_break)
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     items = db.session.scalars(
         statement.options(*load_options(model)).order_by(*order).limit(limit + 1)
