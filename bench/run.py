@@ -1,0 +1,294 @@
+"""Load benchmark: Briefing API vs Datasette on the same SQLite file, and vs a constant-JSON
+Flask view under the same gunicorn config (the ceiling). Interleaved rounds of wrk from this
+machine, 127.0.0.1 only; prints requests/s (median of rounds), p50/p99 latency, errors, server
+CPU ms per request, and the servers' memory. Exits 1 if any request failed.
+
+    .venv/bin/python bench/run.py [--stances 100000] [--rounds 3] [--seconds 5]
+
+Needs `wrk` (Debian package). Datasette is installed into bench/.datasette-venv on first run.
+Datasette runs with facet suggestions off, page size 50, and `_nocount=1` on table requests
+(its defaults compute facet suggestions and a count on every table request).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+DATASETTE_VENV = ROOT / "bench" / ".datasette-venv"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def sh(*command, **environment):
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+    ).stdout
+
+
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return [pid] + [grandchild for kid in kids for grandchild in tree(kid)]
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for member in tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / TICKS
+
+
+def pss_mib(pid: int) -> float:
+    total = 0
+    for member in tree(pid):
+        try:
+            text = Path(f"/proc/{member}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1))
+        except (OSError, AttributeError):
+            pass
+    return total / 1024
+
+
+class Target:
+    def __init__(self, name, command, environment, health):
+        self.name, self.port = name, free_port()
+        command = [part.replace("{port}", str(self.port)) for part in command]
+        environment = {**os.environ, **environment}
+        environment.pop("WEB_CONCURRENCY", None)  # gunicorn's default: 2 x cores + 1
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_until_up(self.base + health)
+        self.peak_pss = 0.0
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def gunicorn(name, app, database_url):
+    return Target(
+        name,
+        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", app],
+        {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": "false",
+            "LOG_LEVEL": "warning",
+        },
+        "/healthz" if "api" in app else "/constant",
+    )
+
+
+def datasette(database_file):
+    if not (DATASETTE_VENV / "bin" / "datasette").exists():
+        sh(sys.executable, "-m", "venv", str(DATASETTE_VENV))
+        sh(str(DATASETTE_VENV / "bin" / "pip"), "install", "-q", "datasette==0.65.5")
+    return Target(
+        "datasette",
+        [
+            str(DATASETTE_VENV / "bin" / "datasette"),
+            "serve",
+            str(database_file),
+            "-i",
+            str(database_file),
+            "--port",
+            "{port}",
+            "--setting",
+            "default_page_size",
+            "50",
+            "--setting",
+            "suggest_facets",
+            "off",
+        ],
+        {},
+        "/-/versions.json",
+    )
+
+
+def wrk(url: str, seconds: int) -> dict:
+    output = sh("wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return {
+        "rate": rate,
+        "requests": requests,
+        "p50": to_ms(latency.get("50")),
+        "p99": to_ms(latency.get("99")),
+        "errors": errors,
+    }
+
+
+def to_ms(text: str | None) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def measure(targets: dict, cases: list, rounds: int, seconds: int) -> dict:
+    results = {}
+    for _ in range(rounds):
+        for label, target_name, path in cases:
+            target = targets[target_name]
+            before = cpu_seconds(target.process.pid)
+            run = wrk(target.base + path, seconds)
+            run["cpu_ms"] = (
+                (cpu_seconds(target.process.pid) - before) * 1000 / max(run["requests"], 1)
+            )
+            target.peak_pss = max(target.peak_pss, pss_mib(target.process.pid))
+            results.setdefault((label, target_name), []).append(run)
+    return results
+
+
+def summarize(runs: list[dict]) -> dict:
+    return {
+        key: statistics.median(run[key] for run in runs) for key in ("rate", "p50", "p99", "cpu_ms")
+    } | {"errors": sum(r["errors"] for r in runs)}
+
+
+def prepare(stances: int, directory: Path) -> Path:
+    database = directory / "briefing.db"
+    url = f"sqlite:///{database}"
+    sh(str(BIN / "flask"), "--app", "api", "db", "upgrade", DATABASE_URL=url)
+    if stances:
+        sh(str(BIN / "flask"), "--app", "api", "synth", "--stances", str(stances), DATABASE_URL=url)
+    else:
+        sh(str(BIN / "flask"), "--app", "api", "seed", DATABASE_URL=url)
+    return database
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stances", type=int, default=100_000, help="0: the real seed")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as directory:
+        database = prepare(options.stances, Path(directory))
+        copy = Path(directory) / ("synth.db" if options.stances else "seed.db")
+        shutil.copy(database, copy)
+        table = "synth" if options.stances else "seed"
+        item = "stance-0050000" if options.stances else "italy-opposes-coalition"
+        targets = {
+            "ours": gunicorn("ours", "api:create_app()", f"sqlite:///{database}"),
+            "datasette": datasette(copy),
+            "ceiling": gunicorn("ceiling", "bench.ceiling:create_app()", ""),
+        }
+        cases = [
+            ("filtered page of 50 stances", "ours", "/v1/stances?position=opposes&limit=50"),
+            (
+                "filtered page of 50 stances",
+                "datasette",
+                f"/{table}/stances.json?position=opposes&_size=50&_nocount=1&_sort=id",
+            ),
+            ("one stance by id", "ours", f"/v1/stances/{item}"),
+            ("one stance by id", "datasette", f"/{table}/stances/{item}.json"),
+            ("text search", "ours", "/v1/search?q=opposes&limit=50"),
+            (
+                "text search",
+                "datasette",
+                f"/{table}/search_index.json?_search=opposes&_size=50&_nocount=1",
+            ),
+            ("last page of stances", "ours", f"/v1/stances?limit=50&cursor={last_cursor()}"),
+            ("first page of stances", "ours", "/v1/stances?limit=50"),
+            ("full briefing", "ours", "/v1/briefing") if not options.stances else None,
+            ("constant JSON", "ceiling", "/constant"),
+        ]
+        cases = [case for case in cases if case]
+        try:
+            results = measure(targets, cases, options.rounds, options.seconds)
+        finally:
+            for target in targets.values():
+                target.stop()
+    report(results, targets, options)
+
+
+def last_cursor() -> str:
+    from api.pagination import encode_cursor
+
+    return encode_cursor("id", "stance-0099949", "stance-0099949")
+
+
+def report(results, targets, options):
+    rows = {key: summarize(runs) for key, runs in results.items()}
+    print(
+        f"## {options.stances or 'seed'} stances; {options.rounds} rounds x {options.seconds} s; "
+        f"wrk -t2 -c32; {os.cpu_count()} cores\n"
+    )
+    print("| request | server | req/s (median) | p50 ms | p99 ms | CPU ms/req | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for (label, target), row in rows.items():
+        print(
+            f"| {label} | {target} | {row['rate']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
+            f"{row['cpu_ms']:.2f} | {row['errors']} |"
+        )
+    ceiling = rows[("constant JSON", "ceiling")]
+    print(
+        "\n| request | ours/datasette req/s | ours/datasette CPU | ours/ceiling req/s | "
+        "p99 ours/ceiling |"
+    )
+    print("|---|---|---|---|---|")
+    for label in ("filtered page of 50 stances", "one stance by id", "text search"):
+        ours, theirs = rows[(label, "ours")], rows[(label, "datasette")]
+        print(
+            f"| {label} | {ours['rate'] / theirs['rate']:.2f} | "
+            f"{ours['cpu_ms'] / theirs['cpu_ms']:.2f} | {ours['rate'] / ceiling['rate']:.2f} | "
+            f"{ours['p99'] / ceiling['p99']:.2f} |"
+        )
+    first, last = rows[("first page of stances", "ours")], rows[("last page of stances", "ours")]
+    print(f"\nLast page / first page CPU: {last['cpu_ms'] / first['cpu_ms']:.2f}")
+    print("Peak PSS (MiB): " + ", ".join(f"{t.name} {t.peak_pss:.0f}" for t in targets.values()))
+    failed = sum(row["errors"] for row in rows.values())
+    print(json.dumps({"failed requests": failed}))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
