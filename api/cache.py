@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 import redis
 from flask import current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from api.extensions import db
 from api.models import DataVersion
@@ -29,7 +29,10 @@ def bump_data_version() -> None:
 
 
 def current_data_version() -> int:
-    return db.session.scalar(select(DataVersion.version)) or 0
+    """Read the version on a plain pooled connection: this runs on every cacheable GET, and
+    the ORM session's machinery would cost more than the query itself."""
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT version FROM data_version").scalar() or 0
 
 
 class LocalStore:
