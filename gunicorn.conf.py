@@ -58,8 +58,9 @@ gunicorn.http.wsgi.SERVER = "briefing-api"
 def post_fork(server, worker):
     """Never share a connection pool between processes: a worker starts without the pool it
     inherited from the preloaded app (the master's connections are left alone)."""
-    if server.cfg.preload_app:
+    app = server.app.wsgi() if server.cfg.preload_app else None
+    if app is not None and "sqlalchemy" in app.extensions:
         from api.extensions import db
 
-        with server.app.wsgi().app_context():
+        with app.app_context():
             db.engine.dispose(close=False)
