@@ -59,3 +59,31 @@ def test_tokens_revoke_unknown_name_fails(runner):
 def test_tokens_create_refuses_an_unknown_role(runner):
     result = runner.invoke(args=["tokens", "create", "--name", "x", "--role", "owner"])
     assert result.exit_code == 2
+
+
+def test_synth_refuses_a_database_that_holds_data(runner):
+    result = runner.invoke(args=["synth", "--stances", "10"])
+    assert result.exit_code == 1 and "empty one" in result.output
+
+
+def test_synth_fills_an_empty_database_with_verbatim_evidence(tmp_path):
+    import flask_migrate
+    from sqlalchemy import func, select
+
+    from api import create_app
+    from api.extensions import db
+    from api.models import Evidence, Source, Stance
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/synth.db"})
+    with app.app_context():
+        flask_migrate.upgrade()
+    result = app.test_cli_runner().invoke(args=["synth", "--stances", "120"])
+    assert result.output.strip() == "Synthesized: 500 actors, 200 proposals, 120 stances"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Stance)) == 120
+        text = db.session.scalar(select(Source.text))
+        for span in db.session.scalars(select(Evidence)):
+            assert text[span.start : span.end] == span.quote
+        db.engine.dispose()
+    page = app.test_client().get("/v1/stances?position=opposes&limit=5").json
+    assert page["meta"]["total"] == 24 and page["links"]["next"]
