@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import free_port, get_json  # noqa: E402
+from tests.helpers import free_port, get_json, run_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DATABASE = f"briefing_faults_{os.getpid()}"
@@ -38,15 +38,7 @@ PG = ["-h", "127.0.0.1", "-U", "postgres"]
 SLOW_CLIENTS = 12
 
 
-def run(*command: str, **environment) -> str:
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **environment},
-    ).stdout.strip()
+run = run_command
 
 
 def flask(*arguments: str) -> str:

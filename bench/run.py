@@ -25,22 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import free_port  # noqa: E402
+from tests.helpers import free_port, run_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DATASETTE_VENV = ROOT / "bench" / ".datasette-venv"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def sh(*command, **environment):
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **environment},
-    ).stdout
+sh = run_command
 
 
 def wait_until_up(url: str, seconds: float = 60) -> None:

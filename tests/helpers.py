@@ -44,6 +44,18 @@ def ids(response) -> list[str]:
     return [item["id"] for item in response.json["data"]]
 
 
+def run_command(*command: str, **environment) -> str:
+    """Run a command from the project's root; return what it printed, stripped."""
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+    ).stdout.strip()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
