@@ -1,4 +1,4 @@
-"""Filters shared by the collections: references by id, name or alias, and 404s."""
+"""What the read views share: query validation, view decorators, filters, eager loads, 404s."""
 
 import difflib
 import functools
