@@ -11,6 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from schemas.common import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
+# How long a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = "5"
 LOCATIONS = {"query": "Invalid query parameter.", "json": "Invalid request body."}
 
 
@@ -115,7 +117,9 @@ def database_unavailable(error):
     except DBAPIError:
         pass
     return problem_response(
-        503, "The database is unavailable right now; retry shortly.", headers={"Retry-After": "5"}
+        503,
+        "The database is unavailable right now; retry shortly.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
 
 

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.errors import RETRY_AFTER_SECONDS
 from api.extensions import api, db
 from api.parser import Blueprint
 
@@ -45,7 +46,7 @@ class Ready(MethodView):
             abort(
                 503,
                 message="The database is unreachable; retry shortly.",
-                headers={"Retry-After": "5"},
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
         return {"status": "ok"}
 

@@ -15,6 +15,7 @@ from flask import current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 
 from api.database import SAFE_METHODS
+from api.errors import RETRY_AFTER_SECONDS
 from schemas.common import expanded
 
 access_log = logging.getLogger("api.access")
@@ -176,7 +177,7 @@ def finish_response(response):
         # Flask-Limiter sends Retry-After on every answer; it only means something on these.
         response.headers.pop("Retry-After", None)
     elif response.status_code == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS  # Flask-Limiter overwrote ours
     response.headers.update(security_headers(request.path))
     response.headers["X-Request-ID"] = g.get("request_id", "")
     access_log.info(

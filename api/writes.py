@@ -224,13 +224,17 @@ def idempotent_replay():
     return response
 
 
+def id_taken(item_id: str):
+    abort(409, message=f"'{item_id}' already exists: PATCH it, or choose another id.")
+
+
 def create(model, schema_class, data: dict):
     """Create an item (409 if its id is taken); return it with its Location."""
     replay = idempotent_replay()
     if replay is not None:
         return replay
     if db.session.get(model, data["id"]) is not None:
-        abort(409, message=f"'{data['id']}' already exists: PATCH it, or choose another id.")
+        id_taken(data["id"])
     item = model(id=data["id"])
     db.session.add(item)
     apply_write(item, data, schema_class())
@@ -253,7 +257,7 @@ def create(model, schema_class, data: dict):
         replay = idempotent_replay()
         if replay is not None:
             return replay
-        abort(409, message=f"'{data['id']}' already exists: PATCH it, or choose another id.")
+        id_taken(data["id"])
     return item, {"Location": item.url}
 
 

@@ -29,23 +29,20 @@ def has_forbidden_characters(text: str) -> bool:
 
 def forbidden_strings(value, path: str = "") -> dict[str, list[str]]:
     """Where, in a parsed JSON value, a string holds NUL or an unpaired surrogate."""
+    where = path or "_body"
     if isinstance(value, str):
-        return (
-            {path or "_body": ["Must not contain NUL or unpaired surrogates."]}
-            if (has_forbidden_characters(value))
-            else {}
-        )
+        bad = has_forbidden_characters(value)
+        return {where: ["Must not contain NUL or unpaired surrogates."]} if bad else {}
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {}
     found = {}
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if (isinstance(value, list))
-        else ()
-    )
     for key, item in items:
         if isinstance(key, str) and has_forbidden_characters(key):
-            found[path or "_body"] = ["Keys must not contain NUL or unpaired surrogates."]
+            found[where] = ["Keys must not contain NUL or unpaired surrogates."]
         found.update(forbidden_strings(item, f"{path}.{key}" if path else str(key)))
     return found
 
