@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from api import (
     actors,
@@ -18,7 +19,7 @@ from api import (
     stances,
     statements,
 )
-from api.cache import init_cache, serve_cached, store_response
+from api.cache import init_cache, release_render_lock, serve_cached, store_response
 from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(finish_response)
 
     db.init_app(app)
+    configure_mappers()  # now, in the process gunicorn forks, not in every worker's first request
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -69,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     cors.init_app(
         app,
         resources={r"/*": {"origins": "*"}},
+        send_wildcard=True,  # no credentials: "*" for every origin, one answer for all
         expose_headers=EXPOSED_HEADERS,
         allow_headers=ALLOWED_HEADERS,
     )
@@ -87,5 +90,6 @@ def create_app(config: dict | None = None) -> Flask:
         limiter.exempt(blueprint)
     init_cache(app)
     app.before_request(serve_cached)  # after the rate limiter's check
+    app.teardown_request(release_render_lock)
     app.register_blueprint(commands)
     return app

@@ -6,8 +6,9 @@ cache itself is Redis when REDIS_URL is set (shared), or a small per-process map
 if Redis fails, requests are simply served uncached.
 """
 
-import hashlib
 import json
+import os
+import threading
 from collections import OrderedDict
 
 import redis
@@ -16,10 +17,25 @@ from sqlalchemy import update
 
 from api.extensions import db
 from api.models import DataVersion
-from api.responses import wants_csv, wants_pretty
+from api.responses import SECURITY_HEADERS, wants_csv, wants_pretty
 
-KEPT_HEADERS = ("Content-Type", "ETag", "Link")
+KEPT_HEADERS = {
+    "Content-Type",
+    "ETag",
+    "Link",
+    "Vary",
+    "Cache-Control",
+    # Reads are open to every origin with the same two CORS headers; a response that already
+    # carries them is left alone by Flask-CORS.
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
+    *SECURITY_HEADERS,
+}
 LOCAL_ENTRIES = 2048
+# Renders of the same missing answer queue on one of these (by key), so a burst of identical
+# requests after a write, or in a fresh worker, costs one render rather than one per thread.
+RENDER_LOCKS = [threading.Lock() for _ in range(64)]
+RENDER_WAIT_SECONDS = 10
 TTL_SECONDS = 3600
 
 
@@ -29,44 +45,91 @@ def bump_data_version() -> None:
 
 
 def current_data_version() -> int:
-    """Read the version on a plain pooled connection: this runs on every cacheable GET, and
-    the ORM session's machinery would cost more than the query itself."""
-    with db.engine.connect() as connection:
-        return connection.exec_driver_sql("SELECT version FROM data_version").scalar() or 0
+    return current_app.extensions["data_version"].read()
+
+
+class VersionReader:
+    """Reads the data version, on every cacheable GET, on one connection of its own per process
+    (outside the pool, autocommit, so each read sees the latest commit). Checking a connection
+    out of the pool and beginning a transaction cost more than the query itself. If that
+    connection fails, the read is retried once through the pool, which raises the usual
+    database errors (503) while the database is away."""
+
+    QUERY = "SELECT version FROM data_version"
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.connection = None
+        self.pid = None
+
+    def connect(self):
+        pooled = self.engine.raw_connection()
+        pooled.detach()  # ours alone from now on
+        connection = pooled.dbapi_connection
+        if self.engine.dialect.name == "postgresql":
+            connection.rollback()
+            connection.autocommit = True
+        return connection
+
+    def read(self) -> int:
+        with self.lock:
+            try:
+                if self.connection is None or self.pid != os.getpid():
+                    self.connection, self.pid = self.connect(), os.getpid()
+                cursor = self.connection.cursor()
+                cursor.execute(self.QUERY)
+                row = cursor.fetchone()
+                cursor.close()
+                return row[0] if row else 0
+            except Exception:
+                self.connection = None
+        with self.engine.connect() as connection:
+            return connection.exec_driver_sql(self.QUERY).scalar() or 0
 
 
 class LocalStore:
-    """A bounded least-recently-used map, one per process."""
+    """A bounded least-recently-used map, one per process, of (headers, body) pairs."""
 
     def __init__(self):
-        self.entries: OrderedDict[str, bytes] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[list, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
-        value = self.entries.get(key)
-        if value is not None:
+    def get(self, key: str) -> tuple[list, bytes] | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def set(self, key: str, entry: tuple[list, bytes]) -> None:
+        with self.lock:
+            self.entries[key] = entry
             self.entries.move_to_end(key)
-        return value
-
-    def set(self, key: str, value: bytes) -> None:
-        self.entries[key] = value
-        self.entries.move_to_end(key)
-        while len(self.entries) > LOCAL_ENTRIES:
-            self.entries.popitem(last=False)
+            while len(self.entries) > LOCAL_ENTRIES:
+                self.entries.popitem(last=False)
 
 
 class RedisStore:
+    """Shared by every worker and machine: the headers as a JSON line, then the body."""
+
     def __init__(self, url: str):
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> tuple[list, bytes] | None:
         try:
-            return self.client.get(key)
+            stored = self.client.get(key)
         except redis.RedisError:
             return None
+        if stored is None:
+            return None
+        headers, body = stored.split(b"\n", 1)
+        return json.loads(headers), body
 
-    def set(self, key: str, value: bytes) -> None:
+    def set(self, key: str, entry: tuple[list, bytes]) -> None:
+        headers, body = entry
         try:
-            self.client.set(key, value, ex=TTL_SECONDS)
+            self.client.set(key, json.dumps(headers).encode() + b"\n" + body, ex=TTL_SECONDS)
         except redis.RedisError:
             pass
 
@@ -76,9 +139,11 @@ def cacheable() -> bool:
 
 
 def cache_key(version: int) -> str:
-    variant = [request.full_path, wants_csv(), wants_pretty()]
-    digest = hashlib.sha256(json.dumps(variant).encode()).hexdigest()[:32]
-    return f"briefing:response:{version}:{digest}"
+    """The data version, the path and query, and the two choices a request makes about its
+    body's shape (CSV or JSON, pretty or compact)."""
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    return f"briefing:response:{version}:{wants_csv():d}{wants_pretty():d}:{request.path}?{query}"
 
 
 def serve_cached():
@@ -86,30 +151,40 @@ def serve_cached():
     if not cacheable() or not current_app.config["RESPONSE_CACHE"]:
         return None
     g.cache_key = cache_key(current_data_version())
-    stored = current_app.extensions["response_cache"].get(g.cache_key)
-    if stored is None:
-        return None
-    entry = json.loads(stored)
-    response = current_app.response_class(entry["body"].encode("utf-8"), status=200)
-    response.headers.update(entry["headers"])
+    store = current_app.extensions["response_cache"]
+    entry = store.get(g.cache_key)
+    if entry is None:
+        # One thread renders a missing answer; the others asking for it wait, then share it.
+        lock = RENDER_LOCKS[hash(g.cache_key) % len(RENDER_LOCKS)]
+        if lock.acquire(timeout=RENDER_WAIT_SECONDS):
+            g.render_lock = lock
+        entry = store.get(g.cache_key)
+        if entry is None:
+            return None
+        release_render_lock()
+    headers, body = entry
     g.cache_hit = True
-    return response
+    return current_app.response_class(body, status=200, headers=headers)
+
+
+def release_render_lock(error=None) -> None:
+    lock = g.pop("render_lock", None)
+    if lock is not None:
+        lock.release()
 
 
 def store_response(response):
-    """Keep a fresh 200 for the next identical request under the same data version."""
+    """Keep a fresh 200 for the next identical request under the same data version: its body
+    and the headers that depend on nothing but the request's key."""
     key = g.get("cache_key")
     if key and not g.get("cache_hit") and response.status_code == 200:
-        entry = {
-            "body": response.get_data(as_text=True),
-            "headers": {
-                name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
-            },
-        }
-        current_app.extensions["response_cache"].set(key, json.dumps(entry).encode())
+        headers = [(name, value) for name, value in response.headers if name in KEPT_HEADERS]
+        current_app.extensions["response_cache"].set(key, (headers, response.get_data()))
     return response
 
 
 def init_cache(app) -> None:
     url = app.config.get("REDIS_URL")
     app.extensions["response_cache"] = RedisStore(url) if url else LocalStore()
+    with app.app_context():
+        app.extensions["data_version"] = VersionReader(db.engine)

@@ -6,10 +6,10 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
@@ -20,6 +20,7 @@ from schemas.common import expanded
 
 access_log = logging.getLogger("api.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPOSED_HEADERS = [
     "ETag",
@@ -43,15 +44,16 @@ ALLOWED_HEADERS = [
 
 def wants_pretty() -> bool:
     """Indent for people: `?pretty=true`, or a curl user agent unless `?pretty=false`."""
-    pretty = request.args.get("pretty")
-    if pretty is not None:
-        return pretty.lower() in ("true", "1", "yes", "on")
-    return request.user_agent.string.startswith(("curl/", "HTTPie/", "Wget/"))
+    if b"pretty" in request.query_string:  # parse the query only when it may say so
+        return request.args.get("pretty", "").lower() in ("true", "1", "yes", "on")
+    return request.headers.get("User-Agent", "").startswith(("curl/", "HTTPie/", "Wget/"))
 
 
 def wants_csv() -> bool:
-    if "format" in request.args:
+    if b"format" in request.query_string and "format" in request.args:
         return request.args["format"] == "csv"
+    if "csv" not in request.headers.get("Accept", ""):
+        return False  # spare the parsing of Accept: only CSV can win over JSON here
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
@@ -149,11 +151,11 @@ def start_request():
     expanded.set(frozenset())
     g.started = time.perf_counter()
     given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
 
 
-def finish_response(response):
-    """Convert to CSV, add caching headers and the request id, and write the access log line."""
+def shape_response(response) -> None:
+    """CSV on request, the ETag and caching headers: what a cached copy already carries."""
     rows = g.get("csv_rows")
     if rows and response.status_code == 200 and wants_csv():
         response.set_data(csv_body(rows(json.loads(response.get_data()))))
@@ -171,26 +173,34 @@ def finish_response(response):
             response.cache_control.max_age = 30
         else:
             response.cache_control.no_cache = True
-        response.make_conditional(request)
+    response.headers.update(security_headers(request.path))
+
+
+def finish_response(response):
+    """Shape a fresh response, answer conditional requests, and log the request."""
+    if not g.get("cache_hit"):
+        shape_response(response)
+    if response.status_code == 200 and CONDITIONS & request.environ.keys():
+        response.make_conditional(request)  # 304 (or 412 for a failed If-Match) on GET/HEAD
     restrict_write_origins(response)
     if response.status_code not in (429, 503):
         # Flask-Limiter sends Retry-After on every answer; it only means something on these.
         response.headers.pop("Retry-After", None)
     elif response.status_code == 503:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS  # Flask-Limiter overwrote ours
-    response.headers.update(security_headers(request.path))
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    access_log.info(
-        json.dumps(
-            {
-                "request_id": g.get("request_id"),
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - g.get("started", 0)) * 1000, 2),
-            }
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            json.dumps(
+                {
+                    "request_id": g.get("request_id"),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - g.get("started", 0)) * 1000, 2),
+                }
+            )
         )
-    )
     return response
 
 
@@ -202,13 +212,17 @@ DOCS_POLICY = (
 )
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": API_POLICY,
+}
+DOCS_SECURITY_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+
+
 def security_headers(path: str) -> dict[str, str]:
-    return {
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": DOCS_POLICY if path.startswith("/docs") else API_POLICY,
-    }
+    return DOCS_SECURITY_HEADERS if path.startswith("/docs") else SECURITY_HEADERS
 
 
 def restrict_write_origins(response) -> None:

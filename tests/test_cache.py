@@ -1,14 +1,36 @@
 """Rendered responses cached under the data version: one query per hit, fresh after any write."""
 
+from contextlib import contextmanager
+
 import pytest
 
+from api.cache import VersionReader
 from tests.helpers import counting_queries
+
+
+@contextmanager
+def counting_reads(app):
+    """The SQL statements an app sends, plus its reads of the data version (which go to the
+    database on a connection of their own, outside the engine's events)."""
+    reader = app.extensions["data_version"]
+    read = reader.read
+
+    def counted_read():
+        counted.append(VersionReader.QUERY)
+        return read()
+
+    reader.read = counted_read
+    try:
+        with counting_queries(app) as counted:
+            yield counted
+    finally:
+        del reader.read
 
 
 @pytest.fixture
 def count_queries(app):
-    """The SQL statements the shared test app sends while the test runs."""
-    with counting_queries(app) as counted:
+    """The queries the shared test app sends while the test runs."""
+    with counting_reads(app) as counted:
         yield counted
 
 
@@ -18,7 +40,7 @@ def test_a_repeated_read_costs_one_query(client, count_queries):
     again = client.get("/v1/stances?expand=actor&limit=7")
     assert again.get_data() == first.get_data()
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert len(count_queries) == 1
+    assert count_queries == [VersionReader.QUERY]
 
 
 def test_a_304_costs_one_query(client, count_queries):
@@ -26,7 +48,18 @@ def test_a_304_costs_one_query(client, count_queries):
     count_queries.clear()
     response = client.get("/v1/proposals?limit=3", headers={"If-None-Match": etag})
     assert response.status_code == 304
-    assert len(count_queries) == 1
+    assert count_queries == [VersionReader.QUERY]
+
+
+def test_the_version_is_read_again_after_its_connection_fails(client, app):
+    """A broken version connection is replaced by the pool's next read, then a fresh one."""
+    reader = app.extensions["data_version"]
+    client.get("/v1/events")
+    reader.connection.close()
+    assert client.get("/v1/events").status_code == 200
+    assert reader.connection is None  # dropped, read through the pool this time
+    assert client.get("/v1/events").status_code == 200
+    assert reader.connection is not None
 
 
 def test_variants_are_cached_apart(client):
@@ -63,9 +96,9 @@ def test_instances_share_the_cache_through_redis(make_app):
         pytest.skip("no Redis on 127.0.0.1:6379")
     one, two = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
     first = one.test_client().get("/v1/events")
-    with counting_queries(two) as counted:
+    with counting_reads(two) as counted:
         assert two.test_client().get("/v1/events").get_data() == first.get_data()
-    assert len(counted) == 1
+    assert counted == [VersionReader.QUERY]
     redis.Redis.from_url(url).flushdb()
 
 
