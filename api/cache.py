@@ -72,6 +72,12 @@ class VersionReader:
             connection.autocommit = True
         return connection
 
+    def close(self) -> None:
+        with self.lock:
+            if self.connection is not None and self.pid == os.getpid():
+                self.connection.close()
+            self.connection = None
+
     def read(self) -> int:
         with self.lock:
             try:

@@ -26,6 +26,13 @@ def app(tmp_path_factory):
     with app.app_context():
         database.session.remove()
         flask_migrate.downgrade(revision="base")
+    close(app)
+
+
+def close(app) -> None:
+    """Close an app's database connections: its pool and its data-version reader's."""
+    app.extensions["data_version"].close()
+    with app.app_context():
         database.engine.dispose()
 
 
@@ -42,8 +49,7 @@ def make_app(app):
 
     yield make
     for other in made:
-        with other.app_context():
-            database.engine.dispose()
+        close(other)
 
 
 @pytest.fixture
