@@ -50,7 +50,7 @@ class Config:
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.READ_LIMIT = "600 per minute"
-        self.RESPONSE_CACHE = True
+        self.RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)
         self.WRITE_LIMIT = "60 per minute"
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.API_TITLE = "Briefing API"

@@ -1,9 +1,12 @@
 """Load benchmark: Briefing API vs Datasette on the same SQLite file, and vs a constant-JSON
 Flask view under the same gunicorn config (the ceiling). Interleaved rounds of wrk from this
-machine, 127.0.0.1 only; prints requests/s (median of rounds), p50/p99 latency, errors, server
-CPU ms per request, and the servers' memory. Exits 1 if any request failed.
+machine, 127.0.0.1 only, after a warm-up run of each request; prints requests/s (median of
+rounds), p50/p99 latency, errors, server CPU ms per request, and the servers' memory. Our
+service runs twice: as served (response cache on) and with its response cache off (the cost of
+rendering). Exits 1 if any request failed.
 
     .venv/bin/python bench/run.py [--stances 100000] [--rounds 3] [--seconds 5]
+                                  [--database sqlite|postgresql]
 
 Needs `wrk` (Debian package). Datasette is installed into bench/.datasette-venv on first run.
 Datasette runs with facet suggestions off, page size 50, and `_nocount=1` on table requests
@@ -20,16 +23,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.pagination import encode_cursor  # noqa: E402
 from tests.helpers import free_port, run_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DATASETTE_VENV = ROOT / "bench" / ".datasette-venv"
 TICKS = os.sysconf("SC_CLK_TCK")
+LAST = encode_cursor("id", "stance-0099949", "stance-0099949")  # the page after: the last 50
 
 
 sh = run_command
@@ -105,7 +111,7 @@ class Target:
             self.process.kill()
 
 
-def gunicorn(name, app, database_url):
+def gunicorn(name, app, database_url, **environment):
     return Target(
         name,
         [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", app],
@@ -113,6 +119,7 @@ def gunicorn(name, app, database_url):
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": "false",
             "LOG_LEVEL": "warning",
+            **environment,
         },
         "/healthz" if "api" in app else "/constant",
     )
@@ -189,15 +196,29 @@ def summarize(runs: list[dict]) -> dict:
     } | {"errors": sum(r["errors"] for r in runs)}
 
 
-def prepare(stances: int, directory: Path) -> Path:
-    database = directory / "briefing.db"
-    url = f"sqlite:///{database}"
+def prepare(stances: int, url: str) -> None:
     sh(str(BIN / "flask"), "--app", "api", "db", "upgrade", DATABASE_URL=url)
     if stances:
         sh(str(BIN / "flask"), "--app", "api", "synth", "--stances", str(stances), DATABASE_URL=url)
     else:
         sh(str(BIN / "flask"), "--app", "api", "seed", DATABASE_URL=url)
-    return database
+
+
+@contextmanager
+def served_database(options, sqlite_file: Path):
+    """The database our service reads: the SQLite file Datasette gets a copy of, or a
+    PostgreSQL database filled the same way (synth is deterministic), dropped afterwards."""
+    if options.database == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    name = f"briefing_bench_{os.getpid()}"
+    sh("createdb", "-h", "127.0.0.1", "-U", "postgres", name)
+    try:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        prepare(options.stances, url)
+        yield url
+    finally:
+        sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name)
 
 
 def main():
@@ -205,60 +226,71 @@ def main():
     parser.add_argument("--stances", type=int, default=100_000, help="0: the real seed")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     with tempfile.TemporaryDirectory() as directory:
-        database = prepare(options.stances, Path(directory))
-        copy = Path(directory) / ("synth.db" if options.stances else "seed.db")
-        shutil.copy(database, copy)
+        sqlite_file = Path(directory) / "briefing.db"
+        prepare(options.stances, f"sqlite:///{sqlite_file}")
         table = "synth" if options.stances else "seed"
-        item = "stance-0050000" if options.stances else "italy-opposes-coalition"
-        targets = {
-            "ours": gunicorn("ours", "api:create_app()", f"sqlite:///{database}"),
-            "datasette": datasette(copy),
-            "ceiling": gunicorn("ceiling", "bench.ceiling:create_app()", ""),
-        }
-        cases = [
-            ("filtered page of 50 stances", "ours", "/v1/stances?position=opposes&limit=50"),
-            (
-                "filtered page of 50 stances",
-                "datasette",
-                f"/{table}/stances.json?position=opposes&_size=50&_nocount=1&_sort=id",
-            ),
-            ("one stance by id", "ours", f"/v1/stances/{item}"),
-            ("one stance by id", "datasette", f"/{table}/stances/{item}.json"),
-            ("text search", "ours", "/v1/search?q=opposes&limit=50"),
-            (
-                "text search",
-                "datasette",
-                f"/{table}/search_index.json?_search=opposes&_size=50&_nocount=1",
-            ),
-            ("last page of stances", "ours", f"/v1/stances?limit=50&cursor={last_cursor()}"),
-            ("first page of stances", "ours", "/v1/stances?limit=50"),
-            ("full briefing", "ours", "/v1/briefing") if not options.stances else None,
-            ("constant JSON", "ceiling", "/constant"),
-        ]
-        cases = [case for case in cases if case]
-        try:
-            results = measure(targets, cases, options.rounds, options.seconds)
-        finally:
-            for target in targets.values():
-                target.stop()
+        copy = Path(directory) / f"{table}.db"
+        shutil.copy(sqlite_file, copy)
+        with served_database(options, sqlite_file) as url:
+            results, targets = run_cases(options, url, copy, table)
     report(results, targets, options)
 
 
-def last_cursor() -> str:
-    from api.pagination import encode_cursor
-
-    return encode_cursor("id", "stance-0099949", "stance-0099949")
+def run_cases(options, url: str, copy: Path, table: str):
+    item = "stance-0050000" if options.stances else "italy-opposes-coalition"
+    filtered = "/v1/stances?position=opposes&limit=50"
+    search = "/v1/search?q=opposes&limit=50"
+    targets = {
+        "ours": gunicorn("ours", "api:create_app()", url),
+        # The same service with its response cache off: what rendering a page costs.
+        "ours, uncached": gunicorn("ours, uncached", "api:create_app()", url, RESPONSE_CACHE="0"),
+        "datasette": datasette(copy),
+        "ceiling": gunicorn("ceiling", "bench.ceiling:create_app()", ""),
+    }
+    cases = [
+        ("filtered page of 50 stances", "ours", filtered),
+        ("filtered page of 50 stances", "ours, uncached", filtered),
+        (
+            "filtered page of 50 stances",
+            "datasette",
+            f"/{table}/stances.json?position=opposes&_size=50&_nocount=1&_sort=id",
+        ),
+        ("one stance by id", "ours", f"/v1/stances/{item}"),
+        ("one stance by id", "ours, uncached", f"/v1/stances/{item}"),
+        ("one stance by id", "datasette", f"/{table}/stances/{item}.json"),
+        ("text search", "ours", search),
+        ("text search", "ours, uncached", search),
+        (
+            "text search",
+            "datasette",
+            f"/{table}/search_index.json?_search=opposes&_size=50&_nocount=1",
+        ),
+        ("constant JSON", "ceiling", "/constant"),
+    ]
+    if options.stances:
+        for target in ("ours", "ours, uncached"):
+            cases.append(("first page of stances", target, "/v1/stances?limit=50"))
+            cases.append(("last page of stances", target, f"/v1/stances?limit=50&cursor={LAST}"))
+    else:
+        cases.append(("full briefing", "ours", "/v1/briefing"))
+        cases.append(("full briefing", "ours, uncached", "/v1/briefing"))
+    try:
+        return measure(targets, cases, options.rounds, options.seconds), targets
+    finally:
+        for target in targets.values():
+            target.stop()
 
 
 def report(results, targets, options):
     rows = {key: summarize(runs) for key, runs in results.items()}
     print(
-        f"## {options.stances or 'seed'} stances; {options.rounds} rounds x {options.seconds} s; "
-        f"wrk -t2 -c32; {os.cpu_count()} cores\n"
+        f"## {options.stances or 'seed (16)'} stances on {options.database}; {options.rounds} "
+        f"rounds x {options.seconds} s; wrk -t2 -c32; {os.cpu_count()} cores\n"
     )
     print("| request | server | req/s (median) | p50 ms | p99 ms | CPU ms/req | errors |")
     print("|---|---|---|---|---|---|---|")
@@ -269,20 +301,26 @@ def report(results, targets, options):
         )
     ceiling = rows[("constant JSON", "ceiling")]
     print(
-        "\n| request | ours/datasette req/s | ours/datasette CPU | ours/ceiling req/s | "
-        "p99 ours/ceiling |"
+        "\n| request | server | ÷ datasette req/s | ÷ datasette CPU | ÷ ceiling req/s | "
+        "÷ ceiling p99 |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for label in ("filtered page of 50 stances", "one stance by id", "text search"):
-        ours, theirs = rows[(label, "ours")], rows[(label, "datasette")]
-        print(
-            f"| {label} | {ours['rate'] / theirs['rate']:.2f} | "
-            f"{ours['cpu_ms'] / theirs['cpu_ms']:.2f} | {ours['rate'] / ceiling['rate']:.2f} | "
-            f"{ours['p99'] / ceiling['p99']:.2f} |"
-        )
-    first, last = rows[("first page of stances", "ours")], rows[("last page of stances", "ours")]
-    print(f"\nLast page / first page CPU: {last['cpu_ms'] / first['cpu_ms']:.2f}")
-    print("Peak PSS (MiB): " + ", ".join(f"{t.name} {t.peak_pss:.0f}" for t in targets.values()))
+        theirs = rows[(label, "datasette")]
+        for target in ("ours", "ours, uncached"):
+            ours = rows[(label, target)]
+            print(
+                f"| {label} | {target} | {ours['rate'] / theirs['rate']:.2f} | "
+                f"{ours['cpu_ms'] / theirs['cpu_ms']:.2f} | {ours['rate'] / ceiling['rate']:.2f} | "
+                f"{ours['p99'] / ceiling['p99']:.2f} |"
+            )
+    if options.stances:
+        for target in ("ours", "ours, uncached"):
+            first = rows[("first page of stances", target)]
+            last = rows[("last page of stances", target)]
+            ratio = last["cpu_ms"] / first["cpu_ms"]
+            print(f"\nLast page / first page CPU ({target}): {ratio:.2f}")
+    print("\nPeak PSS (MiB): " + ", ".join(f"{t.name} {t.peak_pss:.0f}" for t in targets.values()))
     failed = sum(row["errors"] for row in rows.values())
     print(json.dumps({"failed requests": failed}))
     sys.exit(1 if failed else 0)

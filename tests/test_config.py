@@ -3,10 +3,18 @@
 import pytest
 
 from api.config import Config
+from tests.helpers import counting_queries
 
 
 def test_defaults_need_no_setup(monkeypatch):
-    for name in ("DATABASE_URL", "LOG_LEVEL", "CORS_ORIGINS", "REDIS_URL", "RATELIMIT_ENABLED"):
+    for name in (
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "CORS_ORIGINS",
+        "REDIS_URL",
+        "RATELIMIT_ENABLED",
+        "RESPONSE_CACHE",
+    ):
         monkeypatch.delenv(name, raising=False)
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///briefing.db"
@@ -14,6 +22,7 @@ def test_defaults_need_no_setup(monkeypatch):
     assert config.CORS_ORIGINS == []
     assert config.RATELIMIT_ENABLED is True
     assert config.RATELIMIT_STORAGE_URI == "memory://"
+    assert config.RESPONSE_CACHE is True
 
 
 @pytest.mark.parametrize(
@@ -46,3 +55,14 @@ def test_redis_url_shares_rate_limits(monkeypatch):
 def test_rate_limits_can_be_switched_off(monkeypatch, value, expected):
     monkeypatch.setenv("RATELIMIT_ENABLED", value)
     assert Config().RATELIMIT_ENABLED is expected
+
+
+def test_the_response_cache_can_be_switched_off(monkeypatch, make_app):
+    monkeypatch.setenv("RESPONSE_CACHE", "false")
+    assert Config().RESPONSE_CACHE is False
+    app = make_app(RESPONSE_CACHE=False)
+    with counting_queries(app) as counted:
+        app.test_client().get("/v1/events")
+        app.test_client().get("/v1/events")
+    assert app.extensions["data_version"].connection is None  # the version was never read
+    assert len(counted) >= 2  # each answer rendered from the database
