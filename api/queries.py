@@ -8,7 +8,7 @@ from flask_smorest import abort
 from marshmallow import RAISE
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import RelationshipProperty, selectinload
+from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
 from api.errors import bad_parameter
 from api.extensions import db
@@ -68,12 +68,12 @@ def load_options(model) -> list:
     wanted = expanded.get()
     options = []
     for relationship in sa_inspect(model).relationships:
-        loader = selectinload(getattr(model, relationship.key))
+        loader = eager(model, relationship)
         target = relationship.mapper.class_
         if not hasattr(target, "collection"):
             # A part of the item (a role, a provision): load what it refers to as well.
             for part in sa_inspect(target).relationships:
-                nested = selectinload(getattr(target, part.key))
+                nested = eager(target, part)
                 if relationship.key in wanted:
                     nested = nested.options(*full_load(part.mapper.class_))
                 loader = loader.options(nested)
@@ -81,6 +81,12 @@ def load_options(model) -> list:
             loader = loader.options(*full_load(target))
         options.append(loader)
     return options
+
+
+def eager(model, relationship):
+    """A single reference joins into the item's own query; a list comes in one more query."""
+    attribute = getattr(model, relationship.key)
+    return joinedload(attribute) if relationship.direction is MANYTOONE else selectinload(attribute)
 
 
 def full_load(model) -> list:
