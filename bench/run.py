@@ -216,6 +216,8 @@ def served_database(options, sqlite_file: Path):
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         prepare(options.stances, url)
+        # Settle the bulk load now, or autovacuum does it in the middle of a measurement.
+        sh("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c", "VACUUM ANALYZE")
         yield url
     finally:
         sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name)
