@@ -1,7 +1,7 @@
 """Where a request's time goes: py-spy samples the app answering one path many times in-process
 (no gunicorn, no network), and this prints the functions that hold the most samples.
 
-    .venv/bin/python bench/profile.py [--stances 100000] [--requests 3000] [--uncached] PATH
+    .venv/bin/python bench/profile.py [--stances 100000] [--requests 20000] [--uncached] PATH
 
 PATH is a URL path with its query, e.g. "/v1/stances?position=opposes&limit=50". The database is
 a temporary SQLite file filled by `flask synth` (or `flask seed` with --stances 0). Needs py-spy
@@ -79,7 +79,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
     parser.add_argument("--stances", type=int, default=100_000, help="0: the real seed")
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--uncached", action="store_true")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -102,8 +102,13 @@ def main():
         raw = Path(directory) / "samples.txt"
         command = [sys.executable, __file__, options.path, "--drive"]
         command += ["--requests", str(options.requests)]
-        spy = [str(BIN / "py-spy"), "record", "--rate", "1000", "--format", "raw"]
-        subprocess.run([*spy, "--output", str(raw), "--", *command], env=environment, check=True)
+        spy = [str(BIN / "py-spy"), "record", "--rate", "500", "--format", "raw", "--nonblocking"]
+        subprocess.run(
+            [*spy, "--output", str(raw), "--", *command],
+            env=environment,
+            check=True,
+            stdout=subprocess.DEVNULL,  # py-spy's progress lines
+        )
         summarize(raw)
 
 
