@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from contextlib import suppress
 
 import redis
 from flask import current_app, g, request
@@ -74,9 +75,15 @@ class VersionReader:
 
     def close(self) -> None:
         with self.lock:
-            if self.connection is not None and self.pid == os.getpid():
+            self.discard()
+
+    def discard(self) -> None:
+        """Let go of the connection, closing it if this process made it (a forked child must
+        not close its parent's)."""
+        if self.connection is not None and self.pid == os.getpid():
+            with suppress(Exception):
                 self.connection.close()
-            self.connection = None
+        self.connection = None
 
     def read(self) -> int:
         with self.lock:
@@ -89,7 +96,7 @@ class VersionReader:
                 cursor.close()
                 return row[0] if row else 0
             except Exception:
-                self.connection = None
+                self.discard()
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(self.QUERY).scalar() or 0
 

@@ -187,7 +187,21 @@ def measure(targets: dict, cases: list, rounds: int, seconds: int) -> dict:
             )
             target.peak_pss = max(target.peak_pss, pss_mib(target.process.pid))
             results.setdefault((label, target_name), []).append(run)
+            settle(target)
     return results
+
+
+def settle(target, seconds: float = 10) -> None:
+    """Wait for a server to finish what wrk left in flight (slow requests go on after wrk
+    stops), so that it does not take CPU from the next measurement."""
+    deadline = time.monotonic() + seconds
+    used = cpu_seconds(target.process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_seconds(target.process.pid)
+        if now - used < 0.01:
+            return
+        used = now
 
 
 def summarize(runs: list[dict]) -> dict:
