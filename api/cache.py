@@ -32,7 +32,7 @@ KEPT_HEADERS = {
     "Access-Control-Expose-Headers",
     *SECURITY_HEADERS,
 }
-LOCAL_ENTRIES = 2048
+LOCAL_BYTES = 32 * 1024 * 1024  # per process, without Redis
 # Renders of the same missing answer queue on one of these (by key), so a burst of identical
 # requests after a write, or in a fresh worker, costs one render rather than one per thread.
 RENDER_LOCKS = [threading.Lock() for _ in range(64)]
@@ -102,10 +102,13 @@ class VersionReader:
 
 
 class LocalStore:
-    """A bounded least-recently-used map, one per process, of (headers, body) pairs."""
+    """A least-recently-used map of (headers, body) pairs, one per process, bounded by the
+    bytes of its bodies so that memory stays flat however many different pages are asked for."""
 
-    def __init__(self):
+    def __init__(self, limit: int = LOCAL_BYTES):
         self.entries: OrderedDict[str, tuple[list, bytes]] = OrderedDict()
+        self.limit = limit
+        self.size = 0
         self.lock = threading.Lock()
 
     def get(self, key: str) -> tuple[list, bytes] | None:
@@ -116,11 +119,17 @@ class LocalStore:
             return entry
 
     def set(self, key: str, entry: tuple[list, bytes]) -> None:
+        if len(entry[1]) > self.limit:
+            return
         with self.lock:
+            previous = self.entries.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous[1])
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > LOCAL_ENTRIES:
-                self.entries.popitem(last=False)
+            self.size += len(entry[1])
+            while self.size > self.limit:
+                _, (_, body) = self.entries.popitem(last=False)
+                self.size -= len(body)
 
 
 class RedisStore:

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from api.cache import VersionReader
+from api.cache import LocalStore, VersionReader
 from tests.helpers import counting_queries
 
 
@@ -106,3 +106,16 @@ def test_reads_survive_a_redis_outage(make_app):
     down = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
     assert down.get("/v1/events").status_code == 200
     assert down.get("/v1/events").status_code == 200
+
+
+def test_the_local_cache_keeps_to_its_size_by_dropping_the_least_recently_used():
+    store = LocalStore(limit=10)
+    store.set("a", ([], b"1234"))
+    store.set("b", ([], b"5678"))
+    assert store.get("a") == ([], b"1234")  # now the most recently used
+    store.set("c", ([], b"90ab"))
+    assert store.get("b") is None
+    assert store.get("a") and store.get("c")
+    assert store.size == 8
+    store.set("huge", ([], b"x" * 11))  # larger than the whole cache: not kept
+    assert store.get("huge") is None and store.size == 8
