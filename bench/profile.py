@@ -9,7 +9,6 @@ a temporary SQLite file filled by `flask synth` (or `flask seed` with --stances 
 """
 
 import argparse
-import io
 import os
 import re
 import subprocess
@@ -18,38 +17,26 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from werkzeug.test import create_environ
+
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import BIN, prepare  # noqa: E402
+
 ROOT_FRAME = "Flask.wsgi_app"  # samples outside a request (imports, set-up) are left out
 
 
 def drive(path: str, requests: int) -> None:
     """Answer `path` `requests` times through the WSGI app, as gunicorn would call it."""
-    sys.path.insert(0, str(ROOT))
     from api import create_app
 
     app = create_app()
     route, _, query = path.partition("?")
-
-    def environ() -> dict:
-        return {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": route,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_USER_AGENT": "wrk",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": sys.stderr,
-        }
-
     statuses = Counter()
     for _ in range(requests):
-        app(environ(), lambda status, headers, exc_info=None: statuses.update([status]))
+        environ = create_environ(route, query_string=query, headers={"User-Agent": "wrk"})
+        app(environ, lambda status, headers, exc_info=None: statuses.update([status]))
     print(dict(statuses), file=sys.stderr)
 
 
@@ -95,10 +82,7 @@ def main():
             "LOG_LEVEL": "warning",
             "RESPONSE_CACHE": "false" if options.uncached else "true",
         }
-        flask = [str(BIN / "flask"), "--app", "api"]
-        subprocess.run([*flask, "db", "upgrade"], env=environment, check=True, cwd=ROOT)
-        fill = ["synth", "--stances", str(options.stances)] if options.stances else ["seed"]
-        subprocess.run([*flask, *fill], env=environment, check=True, cwd=ROOT)
+        prepare(options.stances, url)
         raw = Path(directory) / "samples.txt"
         command = [sys.executable, __file__, options.path, "--drive"]
         command += ["--requests", str(options.requests)]
