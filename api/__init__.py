@@ -25,7 +25,7 @@ from api.config import Config
 from api.database import configure_sqlite
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
-from api.parser import ItemIdConverter, item_id_schema
+from api.parser import ItemIdConverter, StanceIdConverter, item_id_schema
 from api.responses import (
     ALLOWED_HEADERS,
     EXPOSED_HEADERS,
@@ -76,8 +76,10 @@ def create_app(config: dict | None = None) -> Flask:
         allow_headers=ALLOWED_HEADERS,
     )
     app.url_map.converters["item_id"] = ItemIdConverter
+    app.url_map.converters["stance_id"] = StanceIdConverter
     api.init_app(app)
     api.register_converter(ItemIdConverter, item_id_schema)
+    api.register_converter(StanceIdConverter, item_id_schema)
     register_error_handlers(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(ops.blp)

@@ -1,4 +1,4 @@
-"""CLI commands: `seed`, `import` and `tokens`."""
+"""CLI commands: `seed`, `import`, `retire`, `tokens` and `synth`."""
 
 from pathlib import Path
 
@@ -7,39 +7,91 @@ from flask import Blueprint
 from flask.cli import AppGroup
 
 from api.auth import ROLES, create_token
+from api.bundles import (
+    SeedError,
+    StillReferenced,
+    bundle_paths,
+    edited_items,
+    import_bundle,
+    retire,
+    retirement,
+    seed,
+)
+from api.cache import bump_data_version
+from api.database import write_transaction
 from api.extensions import db
+from api.feed import RETIRE_WRITER
 from api.models import ApiToken, Source, utcnow
-from api.seeding import SeedError, bundle_paths, seed
 from api.synth import synthesize
-from api.writes import import_bundle
 
 commands = Blueprint("commands", __name__, cli_group=None)
 
 
 @commands.cli.command("seed")
-@click.option("--reset", is_flag=True, help="Empty the database first, then load.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete every source and fact, editors' work included, then load the YAML afresh.",
+)
+@click.option("--yes", is_flag=True, help="With --reset: do not ask for confirmation.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def seed_command(reset: bool, paths: tuple[Path, ...]):
-    """Load the briefing bundles in seed/ (or PATHS), all or nothing; safe to repeat."""
+def seed_command(reset: bool, yes: bool, paths: tuple[Path, ...]):
+    """Add the items of the bundles in seed/ (or PATHS) that the database lacks, all or
+    nothing; existing items, edited or not, are left as they are. Safe to repeat."""
+    if reset:
+        edited = edited_items()
+        undone = f", undoing the editors' work on {', '.join(edited)}" if edited else ""
+        click.echo(
+            f"--reset deletes every source and fact and reloads them from the YAML{undone}. "
+            "The change feed records every deletion."
+        )
+        if not yes:
+            click.confirm("Reset the database?", abort=True)
     try:
-        counts = seed(list(paths) or bundle_paths(), reset=reset)
+        reports = seed(list(paths) or bundle_paths(), reset=reset)
     except SeedError as error:
         raise click.ClickException(f"{error}\nNothing was loaded.") from error
-    click.echo("Seeded: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    for report in reports:
+        click.echo("Seeded " + "\n".join(report.lines()))
 
 
 @commands.cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path):
-    """Load one bundle (article + YAML facts) into the live database, all or nothing."""
+    """Load one bundle (article + YAML facts), all or nothing: add its new items, update the
+    ones nobody has edited since they were loaded, leave edited and deleted ones alone."""
     try:
-        counts = import_bundle(path)
+        report = import_bundle(path)
     except SeedError as error:
         raise click.ClickException(f"{error}\nNothing was imported.") from error
-    click.echo(
-        f"Imported {path.name}: {counts['added']} added, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged."
-    )
+    click.echo("Imported " + "\n".join(report.lines()))
+
+
+@commands.cli.command("retire")
+@click.argument("source_id")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
+def retire_command(source_id: str, dry_run: bool):
+    """Delete a source and the facts drawn only from it, all or nothing, recorded in the
+    change feed; refused while other items refer to them."""
+    db.session.rollback()
+    with write_transaction():
+        source = db.session.get(Source, source_id)
+        if source is None:
+            raise click.ClickException(f"No source with id '{source_id}'.")
+        try:
+            if dry_run:
+                facts, blockers = retirement(source)
+                if blockers:
+                    raise StillReferenced(source_id, blockers)
+                click.echo("Would delete: " + ", ".join([source.url, *(f.url for f in facts)]))
+                return
+            removed = retire(source, RETIRE_WRITER)
+            bump_data_version()
+            db.session.commit()
+        except StillReferenced as error:
+            db.session.rollback()
+            raise click.ClickException(f"{error}\nNothing was deleted.") from error
+    click.echo(f"Retired {source_id}: deleted {len(removed)} items: {', '.join(removed)}")
 
 
 tokens = AppGroup("tokens", help="Create, list and revoke editors' API tokens.")

@@ -1,4 +1,5 @@
-"""Database models: sources, the facts drawn from them, and their evidence spans."""
+"""Database models: sources, the facts drawn from them and their evidence spans; editors'
+tokens, the change feed, stored idempotent answers and the data version."""
 
 from datetime import UTC, date, datetime
 
@@ -333,16 +334,18 @@ class Change(Base):
 
 
 class IdempotentResponse(Base):
-    """The first answer to a POST sent with an Idempotency-Key, replayed to its retries."""
+    """The first answer to a POST sent with an Idempotency-Key, replayed to its retries: the
+    key belongs to one token, and to the request it first came with (its fingerprint)."""
 
     __tablename__ = "idempotent_responses"
 
     token_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(200))
     status: Mapped[int]
     body: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class DataVersion(Base):

@@ -60,8 +60,14 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class ItemIdConverter(BaseConverter):
-    """An item id in a path. `matrix` is not one: /v1/stances/matrix is a view of its own, and
-    only GET must route there (any other method is a 405 that allows GET alone)."""
+    """An item id in a path."""
+
+    regex = r"[^/]+"
+
+
+class StanceIdConverter(ItemIdConverter):
+    """A stance id: never `matrix`, which is a view of its own (/v1/stances/matrix), so that
+    only GET routes there and any other method is a 405 that allows GET alone."""
 
     regex = r"(?!matrix$)[^/]+"
 

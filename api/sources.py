@@ -1,18 +1,34 @@
 """Sources: the stored articles, and the facts each one backs."""
 
+from flask import g
 from flask.views import MethodView
+from flask_smorest import abort
 from sqlalchemy import select
 
+from api.bundles import StillReferenced, retire
 from api.extensions import db
 from api.models import FACT_MODELS, Evidence, Source
 from api.pagination import paginate
 from api.parser import Blueprint
 from api.queries import apply_filters, collection_view, get_or_404, item_view
-from api.writes import create, create_view, delete, delete_view, update, update_view
+from api.writes import (
+    IF_MATCH,
+    check_if_match,
+    commit_write,
+    create,
+    create_view,
+    delete,
+    delete_view,
+    documented,
+    guarded,
+    update,
+    update_view,
+)
 from schemas.common import ItemQuerySchema, partial
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
+    RetirementSchema,
     SourcePageSchema,
     SourcePatchSchema,
     SourceQuerySchema,
@@ -78,6 +94,27 @@ class SourceById(MethodView):
     def delete(self, source_id):
         """Delete a source nothing refers to; send If-Match"""
         delete(Source, SourceSchema, source_id)
+
+
+@blp.route("/<item_id:source_id>/retire")
+class SourceRetirement(MethodView):
+    @guarded("admin", if_match=True, body=False)
+    @documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
+    @blp.response(200, RetirementSchema)
+    def post(self, source_id):
+        """Retire a source and the facts drawn only from it, all or nothing; send If-Match
+
+        Every deletion is recorded in the change feed. A 409 lists what else refers to them
+        (facts also backed by another source, items that name them); nothing is deleted then.
+        """
+        source = get_or_404(Source, source_id)
+        check_if_match(source)
+        try:
+            deleted = retire(source, g.token_name)
+        except StillReferenced as error:
+            abort(409, message=str(error), errors={"dependants": error.paths})
+        commit_write()
+        return {"source": source_id, "deleted": deleted}
 
 
 @blp.route("/<item_id:source_id>/facts")

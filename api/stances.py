@@ -57,7 +57,7 @@ class Stances(MethodView):
         return create(Stance, StanceSchema, data)
 
 
-@blp.route("/<item_id:stance_id>")
+@blp.route("/<stance_id:stance_id>")
 class StanceById(MethodView):
     @item_view(blp, StanceItemQuerySchema, StanceSchema)
     def get(self, args, stance_id):

@@ -1,8 +1,12 @@
 """Writes by editors: validated, versioned, recorded in the change feed, all or nothing."""
 
 import functools
+import hashlib
 import io
+import json
 import re
+import unicodedata
+from datetime import timedelta
 from http import HTTPStatus
 
 from flask import current_app, g, request
@@ -13,33 +17,36 @@ from sqlalchemy.exc import IntegrityError
 from api import fulltext
 from api.auth import BEARER, require_role
 from api.cache import bump_data_version
-from api.database import write_transaction
 from api.extensions import db
-from api.models import Change, Evidence, IdempotentResponse, Source, utcnow
+from api.facts import FieldError, apply_evidence, apply_fields, apply_source
+from api.feed import record
+from api.models import Evidence, IdempotentResponse, Source, utcnow
 from api.queries import get_or_404
 from api.responses import remember_version
-from api.seeding import (
-    COLLECTIONS,
-    Bundle,
-    FieldError,
-    apply_bundle,
-    apply_evidence,
-    apply_fields,
-    apply_source,
-)
-from schemas.sources import SourceSchema
 
-IF_MATCH_VERSION = re.compile(r'^(?:W/)?"v(\d+)\.')
+# Strong comparison (RFC 9110 §13.1.1): a weak tag W/"…" never matches.
+IF_MATCH_VERSION = re.compile(r'^"v(\d+)\.[0-9a-f]+"$')
 JSON_TYPES = ("application/json",)
-IMPORT_TOKEN = "cli:import"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, 1–200
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# What a new item's id is made of, when the client does not choose one: its name or title,
+# or these fields.
+SLUG_PARTS = {
+    "stances": ("actor", "position", "proposal"),
+    "commitments": ("actor", "kind", "value_max"),
+    "statements": ("speaker", "summary"),
+}
+SLUG_MAX = 80
 
 
 def guarded(role: str, if_match: bool = False, body: bool = True):
-    """Check, before the body is parsed, what every write needs: a token, JSON and If-Match."""
+    """Check, before the body is parsed, what every write needs: a well-formed Idempotency-Key
+    if any, a token, JSON and If-Match."""
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            check_idempotency_key()
             require_role(role)
             if body and request.content_length is None:
                 buffer_chunked_body()
@@ -62,6 +69,19 @@ def guarded(role: str, if_match: bool = False, body: bool = True):
     return decorate
 
 
+def check_idempotency_key() -> None:
+    """An Idempotency-Key, when sent, is 1–200 visible ASCII characters: anything else is a
+    400 before anything is read or written."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY_PATTERN.match(key):
+        message = "Use 1 to 200 visible ASCII characters (no spaces), e.g. a UUID."
+        abort(
+            400,
+            message=f"Invalid Idempotency-Key header. {message}",
+            errors={"Idempotency-Key": [message]},
+        )
+
+
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -73,8 +93,10 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "description": "Any unique string: a retried POST with the same key is answered, not redone.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "A unique string per request (e.g. a UUID), 1–200 visible ASCII characters. "
+    "A retried POST with the same key, path and body, from the same token within 24 hours, is "
+    "answered with the first answer, not redone; the same key with another request is a 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
 }
 
 
@@ -129,7 +151,7 @@ def create_view(blp, schema, role: str = "editor"):
         view = remember_version(view)
         view = blp.doc(responses={201: {"links": item_links(blp, "get", "patch", "delete")}})(view)
         view = blp.arguments(schema)(blp.response(201, schema)(view))
-        view = documented(blp, 401, 403, 409, 413, 415, header=IDEMPOTENCY_KEY)(view)
+        view = documented(blp, 400, 401, 403, 409, 413, 415, 422, header=IDEMPOTENCY_KEY)(view)
         return guarded(role)(view)
 
     return decorate
@@ -160,17 +182,23 @@ def delete_view(blp, role: str = "editor"):
 
 
 def check_if_match(item) -> None:
-    """412 unless If-Match names the version of the item as it is now."""
+    """412 unless If-Match is `*` or names, strongly, the version of the item as it is now."""
     header = request.headers["If-Match"]
     tags = [tag.strip() for tag in header.split(",")]
     if "*" in tags:
         return
     versions = {int(m.group(1)) for tag in tags if (m := IF_MATCH_VERSION.match(tag))}
     if item.version not in versions:
+        weak = any(tag.startswith("W/") for tag in tags)
         abort(
             412,
-            message=f"This item changed since you read it (it is now version {item.version}): "
-            "GET it again, reapply your change, and send the new ETag in If-Match.",
+            message=(
+                "A weak ETag (W/…) never matches: send the ETag exactly as GET returned it. "
+                if weak
+                else ""
+            )
+            + f"This item is now version {item.version}: GET it again, reapply your change, "
+            "and send the new ETag in If-Match.",
         )
 
 
@@ -191,31 +219,38 @@ def apply_write(item, data: dict, schema) -> None:
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
 
 
-def record(method: str, item, before: dict | None, after: dict | None, token_name=None) -> None:
-    db.session.add(
-        Change(
-            token_name=token_name or g.token_name,
-            method=method,
-            resource=item.collection,
-            item_id=item.id,
-            before=before,
-            after=after,
-        )
-    )
+def commit_write(*indexed) -> None:
+    """End a write: reindex what it touched, move the data version on (cached answers made
+    before it are stale from now), and commit, all in the write's own transaction."""
+    for item in indexed:
+        fulltext.index_item(item)
+    bump_data_version()
+    db.session.commit()
 
 
-def idempotent_replay():
-    """The stored answer to an earlier POST with this Idempotency-Key, if any."""
-    key = request.headers.get("Idempotency-Key")
-    if not key:
-        return None
-    if len(key) > 200:
-        abort(400, errors={"Idempotency-Key": ["Use at most 200 characters."]})
+def request_fingerprint() -> str:
+    """What makes two requests the same: method, path and query, and the body's JSON (key
+    order and spacing aside)."""
+    body = request.get_json(silent=True)
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    seen = f"{request.method} {request.full_path.rstrip('?')}\n{canonical}"
+    return hashlib.sha256(seen.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def stored_answer(key: str):
+    """The answer stored for this token's key within the window, replayed if this request is
+    the one it was made for; a 422 if the key came with another request."""
     found = db.session.get(IdempotentResponse, (g.token_name, key))
-    if found is None:
+    if found is None or found.created_at < utcnow() - IDEMPOTENCY_WINDOW:
         return None
-    if found.path != request.path:
-        abort(422, errors={"Idempotency-Key": ["This key was used for another request."]})
+    if found.fingerprint != request_fingerprint():
+        abort(
+            422,
+            message=f"The Idempotency-Key '{key}' was already used for another request "
+            f"(POST {found.path}, other body) in the last 24 hours: send a new key for a new "
+            "request. Nothing was written.",
+            errors={"Idempotency-Key": ["Already used for another request."]},
+        )
     response = current_app.json.response(found.body)
     response.status_code = found.status
     response.headers["Location"] = found.body["url"]
@@ -224,40 +259,89 @@ def idempotent_replay():
     return response
 
 
-def id_taken(item_id: str):
+def claim_key(key: str) -> IdempotentResponse:
+    """Hold the key for this request inside its transaction: a concurrent request with the
+    same key waits on it (the database's lock on the row), then replays this one's answer."""
+    db.session.execute(
+        db.delete(IdempotentResponse).where(
+            IdempotentResponse.created_at < utcnow() - IDEMPOTENCY_WINDOW
+        )
+    )
+    claim = IdempotentResponse(
+        token_name=g.token_name,
+        key=key,
+        fingerprint=request_fingerprint(),
+        path=request.path,
+        status=0,
+        body={},
+    )
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
+def slugify(text: str) -> str:
+    """'Lancaster House' → 'lancaster-house': ASCII words joined by hyphens, at most 80."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        slug = slug[:SLUG_MAX].rsplit("-", 1)[0]
+    return slug
+
+
+def new_id(model, schema, data: dict) -> str:
+    """A readable id for an item sent without one, unique in its collection ('-2' and on)."""
+    parts = SLUG_PARTS.get(model.collection, (model.label_field,))
+    base = slugify(" ".join(str(data[part]) for part in parts if data.get(part) is not None))
+    base = base or model.collection.removesuffix("s")
+    candidate, number = base, 1
+    while db.session.get(model, candidate) is not None or candidate in schema.RESERVED_IDS:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def refuse_taken_id(item_id: str):
     abort(409, message=f"'{item_id}' already exists: PATCH it, or choose another id.")
 
 
 def create(model, schema_class, data: dict):
-    """Create an item (409 if its id is taken); return it with its Location."""
-    replay = idempotent_replay()
-    if replay is not None:
-        return replay
-    if db.session.get(model, data["id"]) is not None:
-        id_taken(data["id"])
-    item = model(id=data["id"])
-    db.session.add(item)
-    apply_write(item, data, schema_class())
-    db.session.flush()
-    after = schema_class().dump(item)
-    record("POST", item, None, after)
-    bump_data_version()
-    fulltext.index_item(item)
+    """Create an item (409 if its id is taken); return it with its Location.
+
+    With an Idempotency-Key, the same request again replays the first answer, and a request
+    racing it on the same key waits for it and replays it too: never a second write.
+    """
     key = request.headers.get("Idempotency-Key")
     if key:
-        db.session.add(
-            IdempotentResponse(
-                token_name=g.token_name, key=key, path=request.path, status=201, body=after
-            )
-        )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        replay = idempotent_replay()
+        replay = stored_answer(key)
         if replay is not None:
             return replay
-        id_taken(data["id"])
+        try:
+            claim = claim_key(key)
+        except IntegrityError:  # another request holds this key, and has now committed
+            db.session.rollback()
+            return stored_answer(key) or abort(
+                409,
+                message=f"A request with the Idempotency-Key '{key}' is still being processed: "
+                "retry in a moment to get its answer.",
+            )
+    schema = schema_class()
+    item_id = data.get("id") or new_id(model, schema, data)
+    if db.session.get(model, item_id) is not None:
+        refuse_taken_id(item_id)
+    item = model(id=item_id)
+    db.session.add(item)
+    apply_write(item, data, schema)
+    db.session.flush()
+    after = schema.dump(item)
+    record("POST", item, None, after)
+    if key:
+        claim.status, claim.body = 201, after
+    try:
+        commit_write(item)
+    except IntegrityError:
+        db.session.rollback()
+        refuse_taken_id(item_id)
     return item, {"Location": item.url}
 
 
@@ -272,10 +356,22 @@ def update(model, schema_class, item_id: str, data: dict):
     if not isinstance(item, Source):
         db.session.expire(item, ["evidence"])
     record("PATCH", item, before, schema_class().dump(item))
-    bump_data_version()
-    fulltext.index_item(item)
-    db.session.commit()
+    commit_write(item)
     return item
+
+
+def remove_item(item, schema, who=None) -> None:
+    """Delete an item with its evidence and its search row, recording it, in this transaction."""
+    before = schema.dump(item)
+    if not isinstance(item, Source):
+        db.session.execute(
+            db.delete(Evidence).where(
+                Evidence.fact_type == item.collection, Evidence.fact_id == item.id
+            )
+        )
+    fulltext.unindex_item(item)
+    db.session.delete(item)
+    record("DELETE", item, before, None, who=who)
 
 
 def delete(model, schema_class, item_id: str) -> None:
@@ -289,19 +385,8 @@ def delete(model, schema_class, item_id: str) -> None:
             message=f"Other items refer to '{item_id}': change or delete them first.",
             errors={"dependants": dependants},
         )
-    before = schema_class().dump(item)
-    if not isinstance(item, Source):
-        db.session.execute(
-            db.delete(Evidence).where(
-                Evidence.fact_type == item.collection, Evidence.fact_id == item.id
-            )
-        )
-    fulltext.unindex_item(item)
-    db.session.delete(item)
-    db.session.flush()
-    record("DELETE", item, before, None)
-    bump_data_version()
-    db.session.commit()
+    remove_item(item, schema_class())
+    commit_write()
 
 
 def find_dependants(item) -> list[str]:
@@ -335,44 +420,3 @@ def describe_owner(table, row) -> str:
     cascading = [key for key in table.foreign_keys if key.ondelete == "CASCADE"]
     collection = cascading[0].column.table.name if cascading else table.name
     return f"/v1/{collection}/{row[0]}"
-
-
-def import_bundle(path) -> dict[str, int]:
-    """Load a bundle into the live database, all or nothing, recording each change."""
-    bundle = Bundle(path)
-    kinds = [("sources", Source, SourceSchema, [bundle.source])] + [
-        (name, model, schema, bundle.items[name]) for name, model, schema in COLLECTIONS
-    ]
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
-    db.session.rollback()  # what follows, reads included, is one write transaction
-    with write_transaction():
-        try:
-            before = {
-                (name, data["id"]): schema().dump(found)
-                for name, model, schema, items in kinds
-                for data in items
-                if (found := db.session.get(model, data["id"])) is not None
-            }
-            apply_bundle(bundle)
-            for name, model, schema, items in kinds:
-                for data in items:
-                    item = db.session.get(model, data["id"])
-                    if name != "sources":
-                        db.session.expire(item, ["evidence"])
-                    old, new = before.get((name, item.id)), schema().dump(item)
-                    if old == new:
-                        counts["unchanged"] += 1
-                        continue
-                    if old is not None:
-                        item.updated_at = utcnow()  # the version moves on, as for a PATCH
-                        db.session.flush()
-                        new = schema().dump(item)
-                    record("PATCH" if old else "POST", item, old, new, token_name=IMPORT_TOKEN)
-                    counts["updated" if old else "added"] += 1
-            fulltext.reindex()
-            bump_data_version()
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-    return counts

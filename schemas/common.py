@@ -12,6 +12,7 @@ from marshmallow import (
     fields,
     pre_load,
     validate,
+    validates_schema,
 )
 from webargs.fields import DelimitedList
 
@@ -168,7 +169,10 @@ class EvidenceSchema(Schema):
 
 
 class ItemSchema(Schema):
-    """Fields every resource has."""
+    """Fields every resource has. `RESERVED_IDS` are paths of the collection's own views, which
+    an item id would shadow."""
+
+    RESERVED_IDS: tuple[str, ...] = ()
 
     @pre_load
     def refuse_forbidden_characters(self, data, **kwargs):
@@ -177,7 +181,12 @@ class ItemSchema(Schema):
             raise ValidationError(found)
         return data
 
-    id = slug_field(required=True)
+    id = slug_field(
+        metadata={
+            "description": "A lowercase slug. Left out of a POST, the server derives it from "
+            "the name or title (`Lancaster House` → `lancaster-house`, `-2` on a collision)."
+        }
+    )
     url = fields.String(dump_only=True, metadata={"description": "This item's own path."})
     evidence = fields.List(
         fields.Nested(EvidenceSchema),
@@ -187,6 +196,12 @@ class ItemSchema(Schema):
     )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+    @validates_schema
+    def refuse_reserved_id(self, data, **kwargs):
+        if data.get("id") in self.RESERVED_IDS:
+            message = f"'{data['id']}' is reserved in this collection: it is the path of a view."
+            raise ValidationError(message, "id")
 
 
 def format_field() -> fields.String:

@@ -62,5 +62,16 @@ class SourcePatchSchema(SourceSchema):
         exclude = ("id", "text")
 
 
+class RetirementSchema(Schema):
+    """What retiring a source deleted."""
+
+    source = fields.String(required=True, metadata={"example": "example-ruritania"})
+    deleted = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Paths of the source and every fact deleted with it."},
+    )
+
+
 SourcePageSchema = page_schema(SourceSchema)
 FactPageSchema = page_schema(FactSchema)

@@ -23,6 +23,7 @@ CERTAINTIES = ("stated", "reported", "likely")
 
 
 class StanceSchema(ItemSchema):
+    RESERVED_IDS = ("matrix",)  # /v1/stances/matrix
     actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
     proposal = Reference(TitledRefSchema, full="ProposalSchema", required=True)
     position = enum_field(POSITIONS, required=True)

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from api import create_app
 from api.auth import create_token
+from api.bundles import bundle_paths, seed
 from api.extensions import db as database
 from api.models import Change
-from api.seeding import bundle_paths, seed
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def app(tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         flask_migrate.upgrade()
-        seed(bundle_paths(), reset=True)
+        reseed()
     yield app
     with app.app_context():
         database.session.remove()
@@ -91,11 +91,28 @@ def admin(app):
     return {"Authorization": f"Bearer {make_token(app, 'admin')}"}
 
 
+def reseed() -> None:
+    """Empty every table but the tokens and the data version, change feed included, then seed:
+    the state every test starts from."""
+    database.session.rollback()
+    for table in reversed(database.Model.metadata.sorted_tables):
+        if table.name not in ("api_tokens", "data_version"):
+            database.session.execute(table.delete())
+    database.session.commit()
+    seed(bundle_paths())
+
+
+def newest_change() -> int | None:
+    return database.session.scalar(select(func.max(Change.id)))
+
+
 @pytest.fixture
 def restore(app):
     """Put the seeded data back after a test that wrote (what writes, records a change)."""
+    with app.app_context():
+        last = newest_change()
     yield
     with app.app_context():
         database.session.rollback()
-        if database.session.scalar(select(func.count()).select_from(Change)):
-            seed(bundle_paths(), reset=True)
+        if newest_change() != last:
+            reseed()

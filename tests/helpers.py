@@ -44,6 +44,18 @@ def ids(response) -> list[str]:
     return [item["id"] for item in response.json["data"]]
 
 
+def newest_change(client, resource: str | None = None) -> dict:
+    """The latest entry of the change feed (of one resource)."""
+    query = f"&resource={resource}" if resource else ""
+    return client.get(f"/v1/changes?sort=-id&limit=1{query}").json["data"][0]
+
+
+def edits(client, resource: str) -> list[dict]:
+    """The change feed of one resource, less what the seed loaded."""
+    changes = client.get(f"/v1/changes?resource={resource}&limit=200").json["data"]
+    return [change for change in changes if change["token_name"] != "cli:seed"]
+
+
 def run_command(*command: str, **environment) -> str:
     """Run a command from the project's root; return what it printed, stripped."""
     return subprocess.run(

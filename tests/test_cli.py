@@ -3,12 +3,12 @@
 import yaml
 
 
-def test_seed_reports_counts(runner):
+def test_seed_on_a_seeded_database_reports_what_it_left_alone(runner):
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0
     assert result.output.strip() == (
-        "Seeded: 1 sources, 19 actors, 6 proposals, 1 events, 16 stances, 3 commitments, "
-        "6 statements"
+        "Seeded nato-divisions-ukraine.yaml: 0 added, 0 updated, 0 unchanged, 52 left alone.\n"
+        "  left alone: 52 already in the database"
     )
 
 

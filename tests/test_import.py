@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.seeding import SEED_DIR
-from tests.helpers import snapshot
+from api.bundles import SEED_DIR
+from tests.helpers import edits, snapshot
 
 EXAMPLE = SEED_DIR / "examples" / "example-ruritania.yaml"
 
@@ -15,7 +15,7 @@ def test_import_adds_the_bundle_and_reports_it(client, runner, restore):
     result = runner.invoke(args=["import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "Imported example-ruritania.yaml: 7 added, 0 updated, 0 unchanged."
+        "Imported example-ruritania.yaml: 7 added, 0 updated, 0 unchanged, 0 left alone."
     )
     stance = client.get("/v1/stances/borduria-conditional-on-air-defence-plan").json
     assert stance["position"] == "conditional"
@@ -25,7 +25,11 @@ def test_import_adds_the_bundle_and_reports_it(client, runner, restore):
 
 def test_import_records_each_addition_in_the_change_feed(client, runner, restore):
     runner.invoke(args=["import", str(EXAMPLE)])
-    changes = client.get("/v1/changes").json["data"]
+    changes = [
+        change
+        for resource in ("sources", "actors", "proposals", "stances", "commitments")
+        for change in edits(client, resource)
+    ]
     assert len(changes) == 7
     assert {change["token_name"] for change in changes} == {"cli:import"}
     assert {change["method"] for change in changes} == {"POST"}

@@ -69,13 +69,10 @@ def resolve(schema: dict, components: dict) -> dict:
     return schema
 
 
-@pytest.mark.parametrize("path", sorted(spec()["paths"]))
-def test_every_path_answers_with_the_documented_fields(client, path, request):
-    if path == "/v1/changes":
-        # The feed is empty until something is written: write once, then put the data back.
-        request.getfixturevalue("restore")
-        headers = {**request.getfixturevalue("editor"), "If-Match": "*"}
-        client.patch("/v1/actors/nato", json={"description": "Changed."}, headers=headers)
+@pytest.mark.parametrize(
+    "path", sorted(path for path, operations in spec()["paths"].items() if "get" in operations)
+)
+def test_every_path_answers_with_the_documented_fields(client, path):
     document = spec()
     components = document["components"]["schemas"]
     operation = document["paths"][path]["get"]

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.helpers import edits
+
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 BASE = "http://localhost:8000"
 FLASK = ".venv/bin/flask --app api "
@@ -79,7 +81,7 @@ def test_readme_editor_walkthrough_works(client, runner, restore):
             output = response.headers["ETag"] if "%header{etag}" in step else ""
         if name:
             variables[name] = output
-    changes = client.get("/v1/changes?resource=stances").json["data"]
+    changes = edits(client, "stances")
     assert [(change["method"], change["token_name"]) for change in changes] == [
         ("POST", "cli:import"),
         ("POST", "desk"),

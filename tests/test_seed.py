@@ -7,8 +7,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from api.bundles import SEED_DIR
 from api.models import FACT_MODELS, Actor, Commitment, Event, Evidence, Proposal, Source, Stance
-from api.seeding import SEED_DIR, bundle_paths, seed
+from tests.conftest import reseed
 from tests.helpers import snapshot
 
 BUNDLE = SEED_DIR / "nato-divisions-ukraine.yaml"
@@ -27,8 +28,7 @@ COUNTS = {
 def restore_seed(db):
     """Put the shared database back as seeded after a test that changes it."""
     yield
-    db.session.rollback()
-    seed(bundle_paths(), reset=True)
+    reseed()
 
 
 def write_bundle(tmp_path: Path, change) -> Path:
@@ -121,9 +121,10 @@ def test_seed_twice_changes_nothing(db, runner):
 
 
 def test_seed_reset_rebuilds_the_same_facts(db, runner, restore_seed):
-    result = runner.invoke(args=["seed", "--reset"])
+    result = runner.invoke(args=["seed", "--reset", "--yes"])
     assert result.exit_code == 0, result.output
-    assert "19 actors" in result.output
+    assert "--reset deletes every source and fact" in result.output
+    assert "52 added" in result.output
     assert db.session.scalar(select(Evidence.id).limit(1)) is not None
 
 
@@ -189,7 +190,7 @@ def test_seed_takes_a_start_offset_for_a_repeated_quote(db, runner, tmp_path, re
     def second_russia(document):
         item(document, "actors", "russia")["evidence"] = [{"quote": "Russia", "start": second}]
 
-    result = runner.invoke(args=["seed", str(write_bundle(tmp_path, second_russia))])
+    result = runner.invoke(args=["import", str(write_bundle(tmp_path, second_russia))])
     assert result.exit_code == 0, result.output
     span = db.session.get(Actor, "russia").evidence[0]
     assert (span.start, span.end) == (second, second + len("Russia"))

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import get_json, start_gunicorn, stop
+from tests.helpers import edits, get_json, start_gunicorn, stop
 
 
 @pytest.fixture
@@ -65,5 +65,5 @@ def test_racing_editors_on_one_item_one_wins(server, client, editor, restore):
     assert statuses == [200] + [412] * (racers - 1)
     winner = next(number for number, status in results if status == 200)
     assert client.get(path).json["summary"] == f"Racer {winner}."
-    changes = client.get("/v1/changes?resource=stances").json["data"]
+    changes = edits(client, "stances")
     assert [change["after"]["summary"] for change in changes] == [f"Racer {winner}."]

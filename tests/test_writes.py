@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.helpers import assert_problem, snapshot
+from tests.helpers import assert_problem, edits, newest_change, snapshot
 
 QUOTE = {"source": "nato-divisions-ukraine", "quote": "The cracks within NATO are widening"}
 NEW = {
@@ -99,7 +99,7 @@ def test_create_fills_offsets_from_a_unique_quote(client, editor, restore):
 
 def test_create_is_recorded_in_the_change_feed(client, editor, restore):
     client.post("/v1/stances", json=NEW["stances"], headers=editor)
-    change = client.get("/v1/changes").json["data"][-1]
+    change = newest_change(client)
     assert (change["method"], change["resource"], change["item_id"]) == (
         "POST",
         "stances",
@@ -124,7 +124,7 @@ def test_patch_returns_200_and_a_new_etag(client, editor, admin, restore, collec
         if isinstance(value, list):
             got, value = sorted(ref["id"] for ref in got), sorted(value)
         assert got == value
-    change = client.get(f"/v1/changes?resource={collection}").json["data"][-1]
+    change = newest_change(client, collection)
     assert change["method"] == "PATCH" and change["before"] != change["after"]
 
 
@@ -315,7 +315,7 @@ def test_delete_returns_204_and_the_item_is_gone(client, editor, restore):
     response = client.delete(path, headers={**editor, "If-Match": etag_of(client, path)})
     assert response.status_code == 204
     assert_problem(client.get(path), 404)
-    change = client.get("/v1/changes").json["data"][-1]
+    change = newest_change(client)
     assert (change["method"], change["after"]) == ("DELETE", None)
     assert client.get("/v1/search?q=Italy&type=stances").json["meta"]["total"] == 0
 
@@ -386,8 +386,7 @@ def test_idempotency_key_replays_the_first_create(client, editor, restore):
     assert again.json == first.json
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    changes = client.get("/v1/changes?resource=stances").json["data"]
-    assert [change["method"] for change in changes] == ["POST"]
+    assert [change["method"] for change in edits(client, "stances")] == ["POST"]
 
 
 def test_idempotency_key_reused_elsewhere_is_422(client, editor, restore):
