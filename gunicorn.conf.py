@@ -30,6 +30,10 @@ max_requests_jitter = 5000
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+# gunicorn 27 opens a control socket for `gunicornc` at one fixed path in the home folder,
+# shared by every instance on the machine (one instance's shutdown deleted another's socket),
+# and fails to create it on a read-only file system. Nothing here uses it: off.
+control_socket_disable = True
 # The app writes the access log itself: one JSON line per request, with its request id.
 accesslog = None
 errorlog = "-"

@@ -440,9 +440,11 @@ def retire(source: Source, writer: str) -> list[str]:
     facts, blockers = retirement(source)
     if blockers:
         raise StillReferenced(source.id, blockers)
-    removed = []
-    for fact in reversed(facts):  # statements first, actors last: each refers only upwards
-        remove_item(fact, SCHEMAS[fact.collection](), who=writer)
-        removed.append(fact.url)
-    remove_item(source, SourceSchema(), who=writer)
-    return [source.url, *reversed(removed)]
+    # One flush at the end, so that the unit of work orders the deletions (roles and links
+    # before the actors they name); a flush per item could delete an actor still named.
+    with db.session.no_autoflush:
+        for fact in facts:
+            remove_item(fact, SCHEMAS[fact.collection](), who=writer)
+        remove_item(source, SourceSchema(), who=writer)
+    db.session.flush()
+    return [source.url, *(fact.url for fact in facts)]

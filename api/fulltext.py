@@ -6,6 +6,7 @@ through as query syntax: it is parsed into words, "quoted phrases" and prefix* t
 operators or unbalanced quotes cannot make the database fail.
 """
 
+import html
 import re
 
 from sqlalchemy import (
@@ -38,7 +39,11 @@ SEARCHABLE = {"sources": Source, **FACT_MODELS}
 SKIPPED_COLUMNS = {"id", "sha256", "original_url"}
 TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
 WORD = re.compile(r"\w+")
+# The database marks matches with these private-use characters; the snippet is then escaped
+# as HTML and only they become <mark> tags, so no text an editor wrote can reach a page as markup.
+SENTINELS = ("\ue000", "\ue001")
 MARK = ("<mark>", "</mark>")
+NO_SENTINELS = {ord(character): None for character in SENTINELS}
 
 
 class EmptyQuery(ValueError):
@@ -100,7 +105,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
         params["kind"] = kind
     total = db.session.execute(text(f"SELECT count(*) FROM search_index WHERE {where}"), params)
     if is_postgres():
-        options = f"StartSel={MARK[0]}, StopSel={MARK[1]}, MaxWords=30, MinWords=12"
+        options = f"StartSel={SENTINELS[0]}, StopSel={SENTINELS[1]}, MaxWords=30, MinWords=12"
         sql = (
             "SELECT type, item_id, label, ts_rank_cd(document, to_tsquery('english', :match)) "
             "AS score, ts_headline('english', body, to_tsquery('english', :match), "
@@ -110,7 +115,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
     else:
         sql = (
             "SELECT type, item_id, label, -bm25(search_index, 0, 0, 4.0, 1.0) AS score, "
-            f"snippet(search_index, -1, '{MARK[0]}', '{MARK[1]}', '…', 24) AS snippet "
+            f"snippet(search_index, -1, '{SENTINELS[0]}', '{SENTINELS[1]}', '…', 24) AS snippet "
             f"FROM search_index WHERE {where} "
             "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
         )
@@ -121,12 +126,18 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
             "id": row.item_id,
             "url": f"/v1/{row.type}/{row.item_id}",
             "label": row.label,
-            "snippet": row.snippet,
+            "snippet": highlight(row.snippet),
             "score": round(float(row.score), 6),
         }
         for row in rows
     ]
     return hits, total.scalar_one()
+
+
+def highlight(snippet: str) -> str:
+    """The snippet as HTML: every character escaped, the matches in <mark>."""
+    escaped = html.escape(snippet, quote=True)
+    return escaped.replace(SENTINELS[0], MARK[0]).replace(SENTINELS[1], MARK[1])
 
 
 def related_text(value) -> list[str]:
@@ -162,7 +173,8 @@ def document(item) -> dict:
         "type": item.collection,
         "item_id": item.id,
         "label": item.label,
-        "body": "\n".join(part for part in parts if part),
+        # The highlight's own markers never come from the text.
+        "body": "\n".join(part for part in parts if part).translate(NO_SENTINELS),
     }
 
 

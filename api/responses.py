@@ -64,7 +64,9 @@ class BriefingJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def response(self, *args, **kwargs):
-        obj = self._prepare_response_obj(args, kwargs)
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        obj = kwargs or (args[0] if len(args) == 1 else list(args) or None)
         pretty = has_request_context() and wants_pretty()
         layout = {"indent": 2} if pretty else {"separators": (",", ":")}
         return self._app.response_class(f"{self.dumps(obj, **layout)}\n", mimetype=self.mimetype)
@@ -226,12 +228,16 @@ def security_headers(path: str) -> dict[str, str]:
 
 
 def restrict_write_origins(response) -> None:
-    """Reads are open to any origin; writes (and their preflights) only to CORS_ORIGINS."""
+    """Reads are open to any origin, and so are writes (they need a bearer token, which a page
+    elsewhere does not have), errors included so that the page can read why; CORS_ORIGINS,
+    when set, narrows the origins whose pages may write (and preflight a write)."""
     method = request.method
     if method == "OPTIONS":
         method = request.headers.get("Access-Control-Request-Method", "GET").upper()
     allowed = current_app.config["CORS_ORIGINS"]
-    if method in SAFE_METHODS or "*" in allowed or request.headers.get("Origin") in allowed:
+    if method in SAFE_METHODS or not allowed or "*" in allowed:
+        return
+    if request.headers.get("Origin") in allowed:
         return
     for header in [name for name in response.headers.keys() if name.startswith("Access-Control-")]:
         del response.headers[header]

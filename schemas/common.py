@@ -141,6 +141,15 @@ def expand_field(*names: str) -> DelimitedList:
     )
 
 
+class QueryInteger(fields.Integer):
+    """An integer in a query string: ASCII digits only (Python's int() would take '５' or '٥')."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class Number(fields.Float):
     """A JSON number in a body: strings such as "2.5" are refused, as the schema says."""
 
@@ -243,7 +252,7 @@ class ItemQuerySchema(QuerySchema):
 class CollectionQuerySchema(QuerySchema):
     """Parameters every collection accepts."""
 
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=50,
         validate=validate.Range(min=1, max=200),
         metadata={"description": "Items per page, 1–200."},

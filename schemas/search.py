@@ -14,7 +14,10 @@ class HitSchema(Schema):
     url = fields.String(metadata={"description": "The hit's own path."})
     label = fields.String(metadata={"description": "Its name, title or summary."})
     snippet = fields.String(
-        metadata={"description": "Where it matched, matched words wrapped in <mark></mark>."}
+        metadata={
+            "description": "Where it matched, as HTML: the text escaped (`&lt;`, `&amp;`, …), "
+            "the matched words wrapped in <mark></mark>."
+        }
     )
     score = fields.Float(metadata={"description": "Relevance; higher is better."})
 

@@ -13,6 +13,31 @@ from api.bundles import bundle_paths, seed
 from api.extensions import db as database
 from api.models import Change
 
+# The service's settings: an operator's values must not change what the suite finds. Only
+# DATABASE_URL, which chooses the database to test on, is read from the environment.
+OPERATOR_SETTINGS = (
+    "RATELIMIT_ENABLED",
+    "RESPONSE_CACHE",
+    "REDIS_URL",
+    "LOG_LEVEL",
+    "API_ADMIN_TOKEN",
+    "API_TOKEN",
+    "CORS_ORIGINS",
+    "WEB_CONCURRENCY",
+    "PORT",
+)
+_set_aside: dict[str, str] = {}
+
+
+def pytest_configure(config):
+    for name in OPERATOR_SETTINGS:
+        if name in os.environ:
+            _set_aside[name] = os.environ.pop(name)
+
+
+def pytest_unconfigure(config):
+    os.environ.update(_set_aside)
+
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):

@@ -1,6 +1,7 @@
 """The curated seed: integrity, coverage of the article, and an all-or-nothing loader."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from api.bundles import SEED_DIR
 from api.models import FACT_MODELS, Actor, Commitment, Event, Evidence, Proposal, Source, Stance
 from tests.conftest import reseed
-from tests.helpers import snapshot
+from tests.helpers import run_command, snapshot
 
 BUNDLE = SEED_DIR / "nato-divisions-ukraine.yaml"
 COUNTS = {
@@ -194,3 +195,138 @@ def test_seed_takes_a_start_offset_for_a_repeated_quote(db, runner, tmp_path, re
     assert result.exit_code == 0, result.output
     span = db.session.get(Actor, "russia").evidence[0]
     assert (span.start, span.end) == (second, second + len("Russia"))
+
+
+STANCE = "/v1/stances/italy-opposes-coalition"
+
+
+def edit_italy(client, editor) -> dict:
+    headers = {**editor, "If-Match": "*"}
+    response = client.patch(STANCE, json={"summary": "An editor's correction."}, headers=headers)
+    assert response.status_code == 200
+    return response.json
+
+
+def assert_feed_agrees_with_data(client):
+    """Each item's latest change says what the item is now (or that it is gone)."""
+    changes = client.get("/v1/changes?limit=200").json
+    assert changes["links"]["next"] is None
+    latest = {(c["resource"], c["item_id"]): c for c in changes["data"]}
+    for (resource, item_id), change in latest.items():
+        response = client.get(f"/v1/{resource}/{item_id}")
+        if change["method"] == "DELETE":
+            assert response.status_code == 404
+        else:
+            assert response.json == change["after"], (resource, item_id)
+    for resource in COUNTS:
+        for found in client.get(f"/v1/{resource}?limit=200").json["data"]:
+            assert (resource, found["id"]) in latest
+
+
+def test_start_up_keeps_an_editors_change(client, editor, restore):
+    edited = edit_italy(client, editor)
+    # What ./dev serve and the container run before gunicorn: migrate, then seed.
+    run_command(
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "api",
+        "db",
+        "upgrade",
+        DATABASE_URL=client.application.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    output = run_command(
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "api",
+        "seed",
+        DATABASE_URL=client.application.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    assert "0 added" in output
+    assert f"left alone {STANCE}: edited by " in output
+    assert client.get(STANCE).json == edited
+    assert_feed_agrees_with_data(client)
+
+
+def test_seed_twice_after_an_edit_keeps_it(client, runner, editor, restore):
+    edited = edit_italy(client, editor)
+    for _ in range(2):
+        assert runner.invoke(args=["seed"]).exit_code == 0
+    assert client.get(STANCE).json == edited
+
+
+def test_seed_does_not_bring_back_what_an_editor_deleted(client, runner, editor, restore):
+    response = client.delete(STANCE, headers={**editor, "If-Match": "*"})
+    assert response.status_code == 204
+    result = runner.invoke(args=["seed"])
+    assert f"left alone {STANCE}: deleted by " in result.output
+    assert client.get(STANCE).status_code == 404
+    assert_feed_agrees_with_data(client)
+
+
+def test_seed_adds_what_is_missing_and_records_it(client, runner, db, tmp_path, restore):
+    def add_estonia(document):
+        document["actors"].append(
+            {
+                "id": "estonia",
+                "name": "Estonia",
+                "kind": "country",
+                "iso_code": "EE",
+                "evidence": [{"quote": "the Baltic states"}],
+            }
+        )
+        item(document, "actors", "emmanuel-macron")["name"] = "Not applied"
+
+    result = runner.invoke(args=["seed", str(write_bundle(tmp_path, add_estonia))])
+    assert "1 added" in result.output and "52 left alone" in result.output
+    assert client.get("/v1/actors/estonia").status_code == 200
+    assert client.get("/v1/actors/emmanuel-macron").json["name"] == "Emmanuel Macron"
+    change = client.get("/v1/changes?resource=actors&sort=-id&limit=1").json["data"][0]
+    assert (change["method"], change["item_id"], change["token_name"]) == (
+        "POST",
+        "estonia",
+        "cli:seed",
+    )
+    assert_feed_agrees_with_data(client)
+
+
+def test_import_updates_unedited_items_and_keeps_edited_ones(
+    client, runner, editor, tmp_path, restore
+):
+    edited = edit_italy(client, editor)
+
+    def revise(document):
+        item(document, "stances", "italy-opposes-coalition")["summary"] = "From the YAML."
+        item(document, "actors", "italy")["description"] = "Revised in the YAML."
+
+    result = runner.invoke(args=["import", str(write_bundle(tmp_path, revise))])
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    assert f"left alone {STANCE}: edited by " in result.output
+    assert client.get(STANCE).json == edited
+    assert client.get("/v1/actors/italy").json["description"] == "Revised in the YAML."
+    change = client.get("/v1/changes?resource=actors&sort=-id&limit=1").json["data"][0]
+    assert (change["method"], change["token_name"]) == ("PATCH", "cli:import")
+    assert_feed_agrees_with_data(client)
+
+
+def test_seed_reset_asks_before_it_undoes_edits(client, runner, editor, restore):
+    edit_italy(client, editor)
+    result = runner.invoke(args=["seed", "--reset"], input="n\n")
+    assert result.exit_code == 1
+    assert f"undoing the editors' work on {STANCE}" in result.output
+    assert client.get(STANCE).json["summary"] == "An editor's correction."
+
+
+def test_seed_reset_records_every_deletion_and_addition(client, runner, editor, restore):
+    edit_italy(client, editor)
+    result = runner.invoke(args=["seed", "--reset", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert client.get(STANCE).json["summary"] != "An editor's correction."
+    stances = client.get("/v1/changes?resource=stances&limit=200").json["data"]
+    reset = [(c["method"], c["token_name"]) for c in stances[-32:]]
+    assert reset == [("DELETE", "cli:seed")] * 16 + [("POST", "cli:seed")] * 16
+    assert_feed_agrees_with_data(client)

@@ -359,23 +359,112 @@ def test_write_to_unknown_item_is_404(client, editor, admin, collection, method)
     assert_problem(response, 404)
 
 
-def test_write_origins_are_limited_to_cors_origins(app, client):
-    preflight = {
-        "Origin": "https://elsewhere.example",
-        "Access-Control-Request-Method": "PATCH",
-        "Access-Control-Request-Headers": "Authorization, If-Match, Content-Type",
-    }
-    assert (
-        "Access-Control-Allow-Origin"
-        not in client.options("/v1/actors/nato", headers=preflight).headers
-    )
-    app.config["CORS_ORIGINS"] = ["https://elsewhere.example"]
-    try:
-        allowed = client.options("/v1/actors/nato", headers=preflight)
-    finally:
-        app.config["CORS_ORIGINS"] = []
+PREFLIGHT = {
+    "Origin": "https://elsewhere.example",
+    "Access-Control-Request-Method": "PATCH",
+    "Access-Control-Request-Headers": "Authorization, If-Match, Content-Type",
+}
+
+
+def test_any_origin_may_write_when_cors_origins_is_unset(client):
+    allowed = client.options("/v1/actors/nato", headers=PREFLIGHT)
     assert allowed.headers["Access-Control-Allow-Origin"] == "*"  # no credentials: any origin
     assert "If-Match" in allowed.headers["Access-Control-Allow-Headers"]
+
+
+def test_cors_origins_narrows_the_origins_that_may_write(make_app):
+    client = make_app(CORS_ORIGINS=["https://desk.example"]).test_client()
+    refused = client.options("/v1/actors/nato", headers=PREFLIGHT)
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    desk = client.options(
+        "/v1/actors/nato", headers={**PREFLIGHT, "Origin": "https://desk.example"}
+    )
+    assert desk.headers["Access-Control-Allow-Origin"] == "*"
+    read = client.get("/v1/actors/nato", headers={"Origin": "https://elsewhere.example"})
+    assert read.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status"),
+    [
+        ("post", "/v1/stances", "nobody", NEW["stances"], 401),
+        ("post", "/v1/sources", "editor", NEW["sources"], 403),
+        ("patch", "/v1/stances/italy-opposes-coalition", "stale", {"summary": "x"}, 412),
+        ("post", "/v1/stances", "editor", {**NEW["stances"], "position": "adores"}, 422),
+        ("patch", "/v1/stances/italy-opposes-coalition", "editor", {"summary": "x"}, 428),
+    ],
+)
+def test_write_errors_are_readable_by_a_page_on_another_origin(
+    client, editor, method, path, headers, body, status
+):
+    extra = {
+        "editor": editor,
+        "stale": {**editor, "If-Match": '"v99.0"'},
+    }.get(headers, {})
+    origin = {"Origin": "https://front.example", **extra}
+    response = getattr(client, method)(path, json=body, headers=origin)
+    assert_problem(response, status)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_weak_etag_never_matches_if_match(client, db, editor):
+    path = "/v1/stances/italy-opposes-coalition"
+    before = snapshot()
+    weak = f"W/{etag_of(client, path)}"
+    response = client.patch(path, json={"summary": "x"}, headers={**editor, "If-Match": weak})
+    assert "weak ETag" in assert_problem(response, 412)["detail"]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_if_match_star_matches_any_existing_item(client, editor, restore):
+    path = "/v1/stances/italy-opposes-coalition"
+    response = client.patch(path, json={"summary": "Any."}, headers={**editor, "If-Match": "*"})
+    assert response.status_code == 200
+    missing = client.patch("/v1/stances/none", json={}, headers={**editor, "If-Match": "*"})
+    assert_problem(missing, 404)
+
+
+@pytest.mark.parametrize(
+    ("collection", "body", "expected"),
+    [
+        ("events", {**NEW["events"], "name": "Lancaster House"}, "lancaster-house"),
+        ("actors", {**NEW["actors"], "name": "Côte d’Ivoire"}, "cote-d-ivoire"),
+        ("stances", NEW["stances"], "italy-skeptical-macron-30-day-ceasefire"),
+        ("events", {**NEW["events"], "name": "Lancaster House summit"}, "lancaster-house-summit-2"),
+        ("actors", {**NEW["actors"], "name": "!!!"}, "actor"),
+    ],
+)
+def test_create_without_id_derives_a_readable_slug(
+    client, editor, restore, collection, body, expected
+):
+    body = {key: value for key, value in body.items() if key != "id"}
+    response = client.post(f"/v1/{collection}", json=body, headers=editor)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.json["id"] == expected
+    assert response.headers["Location"] == f"/v1/{collection}/{expected}"
+    assert client.get(f"/v1/{collection}/{expected}").status_code == 200
+
+
+def test_matrix_is_a_valid_id_outside_stances(client, editor, restore):
+    response = client.post("/v1/actors", json={**NEW["actors"], "id": "matrix"}, headers=editor)
+    assert response.status_code == 201
+    assert client.get(response.headers["Location"]).json["id"] == "matrix"
+
+
+def test_matrix_is_refused_as_a_stance_id(client, db, editor):
+    before = snapshot()
+    response = client.post("/v1/stances", json={**NEW["stances"], "id": "matrix"}, headers=editor)
+    assert "id" in assert_problem(response, 422)["errors"]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_stance_derived_id_skips_the_matrix(client, editor, restore):
+    body = {key: value for key, value in NEW["stances"].items() if key != "id"}
+    response = client.post("/v1/stances", json=body, headers=editor)
+    assert response.json["id"] != "matrix"
 
 
 def test_idempotency_key_replays_the_first_create(client, editor, restore):
