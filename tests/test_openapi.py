@@ -88,3 +88,12 @@ def test_every_path_answers_with_the_documented_fields(client, path):
         assert body["data"]
         for item in body["data"]:
             assert set(item) == set(item_schema["properties"])
+
+
+def test_every_error_response_in_the_spec_is_problem_json():
+    """Our override of flask-smorest's response components still takes effect."""
+    responses = spec()["components"]["responses"]
+    errors = {name: body for name, body in responses.items() if "schema" in str(body)}
+    assert {"NOT_FOUND", "CONFLICT", "UNPROCESSABLE_ENTITY", "DEFAULT_ERROR"} <= set(errors)
+    for body in errors.values():
+        assert list(body["content"]) == ["application/problem+json"]

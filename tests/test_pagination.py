@@ -92,3 +92,9 @@ def test_unknown_parameter_is_400_listing_valid_ones(client):
     for name in ("kind", "iso_code", "limit", "cursor", "sort"):
         assert name in message
     assert "contry" in body["detail"]
+
+
+@pytest.mark.parametrize("limit", ["５", "٥", "٣٠", "5٥"])
+def test_limit_takes_ascii_digits_only(client, limit):
+    body = assert_problem(client.get("/v1/stances", query_string={"limit": limit}), 400)
+    assert "limit" in body["errors"]

@@ -66,6 +66,7 @@ def test_readme_example_works(client, command):
 
 
 def test_readme_editor_walkthrough_works(client, runner, restore):
+    briefing = client.get("/v1/briefing").json
     variables = {}
     for step in EDITOR_STEPS:
         assignment = re.fullmatch(r"(?:export )?(\w+)=\$\((.*)\)", step)
@@ -86,4 +87,8 @@ def test_readme_editor_walkthrough_works(client, runner, restore):
         ("POST", "cli:import"),
         ("POST", "desk"),
         ("PATCH", "desk"),
+        ("DELETE", "cli:retire"),
+        ("DELETE", "cli:retire"),
     ]
+    # Retiring the example source left the live briefing as the walk-through found it.
+    assert client.get("/v1/briefing").json == briefing

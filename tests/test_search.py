@@ -1,7 +1,11 @@
 """Full-text search: ranked hits with snippets, phrases, prefixes, and forgiving syntax."""
 
-import pytest
+import shutil
 
+import pytest
+import yaml
+
+from api.bundles import SEED_DIR
 from tests.helpers import assert_problem
 
 
@@ -119,3 +123,29 @@ def test_q_filters_the_facts_of_a_source(client):
 
 def test_q_without_words_is_400(client):
     assert_problem(client.get("/v1/stances?q=%2A%2A"), 400)
+
+
+HOSTILE = '<img src=x onerror=alert(1)> Strelsau & "friends"'
+
+
+def test_snippet_escapes_html_an_editor_wrote(client, editor, restore):
+    headers = {**editor, "If-Match": "*"}
+    response = client.patch("/v1/actors/nato", json={"description": HOSTILE}, headers=headers)
+    assert response.status_code == 200
+    hits = client.get("/v1/search?q=onerror&type=actors").json["data"]
+    snippet = hits[0]["snippet"]
+    assert "<img" not in snippet and "&lt;img" in snippet
+    assert "<mark>onerror</mark>" in snippet
+    assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_snippet_escapes_html_an_import_brought(client, runner, tmp_path, restore):
+    example = SEED_DIR / "examples"
+    document = yaml.safe_load((example / "example-ruritania.yaml").read_text(encoding="utf-8"))
+    document["actors"][0]["description"] = HOSTILE
+    shutil.copy(example / "example-ruritania.txt", tmp_path)
+    path = tmp_path / "bundle.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0
+    snippet = client.get("/v1/search?q=onerror").json["data"][0]["snippet"]
+    assert "<img" not in snippet and "&lt;img src=x <mark>onerror</mark>" in snippet

@@ -67,3 +67,13 @@ def test_racing_editors_on_one_item_one_wins(server, client, editor, restore):
     assert client.get(path).json["summary"] == f"Racer {winner}."
     changes = edits(client, "stances")
     assert [change["after"]["summary"] for change in changes] == [f"Racer {winner}."]
+
+
+def test_gunicorn_opens_no_control_socket_in_the_home_folder(app, tmp_path):
+    """gunicorn 27's control socket would sit at ~/.gunicorn, shared by every instance."""
+    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], HOME=str(tmp_path))
+    try:
+        assert get_json(f"{base}/healthz", time.monotonic() + 20) == {"status": "ok"}
+        assert not (tmp_path / ".gunicorn").exists()
+    finally:
+        stop(process)
