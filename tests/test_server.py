@@ -77,3 +77,46 @@ def test_gunicorn_opens_no_control_socket_in_the_home_folder(app, tmp_path):
         assert not (tmp_path / ".gunicorn").exists()
     finally:
         stop(process)
+
+
+def post(url: str, body: dict, headers: dict) -> tuple[int, dict, dict]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.load(error)
+
+
+def test_racing_retries_with_one_idempotency_key_write_once(server, client, editor, restore):
+    _, base = server
+    racers = 8
+    barrier = threading.Barrier(racers)
+    body = {
+        "name": "Racing summit",
+        "kind": "summit",
+        "participants": ["france"],
+        "evidence": [{"source": "nato-divisions-ukraine", "quote": "Lancaster House"}],
+    }
+
+    def race(number: int):
+        barrier.wait(timeout=20)
+        return post(f"{base}/v1/events", body, {**editor, "Idempotency-Key": "race-1"})
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(race, range(racers)))
+    created = [answer for status, _, answer in results if status == 201]
+    # Each racer gets the one answer, or is told to retry while it is being made: never a
+    # second write.
+    assert {status for status, _, _ in results} <= {201, 409}
+    assert created and all(answer == created[0] for answer in created)
+    replayed = [headers.get("Idempotent-Replayed") for status, headers, _ in results]
+    assert replayed.count("true") == len(created) - 1
+    assert created[0]["id"] == "racing-summit"
+    assert [change["item_id"] for change in edits(client, "events")] == ["racing-summit"]
+    assert client.get("/v1/events?q=Racing").json["meta"]["total"] == 1

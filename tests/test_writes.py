@@ -1,9 +1,12 @@
 """Writes: tokens, validation, optimistic concurrency, dependants, idempotency, change feed."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
+from api.models import IdempotentResponse, utcnow
+from tests.conftest import make_token
 from tests.helpers import assert_problem, edits, newest_change, snapshot
 
 QUOTE = {"source": "nato-divisions-ukraine", "quote": "The cracks within NATO are widening"}
@@ -482,6 +485,69 @@ def test_idempotency_key_reused_elsewhere_is_422(client, editor, restore):
     headers = {**editor, "Idempotency-Key": "retry-2"}
     client.post("/v1/stances", json=NEW["stances"], headers=headers)
     assert_problem(client.post("/v1/actors", json=NEW["actors"], headers=headers), 422)
+
+
+def test_idempotency_key_with_another_body_is_422_and_writes_nothing(client, db, admin, restore):
+    headers = {**admin, "Idempotency-Key": "k-1"}
+    first = client.post("/v1/sources", json={**NEW["sources"], "id": "probe-a"}, headers=headers)
+    assert first.status_code == 201
+    before = snapshot()
+    other = client.post("/v1/sources", json={**NEW["sources"], "id": "probe-b"}, headers=headers)
+    problem = assert_problem(other, 422)
+    assert "'k-1' was already used for another request" in problem["detail"]
+    assert "Idempotency-Key" in problem["errors"]
+    db.session.rollback()
+    assert snapshot() == before
+    assert_problem(client.get("/v1/sources/probe-b"), 404)
+
+
+def test_idempotency_key_replays_the_same_body_in_another_key_order(client, admin, restore):
+    headers = {**admin, "Idempotency-Key": "k-order"}
+    body = {**NEW["sources"], "id": "probe-c"}
+    first = client.post("/v1/sources", json=body, headers=headers)
+    reordered = json.dumps(dict(reversed(list(body.items()))))
+    again = client.post(
+        "/v1/sources", data=reordered, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_idempotency_keys_belong_to_one_token(app, client, editor, restore):
+    other = {"Authorization": f"Bearer {make_token(app, 'editor')}"}
+    body = {key: value for key, value in NEW["events"].items() if key != "id"}
+    first = client.post("/v1/events", json=body, headers={**editor, "Idempotency-Key": "shared"})
+    second = client.post("/v1/events", json=body, headers={**other, "Idempotency-Key": "shared"})
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in second.headers
+    assert first.json["id"] != second.json["id"]
+
+
+def test_idempotency_key_expires_after_a_day_and_is_pruned(client, db, editor, restore):
+    headers = {**editor, "Idempotency-Key": "old-key"}
+    body = {key: value for key, value in NEW["events"].items() if key != "id"}
+    first = client.post("/v1/events", json=body, headers=headers)
+    stored = db.session.get(IdempotentResponse, (newest_change(client)["token_name"], "old-key"))
+    stored.created_at = utcnow() - timedelta(hours=25)
+    db.session.commit()
+    again = client.post("/v1/events", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.json["id"] == first.json["id"] + "-2"
+    db.session.expire_all()
+    renewed = db.session.get(IdempotentResponse, (stored.token_name, "old-key")).created_at
+    db.session.rollback()  # before restore reseeds
+    assert renewed > utcnow() - timedelta(hours=1)
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 201, "caf\u00e9", "two words"])
+def test_malformed_idempotency_key_is_400_and_writes_nothing(client, db, editor, key):
+    before = snapshot()
+    headers = {**editor, "Idempotency-Key": key}
+    response = client.post("/v1/stances", json=NEW["stances"], headers=headers)
+    assert "Idempotency-Key" in assert_problem(response, 400)["errors"]
+    db.session.rollback()
+    assert snapshot() == before
 
 
 def test_reads_see_a_new_etag_after_a_write(client, editor, restore):
