@@ -10,18 +10,35 @@ clients entirely, and gunicorn only ever talks to it.
 
 import gc
 import json
-import multiprocessing
+import math
 import os
+from pathlib import Path
 
 import gunicorn.http.wsgi
 import gunicorn.util
 
+
+def available_cpus(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The CPUs this process may use: its affinity (docker --cpuset-cpus), capped by a cgroup
+    v2 quota (docker --cpus), not the host's count."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path(cgroup_cpu_max).read_text(encoding="ascii").split()
+    except (OSError, ValueError):
+        return count or 1
+    if quota != "max":
+        count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    return count or 1
+
+
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+workers = int(os.environ.get("WEB_CONCURRENCY") or available_cpus() * 2 + 1)
 worker_class = "gthread"
 threads = 16
 timeout = 30
-graceful_timeout = 20
+# Below `docker stop`'s default 10 s (and the Compose file's stop_grace_period), so that
+# in-flight requests finish before the container is killed.
+graceful_timeout = 8
 keepalive = 5
 # A recycled worker starts with an empty response cache; recycling every few thousand
 # requests showed as latency spikes under load, so it happens rarely (and staggered).
