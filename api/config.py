@@ -42,6 +42,9 @@ class Config:
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
         self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # Reverse proxies in front whose X-Forwarded-For/-Proto to trust (nginx: 1). Zero trusts
+        # none: a client could otherwise pick its own rate-limit bucket.
+        self.PROXY_HOPS = env_int("PROXY_HOPS", 0)
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         # Shared by every worker when Redis is there; per process otherwise.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

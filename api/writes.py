@@ -282,7 +282,9 @@ def claim_key(key: str) -> IdempotentResponse:
 
 def slugify(text: str) -> str:
     """'Lancaster House' → 'lancaster-house': ASCII words joined by hyphens, at most 80."""
-    letters = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    letters = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
     slug = re.sub(r"[^a-z0-9]+", "-", letters.lower()).strip("-")
     if len(slug) > SLUG_MAX:
         slug = slug[:SLUG_MAX].rsplit("-", 1)[0]

@@ -1,11 +1,27 @@
-"""The Dockerfile stays clean under hadolint."""
+"""The container and the production stack, checked without a Docker daemon: the Dockerfile's
+shape, the start-up script's signal handling, the HEALTHCHECK, the lock file, the Compose file.
+(`../shared/tools/docker-e2e.sh` builds and runs the image itself.)"""
 
+import json
+import os
+import re
+import runpy
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from importlib import metadata
 from pathlib import Path
 
+import yaml
+from packaging.requirements import Requirement
+
+from tests.helpers import start_gunicorn, stop
+
 ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+DOCKER_STOP_DEFAULT_SECONDS = 10
 
 
 def test_dockerfile_is_hadolint_clean():
@@ -16,9 +32,122 @@ def test_dockerfile_is_hadolint_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_dockerfile_migrates_seeds_and_execs_gunicorn_as_non_root():
-    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "flask db upgrade && flask seed && exec gunicorn" in text
-    assert "HEALTHCHECK" in text and "/healthz" in text
-    assert "\nUSER 10001\n" in text
-    assert text.count("\nFROM ") + text.startswith("FROM ") >= 2
+def test_dockerfile_runs_the_start_script_as_non_root_with_a_data_volume():
+    assert DOCKERFILE.rstrip().endswith('CMD ["deploy/start.sh"]')
+    assert "\nUSER 10001\n" in DOCKERFILE
+    assert 'VOLUME ["/app/instance"]' in DOCKERFILE
+    assert "chown 10001:0 instance && chmod 0775 instance" in DOCKERFILE  # any uid in group 0
+    assert DOCKERFILE.count("\nFROM ") + DOCKERFILE.startswith("FROM ") >= 2
+    script = (ROOT / "deploy" / "start.sh").read_text(encoding="utf-8")
+    assert script.index("step flask db upgrade") < script.index("step flask seed")
+    assert 'exec gunicorn --config gunicorn.conf.py "api:create_app()"' in script
+
+
+def fake_commands(folder: Path, flask_seconds: float) -> dict:
+    """`flask` that takes a while and notes each call, `gunicorn` that notes it started."""
+    folder.mkdir()
+    log = folder / "calls.log"
+    (folder / "flask").write_text(
+        f'#!/bin/sh\nsleep {flask_seconds}\necho "flask $*" >> {log}\n', encoding="utf-8"
+    )
+    (folder / "gunicorn").write_text(f'#!/bin/sh\necho "gunicorn" >> {log}\n', encoding="utf-8")
+    for name in ("flask", "gunicorn"):
+        (folder / name).chmod(0o755)
+    return {**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"}
+
+
+def test_start_script_migrates_seeds_then_serves(tmp_path):
+    environment = fake_commands(tmp_path / "bin", 0)
+    subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], env=environment, check=True)
+    calls = (tmp_path / "bin" / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert calls == ["flask db upgrade", "flask seed", "gunicorn"]
+
+
+def test_sigterm_during_start_up_lets_the_step_finish_then_exits_0(tmp_path):
+    environment = fake_commands(tmp_path / "bin", 1.5)
+    process = subprocess.Popen(["sh", str(ROOT / "deploy" / "start.sh")], env=environment)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    calls = (tmp_path / "bin" / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert calls == ["flask db upgrade"]  # the migration was not cut short; nothing after it
+
+
+def test_healthcheck_goes_straight_to_the_server_whatever_the_proxy(app):
+    command = json.loads(re.search(r"HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])", DOCKERFILE)[1])
+    assert command[:2] == ["python", "-c"]
+    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        port = base.rsplit(":", 1)[1]
+        dead_proxy = {"http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+        result = subprocess.run(
+            [sys.executable, "-c", command[2]],
+            env={**os.environ, **dead_proxy, "PORT": port},
+            capture_output=True,
+            timeout=30,
+        )
+        assert result.returncode == 0, result.stderr
+    finally:
+        stop(process)
+
+
+def test_graceful_timeout_ends_before_the_container_is_killed():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    assert settings["graceful_timeout"] < DOCKER_STOP_DEFAULT_SECONDS
+    for name in ("app1", "app2"):
+        grace = int(compose["services"][name]["stop_grace_period"].removesuffix("s"))
+        assert settings["graceful_timeout"] < grace
+
+
+def test_workers_follow_the_containers_cpu_quota(tmp_path):
+    available_cpus = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["available_cpus"]
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n", encoding="ascii")
+    assert available_cpus(str(quota)) == min(2, len(os.sched_getaffinity(0)))
+    quota.write_text("max 100000\n", encoding="ascii")
+    assert available_cpus(str(quota)) == len(os.sched_getaffinity(0))
+    assert available_cpus(str(tmp_path / "absent")) == len(os.sched_getaffinity(0))
+
+
+def locked() -> dict[str, str]:
+    lines = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    pins = [Requirement(line) for line in lines if line and not line.startswith("#")]
+    return {pin.name.lower().replace("_", "-"): str(pin.specifier) for pin in pins}
+
+
+def test_the_lock_pins_every_runtime_dependency_and_is_what_is_installed():
+    pins = locked()
+    assert all(specifier.startswith("==") for specifier in pins.values())
+    for dependency in metadata.requires("briefing-api"):
+        requirement = Requirement(dependency)
+        if requirement.marker is None:  # the test extra is not locked
+            name = requirement.name.lower().replace("_", "-")
+            assert name in pins, f"{name} is not in requirements.lock: run ./dev lock"
+            assert requirement.specifier.contains(pins[name].removeprefix("=="))
+    for name, specifier in pins.items():
+        assert metadata.version(name) == specifier.removeprefix("=="), name
+
+
+def test_the_dockerfile_and_dev_install_from_the_lock():
+    assert "--requirement requirements.lock" in DOCKERFILE
+    assert "--constraint requirements.lock" in (ROOT / "dev").read_text(encoding="utf-8")
+    assert "pip uninstall --yes pip setuptools" in DOCKERFILE
+
+
+def test_compose_stack_migrates_once_before_two_apps_behind_nginx():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert set(services) == {"db", "redis", "migrate", "app1", "app2", "proxy"}
+    assert services["migrate"]["command"] == ["sh", "-c", "flask db upgrade && flask seed"]
+    for name in ("app1", "app2"):
+        app = services[name]
+        assert app["environment"]["START_STEPS"] == "serve"
+        assert app["environment"]["PROXY_HOPS"] == "1"
+        assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
+    mounted = services["proxy"]["volumes"][0].split(":")[0]
+    nginx = (ROOT / mounted).read_text(encoding="utf-8")
+    assert "server app1:8000;" in nginx and "server app2:8000;" in nginx
+    assert "proxy_request_buffering on;" in nginx

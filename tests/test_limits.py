@@ -61,3 +61,23 @@ def test_limits_are_shared_through_redis(make_app):
     assert [one.get("/v1/actors").status_code, two.get("/v1/actors").status_code] == [200, 200]
     assert_problem(one.get("/v1/actors"), 429)
     redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(make_app):
+    client = make_app(
+        RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="2 per minute", PROXY_HOPS=1
+    ).test_client()
+    first = {"X-Forwarded-For": "203.0.113.1"}
+    # A client cannot choose its bucket: the proxy appends the address it saw, the app trusts
+    # only that last hop.
+    spoofing = {"X-Forwarded-For": "198.51.100.7, 203.0.113.1"}
+    assert [client.get("/v1/actors", headers=first).status_code for _ in range(2)] == [200, 200]
+    assert client.get("/v1/actors", headers=spoofing).status_code == 429
+    other = {"X-Forwarded-For": "203.0.113.2"}
+    assert client.get("/v1/actors", headers=other).status_code == 200
+
+
+def test_without_proxy_hops_forwarded_addresses_are_ignored(make_app):
+    client = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="1 per minute").test_client()
+    assert client.get("/v1/actors", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 200
+    assert client.get("/v1/actors", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 429
