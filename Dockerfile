@@ -5,9 +5,10 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY requirements.lock ./
-# Exactly the pinned versions (./dev installs the same), then no installer left in the venv.
+# The pinned versions (./dev installs the same; pip adds only what an older 3.11 needs, e.g.
+# async-timeout before 3.11.3), then no installer left in the venv.
 RUN python -m venv /venv \
-    && /venv/bin/pip install --no-deps --requirement requirements.lock \
+    && /venv/bin/pip install --requirement requirements.lock \
     && /venv/bin/pip uninstall --yes pip setuptools
 
 FROM python:3.11-slim
