@@ -21,7 +21,14 @@ from api.database import write_transaction
 from api.errors import describe, flatten
 from api.extensions import db
 from api.facts import apply_evidence, apply_fields, apply_source, place
-from api.feed import IMPORT_WRITER, LOADERS, SEED_WRITER, latest_changes, record
+from api.feed import (
+    IMPORT_WRITER,
+    LOADERS,
+    SEED_WRITER,
+    latest_changes,
+    newest_change_ids,
+    record,
+)
 from api.feed import describe as describe_change
 from api.models import (
     Actor,
@@ -259,9 +266,10 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
             actions[key] = "add"
     check_quotes(bundle)
     deleted = {key for key, change in latest.items() if change.method == "DELETE"}
+    known = set(refs) | existing | deleted
     for name, index, data in entries:
         for field_name, collection, ref in refs[(name, data["id"])]:
-            if (collection, ref) not in set(refs) | existing | deleted:
+            if (collection, ref) not in known:
                 singular = collection.removesuffix("s")
                 where = bundle.where(name, index, data)
                 raise SeedError(f"{where}: {field_name}: unknown {singular} '{ref}'")
@@ -396,9 +404,10 @@ def import_bundle(path: Path) -> Report:
 
 def edited_items() -> list[str]:
     """Paths of the items whose latest change was made through the API, not by a loader."""
-    newest = db.select(db.func.max(Change.id)).group_by(Change.resource, Change.item_id)
     changes = db.session.scalars(
-        db.select(Change).where(Change.id.in_(newest), Change.token_name.not_in(LOADERS))
+        db.select(Change).where(
+            Change.id.in_(newest_change_ids()), Change.token_name.not_in(LOADERS)
+        )
     )
     return [f"/v1/{change.resource}/{change.item_id}" for change in changes]
 

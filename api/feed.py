@@ -28,15 +28,16 @@ def record(method: str, item, before: dict | None, after: dict | None, who=None)
     )
 
 
+def newest_change_ids():
+    """A subquery: the id of each item's newest change."""
+    return select(func.max(Change.id)).group_by(Change.resource, Change.item_id)
+
+
 def latest_changes(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Change]:
     """The newest change of each (collection, id) that has one."""
     if not keys:
         return {}
-    newest = (
-        select(func.max(Change.id))
-        .where(tuple_(Change.resource, Change.item_id).in_(sorted(keys)))
-        .group_by(Change.resource, Change.item_id)
-    )
+    newest = newest_change_ids().where(tuple_(Change.resource, Change.item_id).in_(sorted(keys)))
     changes = db.session.scalars(select(Change).where(Change.id.in_(newest)))
     return {(change.resource, change.item_id): change for change in changes}
 
