@@ -20,21 +20,16 @@ from api import (
     stances,
     statements,
 )
-from api.cache import init_cache, release_render_lock, serve_cached, store_response
+from api.cache import init_cache
 from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
 from api.errors import register_error_handlers
-from api.extensions import api, cors, db, limiter, migrate
-from api.parser import ItemIdConverter, StanceIdConverter, item_id_schema
-from api.responses import (
-    ALLOWED_HEADERS,
-    EXPOSED_HEADERS,
-    BriefingJSONProvider,
-    configure_access_log,
-    finish_response,
-    start_request,
-)
+from api.extensions import api, db, migrate
+from api.formats import BriefingJSONProvider
+from api.hooks import register_request_hooks
+from api.logs import configure_access_log
+from api.routing import CONVERTERS, item_id_schema
 
 RESOURCES = (
     sources,
@@ -62,40 +57,30 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(message)s")
     configure_access_log(app.config["LOG_LEVEL"])
     app.json = BriefingJSONProvider(app)
-    app.before_request(start_request)
-    app.after_request(store_response)  # after-request hooks run last-registered first
-    app.after_request(finish_response)
 
+    # The database: SQLite tuned for several workers; mappers built before gunicorn forks.
     db.init_app(app)
-    configure_mappers()  # now, in the process gunicorn forks, not in every worker's first request
+    configure_mappers()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
-    cors.init_app(
-        app,
-        resources={r"/*": {"origins": "*"}},
-        send_wildcard=True,  # no credentials: "*" for every origin, one answer for all
-        expose_headers=EXPOSED_HEADERS,
-        allow_headers=ALLOWED_HEADERS,
-    )
-    app.url_map.converters["item_id"] = ItemIdConverter
-    app.url_map.converters["stance_id"] = StanceIdConverter
+    init_cache(app)
+
+    # The request path, in order: see register_request_hooks.
+    register_request_hooks(app, exempt=(ops.blp, ops.docs, ops.swagger_ui))
+
+    # The routes, their OpenAPI documentation and their errors.
+    app.url_map.converters.update(CONVERTERS)
     api.init_app(app)
-    api.register_converter(ItemIdConverter, item_id_schema)
-    api.register_converter(StanceIdConverter, item_id_schema)
-    register_error_handlers(app)
+    for converter in CONVERTERS.values():
+        api.register_converter(converter, item_id_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    register_error_handlers(app)
     api.register_blueprint(ops.blp)
     for module in RESOURCES:
         api.register_blueprint(module.blp)
     app.register_blueprint(ops.docs)
     app.register_blueprint(ops.swagger_ui)
-    limiter.init_app(app)
-    for blueprint in (ops.blp, ops.docs, ops.swagger_ui):
-        limiter.exempt(blueprint)
-    init_cache(app)
-    app.before_request(serve_cached)  # after the rate limiter's check
-    app.teardown_request(release_render_lock)
     app.register_blueprint(commands)
     return app

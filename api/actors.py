@@ -4,12 +4,21 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from api.commitments import list_commitments
+from api.formats import csv_table
+from api.guards import guarded
+from api.headers import with_item_etag
 from api.models import Actor
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
 from api.stances import list_stances
-from api.writes import create, create_view, delete, delete_view, update, update_view
+from api.views import expanding, query_arguments
+from api.write_docs import (
+    documents_change,
+    documents_creation,
+    documents_deletion,
+)
+from api.writes import create, delete, update
 from schemas.actors import (
     ActorItemQuerySchema,
     ActorPageSchema,
@@ -18,7 +27,6 @@ from schemas.actors import (
     ActorSchema,
 )
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
-from schemas.common import partial
 from schemas.stances import StancePageSchema, StanceQuerySchema
 
 blp = Blueprint(
@@ -28,22 +36,22 @@ blp = Blueprint(
     description="People, countries, organizations and groups.",
 )
 
-FILTERS = {
-    "kind": (Actor.kind, None),
-    "iso_code": (Actor.iso_code, None),
-    "member": (Actor.members, Actor),
-    "role_of": (Actor.roles, Actor, "of_id"),
-}
-
 
 @blp.route("")
 class Actors(MethodView):
-    @collection_view(blp, ActorQuerySchema, ActorPageSchema)
+    @query_arguments(blp, ActorQuerySchema)
+    @expanding
+    @blp.response(200, ActorPageSchema)
+    @csv_table(blp, ActorPageSchema)
     def get(self, args):
         """List actors"""
-        return paginate(apply_filters(select(Actor), args, FILTERS), args, Actor)
+        return paginate(apply_filters(select(Actor), args, ActorQuerySchema), args, Actor)
 
-    @create_view(blp, ActorSchema)
+    @guarded("editor")
+    @blp.arguments(ActorSchema)
+    @blp.response(201, ActorSchema)
+    @documents_creation(blp)
+    @with_item_etag(ActorSchema)
     def post(self, data):
         """Create an actor"""
         return create(Actor, ActorSchema, data)
@@ -51,17 +59,27 @@ class Actors(MethodView):
 
 @blp.route("/<item_id:actor_id>")
 class ActorById(MethodView):
-    @item_view(blp, ActorItemQuerySchema, ActorSchema)
+    @query_arguments(blp, ActorItemQuerySchema)
+    @expanding
+    @blp.response(200, ActorSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(ActorSchema)
     def get(self, args, actor_id):
         """Get an actor by id"""
         return get_or_404(Actor, actor_id)
 
-    @update_view(blp, partial(ActorPatchSchema), ActorSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(ActorPatchSchema)
+    @blp.response(200, ActorSchema)
+    @documents_change(blp)
+    @with_item_etag(ActorSchema)
     def patch(self, data, actor_id):
         """Change an actor; send If-Match"""
         return update(Actor, ActorSchema, actor_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, actor_id):
         """Delete an actor nothing refers to; send If-Match"""
         delete(Actor, ActorSchema, actor_id)
@@ -69,7 +87,11 @@ class ActorById(MethodView):
 
 @blp.route("/<item_id:actor_id>/stances")
 class ActorStances(MethodView):
-    @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
+    @query_arguments(blp, StanceQuerySchema)
+    @expanding
+    @blp.response(200, StancePageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @csv_table(blp, StancePageSchema)
     def get(self, args, actor_id):
         """List an actor's stances"""
         return list_stances(args, actor_id=get_or_404(Actor, actor_id).id)
@@ -77,7 +99,11 @@ class ActorStances(MethodView):
 
 @blp.route("/<item_id:actor_id>/commitments")
 class ActorCommitments(MethodView):
-    @collection_view(blp, CommitmentQuerySchema, CommitmentPageSchema, of_item=True)
+    @query_arguments(blp, CommitmentQuerySchema)
+    @expanding
+    @blp.response(200, CommitmentPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @csv_table(blp, CommitmentPageSchema)
     def get(self, args, actor_id):
         """List an actor's spending commitments"""
         return list_commitments(args, actor_id=get_or_404(Actor, actor_id).id)

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.models import Actor, Commitment, Event, Proposal, Source, Stance, Statement
-from api.parser import Blueprint
-from api.queries import load_options, query_arguments
+from api.queries import load_options
+from api.routing import Blueprint
+from api.views import query_arguments
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
 
 blp = Blueprint("briefing", __name__, url_prefix="/v1/briefing", description="Everything at once.")

@@ -15,9 +15,7 @@ import yaml
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import tuple_
 
-from api import fulltext
-from api.cache import bump_data_version
-from api.database import write_transaction
+from api.commits import end_write, write_transaction
 from api.errors import describe, flatten
 from api.extensions import db
 from api.facts import apply_evidence, apply_fields, apply_source, place
@@ -371,24 +369,17 @@ def load(paths: list[Path], rules: Rules, reset: bool = False) -> list[Report]:
     """Load bundles all or nothing, by `rules`; one report per bundle."""
     bundles = [Bundle(path) for path in paths]
     reports = []
-    db.session.rollback()  # what follows, reads included, is one write transaction
     with write_transaction():
-        try:
-            if reset:
-                remove_everything(rules.writer)
-            for bundle in bundles:
-                report = Report(bundle.path.name)
-                actions, kept = plan(bundle, rules)
-                report.kept = {f"/v1/{name}/{id_}": why for (name, id_), why in kept.items()}
-                apply_plan(bundle, actions, report, rules.writer)
-                reports.append(report)
-            if reset or any(report.changed for report in reports):
-                fulltext.reindex()
-                bump_data_version()
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+        if reset:
+            remove_everything(rules.writer)
+        for bundle in bundles:
+            report = Report(bundle.path.name)
+            actions, kept = plan(bundle, rules)
+            report.kept = {f"/v1/{name}/{id_}": why for (name, id_), why in kept.items()}
+            apply_plan(bundle, actions, report, rules.writer)
+            reports.append(report)
+        if reset or any(report.changed for report in reports):
+            end_write(reindex=True)
     return reports
 
 

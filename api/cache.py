@@ -17,8 +17,9 @@ from flask import current_app, g, request
 from sqlalchemy import update
 
 from api.extensions import db
+from api.formats import wants_csv, wants_pretty
+from api.headers import SECURITY_HEADERS
 from api.models import DataVersion
-from api.responses import SECURITY_HEADERS, wants_csv, wants_pretty
 
 KEPT_HEADERS = {
     "Content-Type",
@@ -26,11 +27,7 @@ KEPT_HEADERS = {
     "Link",
     "Vary",
     "Cache-Control",
-    # Reads are open to every origin with the same two CORS headers; a response that already
-    # carries them is left alone by Flask-CORS.
-    "Access-Control-Allow-Origin",
-    "Access-Control-Expose-Headers",
-    *SECURITY_HEADERS,
+    *SECURITY_HEADERS,  # Flask-CORS adds its headers to every answer, a cached one too
 }
 LOCAL_BYTES = 32 * 1024 * 1024  # per process, without Redis
 # Renders of the same missing answer queue on one of these (by key), so a burst of identical
@@ -195,14 +192,13 @@ def release_render_lock(error=None) -> None:
         lock.release()
 
 
-def store_response(response):
+def store_response(response) -> None:
     """Keep a fresh 200 for the next identical request under the same data version: its body
     and the headers that depend on nothing but the request's key."""
     key = g.get("cache_key")
-    if key and not g.get("cache_hit") and response.status_code == 200:
+    if key and response.status_code == 200:
         headers = [(name, value) for name, value in response.headers if name in KEPT_HEADERS]
         current_app.extensions["response_cache"].set(key, (headers, response.get_data()))
-    return response
 
 
 def init_cache(app) -> None:

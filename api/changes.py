@@ -3,10 +3,12 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
+from api.formats import csv_table
 from api.models import Change
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view
+from api.queries import apply_filters
+from api.routing import Blueprint
+from api.views import query_arguments
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 
 blp = Blueprint("changes", __name__, url_prefix="/v1/changes", description="Every write.")
@@ -14,10 +16,10 @@ blp = Blueprint("changes", __name__, url_prefix="/v1/changes", description="Ever
 
 @blp.route("")
 class Changes(MethodView):
-    @collection_view(blp, ChangeQuerySchema, ChangePageSchema)
+    @query_arguments(blp, ChangeQuerySchema)
+    @blp.response(200, ChangePageSchema)
+    @csv_table(blp, ChangePageSchema)
     def get(self, args):
         """List changes, oldest first: poll with `since` or follow `links.next`"""
-        statement = apply_filters(select(Change), args, {"resource": (Change.resource, None)})
-        if args.get("since"):
-            statement = statement.where(Change.at >= args["since"])
+        statement = apply_filters(select(Change), args, ChangeQuerySchema)
         return paginate(statement, args, Change)

@@ -17,8 +17,7 @@ from api.bundles import (
     retirement,
     seed,
 )
-from api.cache import bump_data_version
-from api.database import write_transaction
+from api.commits import end_write, write_transaction
 from api.extensions import db
 from api.feed import RETIRE_WRITER
 from api.models import ApiToken, Source, utcnow
@@ -73,12 +72,11 @@ def import_command(path: Path):
 def retire_command(source_id: str, dry_run: bool):
     """Delete a source and the facts drawn only from it, all or nothing, recorded in the
     change feed; refused while other items refer to them."""
-    db.session.rollback()
-    with write_transaction():
-        source = db.session.get(Source, source_id)
-        if source is None:
-            raise click.ClickException(f"No source with id '{source_id}'.")
-        try:
+    try:
+        with write_transaction():
+            source = db.session.get(Source, source_id)
+            if source is None:
+                raise click.ClickException(f"No source with id '{source_id}'.")
             if dry_run:
                 facts, blockers = retirement(source)
                 if blockers:
@@ -86,11 +84,9 @@ def retire_command(source_id: str, dry_run: bool):
                 click.echo("Would delete: " + ", ".join([source.url, *(f.url for f in facts)]))
                 return
             removed = retire(source, RETIRE_WRITER)
-            bump_data_version()
-            db.session.commit()
-        except StillReferenced as error:
-            db.session.rollback()
-            raise click.ClickException(f"{error}\nNothing was deleted.") from error
+            end_write()
+    except StillReferenced as error:
+        raise click.ClickException(f"{error}\nNothing was deleted.") from error
     click.echo(f"Retired {source_id}: deleted {len(removed)} items: {', '.join(removed)}")
 
 

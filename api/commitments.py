@@ -3,11 +3,20 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from api.models import Actor, Commitment
+from api.formats import csv_table
+from api.guards import guarded
+from api.headers import with_item_etag
+from api.models import Commitment
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
-from api.writes import create, create_view, delete, delete_view, update, update_view
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
+from api.views import expanding, query_arguments
+from api.write_docs import (
+    documents_change,
+    documents_creation,
+    documents_deletion,
+)
+from api.writes import create, delete, update
 from schemas.commitments import (
     CommitmentItemQuerySchema,
     CommitmentPageSchema,
@@ -15,34 +24,33 @@ from schemas.commitments import (
     CommitmentQuerySchema,
     CommitmentSchema,
 )
-from schemas.common import partial
 
 blp = Blueprint(
     "commitments", __name__, url_prefix="/v1/commitments", description="Defence-spending figures."
 )
 
-FILTERS = {
-    "actor": (Commitment.actor_id, Actor),
-    "applies_to": (Commitment.applies_to, Actor),
-    "metric": (Commitment.metric, None),
-    "kind": (Commitment.kind, None),
-}
-
 
 def list_commitments(args, **fixed):
     """One page of commitments, optionally pinned to an actor."""
-    statement = apply_filters(select(Commitment).filter_by(**fixed), args, FILTERS)
+    statement = apply_filters(select(Commitment).filter_by(**fixed), args, CommitmentQuerySchema)
     return paginate(statement, args, Commitment)
 
 
 @blp.route("")
 class Commitments(MethodView):
-    @collection_view(blp, CommitmentQuerySchema, CommitmentPageSchema)
+    @query_arguments(blp, CommitmentQuerySchema)
+    @expanding
+    @blp.response(200, CommitmentPageSchema)
+    @csv_table(blp, CommitmentPageSchema)
     def get(self, args):
         """List spending commitments"""
         return list_commitments(args)
 
-    @create_view(blp, CommitmentSchema)
+    @guarded("editor")
+    @blp.arguments(CommitmentSchema)
+    @blp.response(201, CommitmentSchema)
+    @documents_creation(blp)
+    @with_item_etag(CommitmentSchema)
     def post(self, data):
         """Create a commitment"""
         return create(Commitment, CommitmentSchema, data)
@@ -50,17 +58,27 @@ class Commitments(MethodView):
 
 @blp.route("/<item_id:commitment_id>")
 class CommitmentById(MethodView):
-    @item_view(blp, CommitmentItemQuerySchema, CommitmentSchema)
+    @query_arguments(blp, CommitmentItemQuerySchema)
+    @expanding
+    @blp.response(200, CommitmentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(CommitmentSchema)
     def get(self, args, commitment_id):
         """Get a spending commitment by id"""
         return get_or_404(Commitment, commitment_id)
 
-    @update_view(blp, partial(CommitmentPatchSchema), CommitmentSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(CommitmentPatchSchema)
+    @blp.response(200, CommitmentSchema)
+    @documents_change(blp)
+    @with_item_etag(CommitmentSchema)
     def patch(self, data, commitment_id):
         """Change a commitment; send If-Match"""
         return update(Commitment, CommitmentSchema, commitment_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, commitment_id):
         """Delete a commitment nothing refers to; send If-Match"""
         delete(Commitment, CommitmentSchema, commitment_id)

@@ -11,8 +11,8 @@ _writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 @contextmanager
-def write_transaction():
-    """Mark the transaction begun inside as a write (the CLI's seed and import)."""
+def marked_as_write():
+    """Mark the transaction begun inside as a write (see `api.commits.write_transaction`)."""
     token = _writing.set(True)
     try:
         yield
@@ -21,7 +21,7 @@ def write_transaction():
 
 
 def writing() -> bool:
-    """Writes are requests with unsafe methods, and work marked by write_transaction()."""
+    """Writes are requests with unsafe methods, and work marked by marked_as_write()."""
     return _writing.get() or (has_request_context() and request.method not in SAFE_METHODS)
 
 

@@ -3,12 +3,20 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from api.models import Actor, Event, Proposal
+from api.formats import csv_table
+from api.guards import guarded
+from api.headers import with_item_etag
+from api.models import Event
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
-from api.writes import create, create_view, delete, delete_view, update, update_view
-from schemas.common import partial
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
+from api.views import expanding, query_arguments
+from api.write_docs import (
+    documents_change,
+    documents_creation,
+    documents_deletion,
+)
+from api.writes import create, delete, update
 from schemas.events import (
     EventItemQuerySchema,
     EventPageSchema,
@@ -19,21 +27,22 @@ from schemas.events import (
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Meetings and summits.")
 
-FILTERS = {
-    "kind": (Event.kind, None),
-    "participant": (Event.participants, Actor),
-    "proposal": (Event.proposals, Proposal),
-}
-
 
 @blp.route("")
 class Events(MethodView):
-    @collection_view(blp, EventQuerySchema, EventPageSchema)
+    @query_arguments(blp, EventQuerySchema)
+    @expanding
+    @blp.response(200, EventPageSchema)
+    @csv_table(blp, EventPageSchema)
     def get(self, args):
         """List events"""
-        return paginate(apply_filters(select(Event), args, FILTERS), args, Event)
+        return paginate(apply_filters(select(Event), args, EventQuerySchema), args, Event)
 
-    @create_view(blp, EventSchema)
+    @guarded("editor")
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema)
+    @documents_creation(blp)
+    @with_item_etag(EventSchema)
     def post(self, data):
         """Create an event"""
         return create(Event, EventSchema, data)
@@ -41,17 +50,27 @@ class Events(MethodView):
 
 @blp.route("/<item_id:event_id>")
 class EventById(MethodView):
-    @item_view(blp, EventItemQuerySchema, EventSchema)
+    @query_arguments(blp, EventItemQuerySchema)
+    @expanding
+    @blp.response(200, EventSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(EventSchema)
     def get(self, args, event_id):
         """Get an event by id"""
         return get_or_404(Event, event_id)
 
-    @update_view(blp, partial(EventPatchSchema), EventSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(EventPatchSchema)
+    @blp.response(200, EventSchema)
+    @documents_change(blp)
+    @with_item_etag(EventSchema)
     def patch(self, data, event_id):
         """Change an event; send If-Match"""
         return update(Event, EventSchema, event_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, event_id):
         """Delete an event nothing refers to; send If-Match"""
         delete(Event, EventSchema, event_id)

@@ -361,3 +361,4 @@ class DataVersion(Base):
 FACT_MODELS = {
     model.collection: model for model in (Actor, Proposal, Stance, Commitment, Event, Statement)
 }
+ITEM_MODELS = {Source.collection: Source, **FACT_MODELS}

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import RETRY_AFTER_SECONDS
 from api.extensions import api, db
-from api.parser import Blueprint
+from api.routing import Blueprint
 
 blp = Blueprint("ops", __name__, description="Health checks for load balancers and orchestrators.")
 docs = FlaskBlueprint("docs", __name__)

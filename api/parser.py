@@ -2,12 +2,10 @@
 
 import json
 
-import flask_smorest
 from flask_smorest import abort
 from marshmallow import fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.routing import BaseConverter
 
 from schemas.common import has_forbidden_characters
 
@@ -53,24 +51,3 @@ class StrictParser(FlaskParser):
         if problems:
             abort(400, errors=problems)
         return super().load_querystring(req, schema)
-
-
-class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = StrictParser()
-
-
-class ItemIdConverter(BaseConverter):
-    """An item id in a path."""
-
-    regex = r"[^/]+"
-
-
-class StanceIdConverter(ItemIdConverter):
-    """A stance id: never `matrix`, which is a view of its own (/v1/stances/matrix), so that
-    only GET routes there and any other method is a 405 that allows GET alone."""
-
-    regex = r"(?!matrix$)[^/]+"
-
-
-def item_id_schema(converter) -> dict:
-    return {"type": "string", "minLength": 1}

@@ -3,13 +3,21 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from api.models import Actor, Event, Proposal
+from api.formats import csv_table
+from api.guards import guarded
+from api.headers import with_item_etag
+from api.models import Proposal
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
 from api.stances import list_stances
-from api.writes import create, create_view, delete, delete_view, update, update_view
-from schemas.common import partial
+from api.views import expanding, query_arguments
+from api.write_docs import (
+    documents_change,
+    documents_creation,
+    documents_deletion,
+)
+from api.writes import create, delete, update
 from schemas.proposals import (
     ProposalItemQuerySchema,
     ProposalPageSchema,
@@ -23,24 +31,23 @@ blp = Blueprint(
     "proposals", __name__, url_prefix="/v1/proposals", description="Plans, demands and targets."
 )
 
-FILTERS = {
-    "kind": (Proposal.kind, None),
-    "status": (Proposal.status, None),
-    "proposer": (Proposal.proposers, Actor),
-    "event": (Proposal.events, Event),
-    "effect": (Proposal.provisions, None, "effect"),
-}
-
 
 @blp.route("")
 class Proposals(MethodView):
-    @collection_view(blp, ProposalQuerySchema, ProposalPageSchema)
+    @query_arguments(blp, ProposalQuerySchema)
+    @expanding
+    @blp.response(200, ProposalPageSchema)
+    @csv_table(blp, ProposalPageSchema)
     def get(self, args):
         """List proposals"""
-        statement = apply_filters(select(Proposal), args, FILTERS)
+        statement = apply_filters(select(Proposal), args, ProposalQuerySchema)
         return paginate(statement, args, Proposal)
 
-    @create_view(blp, ProposalSchema)
+    @guarded("editor")
+    @blp.arguments(ProposalSchema)
+    @blp.response(201, ProposalSchema)
+    @documents_creation(blp)
+    @with_item_etag(ProposalSchema)
     def post(self, data):
         """Create a proposal"""
         return create(Proposal, ProposalSchema, data)
@@ -48,17 +55,27 @@ class Proposals(MethodView):
 
 @blp.route("/<item_id:proposal_id>")
 class ProposalById(MethodView):
-    @item_view(blp, ProposalItemQuerySchema, ProposalSchema)
+    @query_arguments(blp, ProposalItemQuerySchema)
+    @expanding
+    @blp.response(200, ProposalSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(ProposalSchema)
     def get(self, args, proposal_id):
         """Get a proposal by id"""
         return get_or_404(Proposal, proposal_id)
 
-    @update_view(blp, partial(ProposalPatchSchema), ProposalSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(ProposalPatchSchema)
+    @blp.response(200, ProposalSchema)
+    @documents_change(blp)
+    @with_item_etag(ProposalSchema)
     def patch(self, data, proposal_id):
         """Change a proposal; send If-Match"""
         return update(Proposal, ProposalSchema, proposal_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, proposal_id):
         """Delete a proposal nothing refers to; send If-Match"""
         delete(Proposal, ProposalSchema, proposal_id)
@@ -66,7 +83,11 @@ class ProposalById(MethodView):
 
 @blp.route("/<item_id:proposal_id>/stances")
 class ProposalStances(MethodView):
-    @collection_view(blp, StanceQuerySchema, StancePageSchema, of_item=True)
+    @query_arguments(blp, StanceQuerySchema)
+    @expanding
+    @blp.response(200, StancePageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @csv_table(blp, StancePageSchema)
     def get(self, args, proposal_id):
         """List the stances on a proposal"""
         return list_stances(args, proposal_id=get_or_404(Proposal, proposal_id).id)

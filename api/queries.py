@@ -1,11 +1,11 @@
-"""What the read views share: query validation, view decorators, filters, eager loads, 404s."""
+"""Building the reads' queries: filters from the query schema, eager loads, names resolved to
+ids, 404s."""
 
 import difflib
 import functools
 import re
 
 from flask_smorest import abort
-from marshmallow import RAISE
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
@@ -13,53 +13,10 @@ from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectin
 from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
-from api.responses import CSV_DOC, csv_table, remember_version
+from api.models import ITEM_MODELS
 from schemas.common import SLUG_PATTERN, expanded
 
 MAX_CANDIDATES = 20
-
-
-def query_arguments(blp, schema):
-    """Validate the query string: an unknown or invalid parameter is a 400 naming it."""
-    return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)
-
-
-def expanding(view):
-    """Let the response embed the references named by `?expand=` (reset for each request)."""
-
-    @functools.wraps(view)
-    def wrapper(self, args, *more, **kwargs):
-        expanded.set(frozenset(args.get("expand", ())))
-        return view(self, args, *more, **kwargs)
-
-    return wrapper
-
-
-def collection_view(blp, query_schema, page_schema, of_item=False):
-    """A collection GET: validated query, paged JSON envelope, or CSV on request.
-
-    `of_item` marks a sub-collection, which is a 404 when its parent item is unknown.
-    """
-
-    def decorate(view):
-        view = csv_table(page_schema)(expanding(view))
-        view = blp.doc(**CSV_DOC)(blp.response(200, page_schema)(view))
-        if of_item:
-            view = blp.alt_response(404, response="NOT_FOUND")(view)
-        return query_arguments(blp, query_schema)(view)
-
-    return decorate
-
-
-def item_view(blp, query_schema, schema):
-    """An item GET (or an item's sub-collection): validated query, 404 when the id is unknown."""
-
-    def decorate(view):
-        view = remember_version(expanding(view))
-        view = blp.alt_response(404, response="NOT_FOUND")(blp.response(200, schema)(view))
-        return query_arguments(blp, query_schema)(view)
-
-    return decorate
 
 
 def load_options(model) -> list:
@@ -154,28 +111,35 @@ def resolve(model, parameter: str, value: str) -> str:
     bad_parameter(parameter, f"No {singular} matches '{value}'. {hint}")
 
 
-def apply_filters(statement, args: dict, filters: dict):
-    """Add a WHERE clause per filter given in `args`.
+@functools.cache
+def filters_of(query_schema: type) -> dict:
+    """The parameters of a query schema that filter, with how (`schemas.common.Filter`)."""
+    return {
+        name: field.metadata["filter"]
+        for name, field in query_schema().fields.items()
+        if "filter" in field.metadata
+    }
 
-    `filters` maps a parameter to `(attribute, referenced_model_or_None)`, or to
-    `(relationship, referenced_model_or_None, key)`: a to-many relationship matches items with a
-    related row whose `key` (default `id`) equals the value.
-    """
+
+def apply_filters(statement, args: dict, query_schema: type):
+    """Add a WHERE clause per filter of `query_schema` given in `args`, and for `q`."""
+    model = statement.column_descriptions[0]["entity"]
     if args.get("q"):
         try:
-            statement = statement.where(
-                matching(statement.column_descriptions[0]["entity"], args["q"])
-            )
+            statement = statement.where(matching(model, args["q"]))
         except EmptyQuery as error:
             bad_parameter("q", str(error))
-    for parameter, (attribute, target, *key) in filters.items():
+    for parameter, how in filters_of(query_schema).items():
         value = args.get(parameter)
         if value is None:
             continue
-        if target is not None:
-            value = resolve(target, parameter, value)
+        if how.references:
+            value = resolve(ITEM_MODELS[how.references], parameter, value)
+        attribute = getattr(model, how.column or parameter)
         if isinstance(attribute.property, RelationshipProperty):
-            statement = statement.where(attribute.any(**{(key or ["id"])[0]: value}))
+            statement = statement.where(attribute.any(**{how.key: value}))
+        elif how.at_least:
+            statement = statement.where(attribute >= value)
         else:
             statement = statement.where(attribute == value)
     return statement

@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from api import fulltext
 from api.errors import bad_parameter
+from api.formats import csv_table
 from api.pagination import decode_offset, encode_cursor, envelope
-from api.parser import Blueprint
-from api.queries import collection_view
+from api.routing import Blueprint
+from api.views import query_arguments
 from schemas.search import SearchPageSchema, SearchQuerySchema
 
 blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-text search.")
@@ -14,7 +15,9 @@ blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-t
 
 @blp.route("")
 class Search(MethodView):
-    @collection_view(blp, SearchQuerySchema, SearchPageSchema)
+    @query_arguments(blp, SearchQuerySchema)
+    @blp.response(200, SearchPageSchema)
+    @csv_table(blp, SearchPageSchema)
     def get(self, args):
         """Search every fact and source text, best match first"""
         limit, offset = args["limit"], decode_offset(args.get("cursor"))

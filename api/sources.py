@@ -6,25 +6,25 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from api.bundles import StillReferenced, retire
+from api.commits import commit_write
 from api.extensions import db
+from api.formats import csv_table
+from api.guards import check_if_match, guarded
+from api.headers import with_item_etag
 from api.models import FACT_MODELS, Evidence, Source
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
-from api.writes import (
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
+from api.views import query_arguments
+from api.write_docs import (
     IF_MATCH,
-    check_if_match,
-    commit_write,
-    create,
-    create_view,
-    delete,
-    delete_view,
     documented,
-    guarded,
-    update,
-    update_view,
+    documents_change,
+    documents_creation,
+    documents_deletion,
 )
-from schemas.common import ItemQuerySchema, partial
+from api.writes import create, delete, update
+from schemas.common import ItemQuerySchema
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
@@ -36,8 +36,6 @@ from schemas.sources import (
 )
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Stored articles.")
-
-FACT_FILTERS = {"type": (Evidence.fact_type, None), "fact": (Evidence.fact_id, None)}
 
 
 def describe_facts(spans: list[Evidence]) -> list[dict]:
@@ -66,13 +64,19 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
 
 @blp.route("")
 class Sources(MethodView):
-    @collection_view(blp, SourceQuerySchema, SourcePageSchema)
+    @query_arguments(blp, SourceQuerySchema)
+    @blp.response(200, SourcePageSchema)
+    @csv_table(blp, SourcePageSchema)
     def get(self, args):
         """List sources"""
-        statement = apply_filters(select(Source), args, {"language": (Source.language, None)})
+        statement = apply_filters(select(Source), args, SourceQuerySchema)
         return paginate(statement, args, Source)
 
-    @create_view(blp, SourceSchema, role="admin")
+    @guarded("admin")
+    @blp.arguments(SourceSchema)
+    @blp.response(201, SourceSchema)
+    @documents_creation(blp)
+    @with_item_etag(SourceSchema)
     def post(self, data):
         """Create a source"""
         return create(Source, SourceSchema, data)
@@ -80,17 +84,26 @@ class Sources(MethodView):
 
 @blp.route("/<item_id:source_id>")
 class SourceById(MethodView):
-    @item_view(blp, ItemQuerySchema, SourceSchema)
+    @query_arguments(blp, ItemQuerySchema)
+    @blp.response(200, SourceSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(SourceSchema)
     def get(self, args, source_id):
         """Get a source by id, with its full text"""
         return get_or_404(Source, source_id)
 
-    @update_view(blp, partial(SourcePatchSchema), SourceSchema, role="admin")
+    @guarded("admin", if_match=True)
+    @blp.arguments(SourcePatchSchema)
+    @blp.response(200, SourceSchema)
+    @documents_change(blp)
+    @with_item_etag(SourceSchema)
     def patch(self, data, source_id):
         """Change a source; send If-Match"""
         return update(Source, SourceSchema, source_id, data)
 
-    @delete_view(blp, role="admin")
+    @guarded("admin", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, source_id):
         """Delete a source nothing refers to; send If-Match"""
         delete(Source, SourceSchema, source_id)
@@ -99,8 +112,8 @@ class SourceById(MethodView):
 @blp.route("/<item_id:source_id>/retire")
 class SourceRetirement(MethodView):
     @guarded("admin", if_match=True, body=False)
-    @documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
     @blp.response(200, RetirementSchema)
+    @documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
     def post(self, source_id):
         """Retire a source and the facts drawn only from it, all or nothing; send If-Match
 
@@ -119,12 +132,15 @@ class SourceRetirement(MethodView):
 
 @blp.route("/<item_id:source_id>/facts")
 class SourceFacts(MethodView):
-    @collection_view(blp, FactQuerySchema, FactPageSchema, of_item=True)
+    @query_arguments(blp, FactQuerySchema)
+    @blp.response(200, FactPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @csv_table(blp, FactPageSchema)
     def get(self, args, source_id):
         """List the facts a source backs, span by span"""
         source = get_or_404(Source, source_id)
         statement = select(Evidence).where(Evidence.source_id == source.id)
-        statement = apply_filters(statement, args, FACT_FILTERS)
+        statement = apply_filters(statement, args, FactQuerySchema)
         columns = {"type": Evidence.fact_type}
         envelope, headers = paginate(statement, args, Evidence, columns=columns)
         envelope["data"] = describe_facts(envelope["data"])

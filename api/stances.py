@@ -4,20 +4,16 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Actor, Proposal, Stance
+from api.formats import csv_table, csv_view
+from api.guards import guarded
+from api.headers import with_item_etag
+from api.models import Stance
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import (
-    apply_filters,
-    collection_view,
-    get_or_404,
-    item_view,
-    load_options,
-    query_arguments,
-)
-from api.responses import CSV_DOC, csv_view
-from api.writes import create, create_view, delete, delete_view, update, update_view
-from schemas.common import partial
+from api.queries import apply_filters, get_or_404, load_options
+from api.routing import Blueprint
+from api.views import expanding, query_arguments
+from api.write_docs import documents_change, documents_creation, documents_deletion
+from api.writes import create, delete, update
 from schemas.stances import (
     StanceItemQuerySchema,
     StanceMatrixQuerySchema,
@@ -30,28 +26,28 @@ from schemas.stances import (
 
 blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who stands where.")
 
-FILTERS = {
-    "actor": (Stance.actor_id, Actor),
-    "proposal": (Stance.proposal_id, Proposal),
-    "position": (Stance.position, None),
-    "certainty": (Stance.certainty, None),
-}
-
 
 def list_stances(args, **fixed):
     """One page of stances, optionally pinned to an actor or a proposal."""
-    statement = apply_filters(select(Stance).filter_by(**fixed), args, FILTERS)
+    statement = apply_filters(select(Stance).filter_by(**fixed), args, StanceQuerySchema)
     return paginate(statement, args, Stance)
 
 
 @blp.route("")
 class Stances(MethodView):
-    @collection_view(blp, StanceQuerySchema, StancePageSchema)
+    @query_arguments(blp, StanceQuerySchema)
+    @expanding
+    @blp.response(200, StancePageSchema)
+    @csv_table(blp, StancePageSchema)
     def get(self, args):
         """List stances"""
         return list_stances(args)
 
-    @create_view(blp, StanceSchema)
+    @guarded("editor")
+    @blp.arguments(StanceSchema)
+    @blp.response(201, StanceSchema)
+    @documents_creation(blp)
+    @with_item_etag(StanceSchema)
     def post(self, data):
         """Create a stance"""
         return create(Stance, StanceSchema, data)
@@ -59,17 +55,27 @@ class Stances(MethodView):
 
 @blp.route("/<stance_id:stance_id>")
 class StanceById(MethodView):
-    @item_view(blp, StanceItemQuerySchema, StanceSchema)
+    @query_arguments(blp, StanceItemQuerySchema)
+    @expanding
+    @blp.response(200, StanceSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(StanceSchema)
     def get(self, args, stance_id):
         """Get a stance by id"""
         return get_or_404(Stance, stance_id)
 
-    @update_view(blp, partial(StancePatchSchema), StanceSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(StancePatchSchema)
+    @blp.response(200, StanceSchema)
+    @documents_change(blp)
+    @with_item_etag(StanceSchema)
     def patch(self, data, stance_id):
         """Change a stance; send If-Match"""
         return update(Stance, StanceSchema, stance_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, stance_id):
         """Delete a stance nothing refers to; send If-Match"""
         delete(Stance, StanceSchema, stance_id)
@@ -95,12 +101,11 @@ def describe_cell(cell: dict | None) -> str:
 class StanceMatrix(MethodView):
     @query_arguments(blp, StanceMatrixQuerySchema)
     @blp.response(200, StanceMatrixSchema)
-    @blp.doc(**CSV_DOC)
-    @csv_view(matrix_rows)
+    @csv_view(blp, StanceMatrixSchema, matrix_rows)
     def get(self, args):
         """Show who stands where: actors × proposals"""
         statement = select(Stance).options(*load_options(Stance))
-        statement = apply_filters(statement, args, FILTERS)
+        statement = apply_filters(statement, args, StanceMatrixQuerySchema)
         stances = db.session.scalars(statement).all()
         actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
         proposals = sorted(

@@ -3,12 +3,20 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from api.models import Actor, Statement
+from api.formats import csv_table
+from api.guards import guarded
+from api.headers import with_item_etag
+from api.models import Statement
 from api.pagination import paginate
-from api.parser import Blueprint
-from api.queries import apply_filters, collection_view, get_or_404, item_view
-from api.writes import create, create_view, delete, delete_view, update, update_view
-from schemas.common import partial
+from api.queries import apply_filters, get_or_404
+from api.routing import Blueprint
+from api.views import expanding, query_arguments
+from api.write_docs import (
+    documents_change,
+    documents_creation,
+    documents_deletion,
+)
+from api.writes import create, delete, update
 from schemas.statements import (
     StatementItemQuerySchema,
     StatementPageSchema,
@@ -21,21 +29,23 @@ blp = Blueprint(
     "statements", __name__, url_prefix="/v1/statements", description="Reported remarks."
 )
 
-FILTERS = {
-    "speaker": (Statement.speaker_id, Actor),
-    "about": (Statement.about, Actor),
-}
-
 
 @blp.route("")
 class Statements(MethodView):
-    @collection_view(blp, StatementQuerySchema, StatementPageSchema)
+    @query_arguments(blp, StatementQuerySchema)
+    @expanding
+    @blp.response(200, StatementPageSchema)
+    @csv_table(blp, StatementPageSchema)
     def get(self, args):
         """List statements"""
-        statement = apply_filters(select(Statement), args, FILTERS)
+        statement = apply_filters(select(Statement), args, StatementQuerySchema)
         return paginate(statement, args, Statement)
 
-    @create_view(blp, StatementSchema)
+    @guarded("editor")
+    @blp.arguments(StatementSchema)
+    @blp.response(201, StatementSchema)
+    @documents_creation(blp)
+    @with_item_etag(StatementSchema)
     def post(self, data):
         """Create a statement"""
         return create(Statement, StatementSchema, data)
@@ -43,17 +53,27 @@ class Statements(MethodView):
 
 @blp.route("/<item_id:statement_id>")
 class StatementById(MethodView):
-    @item_view(blp, StatementItemQuerySchema, StatementSchema)
+    @query_arguments(blp, StatementItemQuerySchema)
+    @expanding
+    @blp.response(200, StatementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @with_item_etag(StatementSchema)
     def get(self, args, statement_id):
         """Get a statement by id"""
         return get_or_404(Statement, statement_id)
 
-    @update_view(blp, partial(StatementPatchSchema), StatementSchema)
+    @guarded("editor", if_match=True)
+    @blp.arguments(StatementPatchSchema)
+    @blp.response(200, StatementSchema)
+    @documents_change(blp)
+    @with_item_etag(StatementSchema)
     def patch(self, data, statement_id):
         """Change a statement; send If-Match"""
         return update(Statement, StatementSchema, statement_id, data)
 
-    @delete_view(blp)
+    @guarded("editor", if_match=True, body=False)
+    @blp.response(204)
+    @documents_deletion(blp)
     def delete(self, statement_id):
         """Delete a statement nothing refers to; send If-Match"""
         delete(Statement, StatementSchema, statement_id)

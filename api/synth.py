@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from api.cache import bump_data_version
-from api.database import write_transaction
+from api.commits import end_write, write_transaction
 from api.extensions import db
 from api.fulltext import search_index
 from api.models import Actor, Evidence, Proposal, Source, Stance
@@ -110,6 +109,5 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
         ):
             for start in range(0, len(rows), BATCH):
                 db.session.execute(insert(model), rows[start : start + BATCH])
-        bump_data_version()
-        db.session.commit()
+        end_write()
     return {"actors": actors, "proposals": proposals, "stances": stances}

@@ -9,8 +9,12 @@ from schemas.common import (
     NamedRefSchema,
     Reference,
     enum_field,
+    enum_filter,
     expand_field,
+    filter_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -41,25 +45,25 @@ class ActorSchema(ItemSchema):
 
 
 class ActorQuerySchema(CollectionQuerySchema):
-    expand = expand_field("members", "roles")
-    kind = enum_field(ACTOR_KINDS)
-    iso_code = fields.String(validate=validate.Length(max=2))
-    member = fields.String(metadata={"description": "Groups with this member (id, name or alias)."})
-    role_of = fields.String(
-        metadata={"description": "People holding a role in this actor (id, name or alias)."}
+    expand = expand_field(ActorSchema)
+    kind = enum_filter(ACTOR_KINDS)
+    iso_code = filter_field(fields.String(validate=validate.Length(max=2)))
+    member = reference_filter(
+        "actors", "Groups with this member (id, name or alias).", column="members"
+    )
+    role_of = reference_filter(
+        "actors",
+        "People holding a role in this actor (id, name or alias).",
+        column="roles",
+        key="of_id",
     )
     sort = sort_field("id", "name", "kind", "updated_at")
 
 
 class ActorItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("members", "roles")
+    expand = expand_field(ActorSchema)
 
 
-class ActorPatchSchema(ActorSchema):
-    """The fields of an actor to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
-
+ActorPatchSchema = patch_schema(ActorSchema)
 
 ActorPageSchema = page_schema(ActorSchema)

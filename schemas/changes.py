@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import CollectionQuerySchema, enum_field, page_schema, sort_field
+from schemas.common import CollectionQuerySchema, enum_filter, filter_field, page_schema, sort_field
 from schemas.sources import FACT_TYPES
 
 RESOURCES = ("sources", *FACT_TYPES)
@@ -24,10 +24,14 @@ class ChangeQuerySchema(CollectionQuerySchema):
     class Meta(CollectionQuerySchema.Meta):
         exclude = ("q",)
 
-    resource = enum_field(RESOURCES)
-    since = fields.AwareDateTime(
-        default_timezone=None,
-        metadata={"description": "Only changes at or after this ISO 8601 time (with offset)."},
+    resource = enum_filter(RESOURCES)
+    since = filter_field(
+        fields.AwareDateTime(
+            default_timezone=None,
+            metadata={"description": "Only changes at or after this ISO 8601 time (with offset)."},
+        ),
+        column="at",
+        at_least=True,
     )
     sort = sort_field("id")
 

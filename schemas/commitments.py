@@ -10,8 +10,11 @@ from schemas.common import (
     Number,
     Reference,
     enum_field,
+    enum_filter,
     expand_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -54,23 +57,19 @@ class CommitmentSchema(ItemSchema):
 
 
 class CommitmentQuerySchema(CollectionQuerySchema):
-    expand = expand_field("actor", "applies_to")
-    actor = fields.String(metadata={"description": "Actor id, name or alias."})
-    applies_to = fields.String(metadata={"description": "Actor id, name or alias."})
-    metric = enum_field(METRICS)
-    kind = enum_field(COMMITMENT_KINDS)
+    expand = expand_field(CommitmentSchema)
+    actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")
+    applies_to = reference_filter("actors", "Actor id, name or alias.")
+    metric = enum_filter(METRICS)
+    kind = enum_filter(COMMITMENT_KINDS)
     sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
 
 
 class CommitmentItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("actor", "applies_to")
+    expand = expand_field(CommitmentSchema)
 
 
-class CommitmentPatchSchema(CommitmentSchema):
-    """The fields of a commitment to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
+CommitmentPatchSchema = patch_schema(CommitmentSchema)
 
 
 CommitmentPageSchema = page_schema(CommitmentSchema)

@@ -2,6 +2,7 @@
 
 import re
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from marshmallow import (
     INCLUDE,
@@ -132,8 +133,26 @@ def full_schema(name: str) -> Schema:
     return _full_schemas[name]
 
 
-def expand_field(*names: str) -> DelimitedList:
-    """`expand=a,b`: embed these references in full instead of compact."""
+def expandable(schema_class: type[Schema]) -> list[str]:
+    """The names `?expand=` takes for an item schema: its references, and the references inside
+    its parts (an actor's roles expand as `roles`), in alphabetical order."""
+    names = set()
+    for name, field in schema_class().fields.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, Reference):
+            names.add(inner.expand_as or name)
+        elif isinstance(inner, fields.Nested):
+            names.update(
+                part.expand_as
+                for part in inner.schema.fields.values()
+                if isinstance(part, Reference) and part.expand_as
+            )
+    return sorted(names)
+
+
+def expand_field(schema_class: type[Schema]) -> DelimitedList:
+    """`expand=a,b`: embed these references of `schema_class` in full instead of compact."""
+    names = expandable(schema_class)
     return DelimitedList(
         fields.String(validate=validate.OneOf(names)),
         validate=validate.Length(min=1),
@@ -159,10 +178,28 @@ class Number(fields.Float):
         return super()._validated(value)
 
 
-def partial(schema_class: type[Schema]) -> Schema:
-    """A PATCH schema: every top-level field optional, while nested items stay whole
-    (`partial=True` would also make a role's title or a span's quote optional)."""
-    return schema_class(partial=tuple(schema_class().fields))
+class Patch:
+    """Makes an item schema a PATCH body's: every top-level field optional, while nested items
+    stay whole (`partial=True` would also make a role's title or a span's quote optional)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", tuple(self._declared_fields))
+        super().__init__(*args, **kwargs)
+
+
+def patch_schema(schema_class: type[Schema], exclude: tuple[str, ...] = ("id",)):
+    """The PATCH body of an item schema: its fields but `exclude` (what cannot change), each
+    optional."""
+    name = schema_class.__name__.removesuffix("Schema")
+    return type(
+        f"{name}PatchSchema",
+        (Patch, schema_class),
+        {
+            "Meta": type("Meta", (), {"exclude": exclude}),
+            "__doc__": f"The fields of a {name.lower()} to change; "
+            f"{' and '.join(exclude)} cannot change.",
+        },
+    )
 
 
 class EvidenceSchema(Schema):
@@ -211,6 +248,39 @@ class ItemSchema(Schema):
         if data.get("id") in self.RESERVED_IDS:
             message = f"'{data['id']}' is reserved in this collection: it is the path of a view."
             raise ValidationError(message, "id")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """How a query parameter narrows a collection: to the items whose `column` (by default the
+    parameter's own name) equals its value, or is at least it (`at_least`).
+
+    With `references`, the value names an item of that collection by id, name or alias, and is
+    resolved to its id first. When `column` is a to-many relationship, an item matches if one
+    of its related rows has `key` equal to the value.
+    """
+
+    column: str | None = None
+    references: str | None = None
+    key: str = "id"
+    at_least: bool = False
+
+
+def filter_field(field: fields.Field, **how) -> fields.Field:
+    """Mark a query parameter as a filter (see `Filter`); the views apply every marked one."""
+    field.metadata = {**field.metadata, "filter": Filter(**how)}
+    return field
+
+
+def reference_filter(collection: str, description: str, **how) -> fields.String:
+    """A filter naming an item of `collection` by id, name or alias."""
+    field = fields.String(metadata={"description": description})
+    return filter_field(field, references=collection, **how)
+
+
+def enum_filter(choices, **how) -> fields.String:
+    """A filter on a column holding one of `choices`."""
+    return filter_field(enum_field(choices), **how)
 
 
 def format_field() -> fields.String:

@@ -10,8 +10,11 @@ from schemas.common import (
     Reference,
     TitledRefSchema,
     enum_field,
+    enum_filter,
     expand_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -32,22 +35,18 @@ class EventSchema(ItemSchema):
 
 
 class EventQuerySchema(CollectionQuerySchema):
-    expand = expand_field("participants", "proposals")
-    kind = enum_field(EVENT_KINDS)
-    participant = fields.String(metadata={"description": "Actor id, name or alias."})
-    proposal = fields.String(metadata={"description": "Proposal id or title."})
+    expand = expand_field(EventSchema)
+    kind = enum_filter(EVENT_KINDS)
+    participant = reference_filter("actors", "Actor id, name or alias.", column="participants")
+    proposal = reference_filter("proposals", "Proposal id or title.", column="proposals")
     sort = sort_field("id", "name", "updated_at")
 
 
 class EventItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("participants", "proposals")
+    expand = expand_field(EventSchema)
 
 
-class EventPatchSchema(EventSchema):
-    """The fields of an event to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
+EventPatchSchema = patch_schema(EventSchema)
 
 
 EventPageSchema = page_schema(EventSchema)

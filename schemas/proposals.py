@@ -9,8 +9,12 @@ from schemas.common import (
     NamedRefSchema,
     Reference,
     enum_field,
+    enum_filter,
     expand_field,
+    filter_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -39,26 +43,27 @@ class ProposalSchema(ItemSchema):
 
 
 class ProposalQuerySchema(CollectionQuerySchema):
-    expand = expand_field("proposers", "events")
-    kind = enum_field(PROPOSAL_KINDS)
-    status = enum_field(PROPOSAL_STATUSES)
-    proposer = fields.String(metadata={"description": "Actor id, name or alias."})
-    event = fields.String(metadata={"description": "Event id or name."})
-    effect = enum_field(
-        PROVISION_EFFECTS, metadata={"description": "Proposals with a provision of this effect."}
+    expand = expand_field(ProposalSchema)
+    kind = enum_filter(PROPOSAL_KINDS)
+    status = enum_filter(PROPOSAL_STATUSES)
+    proposer = reference_filter("actors", "Actor id, name or alias.", column="proposers")
+    event = reference_filter("events", "Event id or name.", column="events")
+    effect = filter_field(
+        enum_field(
+            PROVISION_EFFECTS,
+            metadata={"description": "Proposals with a provision of this effect."},
+        ),
+        column="provisions",
+        key="effect",
     )
     sort = sort_field("id", "title", "status", "updated_at")
 
 
 class ProposalItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("proposers", "events")
+    expand = expand_field(ProposalSchema)
 
 
-class ProposalPatchSchema(ProposalSchema):
-    """The fields of a proposal to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
+ProposalPatchSchema = patch_schema(ProposalSchema)
 
 
 ProposalPageSchema = page_schema(ProposalSchema)

@@ -5,8 +5,10 @@ from marshmallow import Schema, fields, validate
 from schemas.common import (
     CollectionQuerySchema,
     ItemSchema,
-    enum_field,
+    enum_filter,
+    filter_field,
     page_schema,
+    patch_schema,
     slug_field,
     sort_field,
     text_field,
@@ -33,7 +35,7 @@ class SourceSchema(ItemSchema):
 
 
 class SourceQuerySchema(CollectionQuerySchema):
-    language = text_field(35)
+    language = filter_field(text_field(35))
     sort = sort_field("id", "title", "updated_at")
 
 
@@ -50,16 +52,15 @@ class FactSchema(Schema):
 
 
 class FactQuerySchema(CollectionQuerySchema):
-    type = enum_field(FACT_TYPES)
-    fact = slug_field(metadata={"description": "Only the spans backing the fact with this id."})
+    type = enum_filter(FACT_TYPES, column="fact_type")
+    fact = filter_field(
+        slug_field(metadata={"description": "Only the spans backing the fact with this id."}),
+        column="fact_id",
+    )
     sort = sort_field("start", "type")
 
 
-class SourcePatchSchema(SourceSchema):
-    """The fields of a source to change; its id and text cannot change."""
-
-    class Meta:
-        exclude = ("id", "text")
+SourcePatchSchema = patch_schema(SourceSchema, exclude=("id", "text"))
 
 
 class RetirementSchema(Schema):

@@ -11,9 +11,12 @@ from schemas.common import (
     Reference,
     TitledRefSchema,
     enum_field,
+    enum_filter,
     expand_field,
     format_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -40,24 +43,19 @@ class StanceSchema(ItemSchema):
 
 
 class StanceQuerySchema(CollectionQuerySchema):
-    expand = expand_field("actor", "proposal")
-    actor = fields.String(metadata={"description": "Actor id, name or alias, e.g. 'UK'."})
-    proposal = fields.String(metadata={"description": "Proposal id or title."})
-    position = enum_field(POSITIONS)
-    certainty = enum_field(CERTAINTIES)
+    expand = expand_field(StanceSchema)
+    actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")
+    proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
+    position = enum_filter(POSITIONS)
+    certainty = enum_filter(CERTAINTIES)
     sort = sort_field("id", "position", "certainty", "updated_at")
 
 
 class StanceItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("actor", "proposal")
+    expand = expand_field(StanceSchema)
 
 
-class StancePatchSchema(StanceSchema):
-    """The fields of a stance to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
-
+StancePatchSchema = patch_schema(StanceSchema)
 
 StancePageSchema = page_schema(StanceSchema)
 
@@ -77,6 +75,10 @@ class StanceMatrixSchema(Schema):
 
 
 class StanceMatrixQuerySchema(QuerySchema):
-    actor = fields.String(metadata={"description": "Only this actor's row (id, name or alias)."})
-    proposal = fields.String(metadata={"description": "Only this proposal's column (id or title)."})
+    actor = reference_filter(
+        "actors", "Only this actor's row (id, name or alias).", column="actor_id"
+    )
+    proposal = reference_filter(
+        "proposals", "Only this proposal's column (id or title).", column="proposal_id"
+    )
     format = format_field()

@@ -10,6 +10,8 @@ from schemas.common import (
     Reference,
     expand_field,
     page_schema,
+    patch_schema,
+    reference_filter,
     sort_field,
     text_field,
 )
@@ -28,21 +30,17 @@ class StatementSchema(ItemSchema):
 
 
 class StatementQuerySchema(CollectionQuerySchema):
-    expand = expand_field("speaker", "about")
-    speaker = fields.String(metadata={"description": "Actor id, name or alias."})
-    about = fields.String(metadata={"description": "Actor id, name or alias."})
+    expand = expand_field(StatementSchema)
+    speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
+    about = reference_filter("actors", "Actor id, name or alias.")
     sort = sort_field("id", "updated_at")
 
 
 class StatementItemQuerySchema(ItemQuerySchema):
-    expand = expand_field("speaker", "about")
+    expand = expand_field(StatementSchema)
 
 
-class StatementPatchSchema(StatementSchema):
-    """The fields of a statement to change; its id cannot change."""
-
-    class Meta:
-        exclude = ("id",)
+StatementPatchSchema = patch_schema(StatementSchema)
 
 
 StatementPageSchema = page_schema(StatementSchema)

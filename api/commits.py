@@ -1,0 +1,34 @@
+"""How every write ends, whoever makes it: an editor's request, seed, import, retire, synth."""
+
+from contextlib import contextmanager
+
+from api import fulltext
+from api.cache import bump_data_version
+from api.database import marked_as_write
+from api.extensions import db
+
+
+def end_write(*indexed, reindex: bool = False) -> None:
+    """The last steps of every write, in its own transaction: bring the search index up to
+    date (for the items written, or all of it), and move the data version on, so that cached
+    answers made before the write are stale from its commit."""
+    if reindex:
+        fulltext.reindex()
+    for item in indexed:
+        fulltext.index_item(item)
+    bump_data_version()
+
+
+def commit_write(*indexed) -> None:
+    """End a request's write (see `end_write`) and commit it."""
+    end_write(*indexed)
+    db.session.commit()
+
+
+@contextmanager
+def write_transaction():
+    """One write outside a request, all or nothing: its reads and writes in one transaction
+    (BEGIN IMMEDIATE on SQLite), committed when the block ends, rolled back if it raises."""
+    db.session.rollback()  # end whatever read went before: this transaction starts afresh
+    with marked_as_write(), db.session.begin():
+        yield
