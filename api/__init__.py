@@ -25,7 +25,7 @@ from api.cli import commands
 from api.config import Config
 from api.database import configure_sqlite
 from api.errors import register_error_handlers
-from api.extensions import api, db, migrate
+from api.extensions import db, make_api, migrate
 from api.formats import BriefingJSONProvider
 from api.hooks import register_request_hooks
 from api.logs import configure_access_log
@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # The routes, their OpenAPI documentation and their errors.
     app.url_map.converters.update(CONVERTERS)
-    api.init_app(app)
+    api = make_api(app)
     for converter in CONVERTERS.values():
         api.register_converter(converter, item_id_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

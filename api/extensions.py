@@ -1,4 +1,6 @@
-"""Extension objects, created unbound and initialised by the app factory."""
+"""Extension objects. Those that hold nothing of one app's are shared and initialised by the
+factory; the Api (whose spec describes one app) and the rate limiter (whose counters and
+settings belong to one app) are made for each app."""
 
 from flask import current_app, request
 from flask_cors import CORS
@@ -14,7 +16,6 @@ from api.models import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
-api = ProblemApi()
 
 
 def request_limit() -> str:
@@ -23,4 +24,22 @@ def request_limit() -> str:
     return current_app.config["READ_LIMIT" if safe else "WRITE_LIMIT"]
 
 
-limiter = Limiter(get_remote_address, application_limits=[request_limit])
+def make_limiter(app) -> Limiter:
+    """The app's rate limiter; `rate_limiter()` finds it again."""
+    limiter = Limiter(get_remote_address, application_limits=[request_limit])
+    limiter.init_app(app)
+    app.extensions["rate_limiter"] = limiter
+    return limiter
+
+
+def rate_limiter() -> Limiter:
+    return current_app.extensions["rate_limiter"]
+
+
+def make_api(app) -> ProblemApi:
+    """The app's flask-smorest Api; `openapi_of(app)` finds it again."""
+    return ProblemApi(app)
+
+
+def openapi_of(app) -> ProblemApi:
+    return app.extensions["flask-smorest"]["apis"][""]["ext_obj"]

@@ -5,7 +5,7 @@ import hashlib
 from marshmallow import Schema, fields
 
 from api.extensions import db
-from api.models import Actor, ActorRole, Evidence, Provision, Source
+from api.models import Evidence, Item, Source
 from schemas.common import Reference
 
 
@@ -81,30 +81,44 @@ def apply_fields(item, data: dict, schema: Schema, lists: bool) -> None:
 
 
 def apply_field(item, name: str, value, field) -> None:
-    relationship = getattr(type(item), name).property
-    if name == "roles":
-        roles = [(role["title"], role["of"]) for role in value]
-        if [(role.title, role.of_id) for role in item.roles] != roles:
-            item.roles = [
-                ActorRole(position=index, title=title, of=of and lookup(Actor, of))
-                for index, (title, of) in enumerate(roles)
-            ]
-    elif name == "provisions":
-        provisions = [(provision["text"], provision["effect"]) for provision in value]
-        if [(provision.text, provision.effect) for provision in item.provisions] != provisions:
-            item.provisions = [
-                Provision(position=index, text=text, effect=effect)
-                for index, (text, effect) in enumerate(provisions)
-            ]
-    elif isinstance(field, Reference):
-        set_if_changed(item, name, lookup(relationship.mapper.class_, value))
-    elif is_list(field) and isinstance(field.inner, Reference):
+    inner = field.inner if is_list(field) else field
+    if not isinstance(inner, fields.Nested):
+        set_if_changed(item, name, value)
+        return
+    target = related_model(type(item), name)
+    if not isinstance(inner, Reference):
+        apply_parts(item, name, value, target, inner.schema.fields)
+    elif not is_list(field):
+        set_if_changed(item, name, lookup(target, value))
+    else:
         wanted = sorted(set(value))
         if sorted(linked.id for linked in getattr(item, name)) != wanted:
-            target = relationship.mapper.class_
             setattr(item, name, [lookup(target, linked) for linked in wanted])
-    else:
-        set_if_changed(item, name, value)
+
+
+def related_model(model, name: str):
+    return getattr(model, name).property.mapper.class_
+
+
+def apply_parts(item, name: str, parts: list[dict], model, part_fields: dict) -> None:
+    """Replace an item's own parts (an actor's roles, a proposal's provisions), rows kept in
+    the order given, unless they already say the same; a part's reference names an item."""
+
+    def seen(row) -> tuple:
+        values = (getattr(row, key) for key in part_fields)
+        return tuple(value.id if isinstance(value, Item) else value for value in values)
+
+    wanted = [tuple(part.get(key) for key in part_fields) for part in parts]
+    if [seen(row) for row in getattr(item, name)] == wanted:
+        return
+    rows = []
+    for position, values in enumerate(wanted):
+        row = dict(zip(part_fields, values, strict=True))
+        for key, field in part_fields.items():
+            if isinstance(field, Reference) and row[key] is not None:
+                row[key] = lookup(related_model(model, key), row[key])
+        rows.append(model(position=position, **row))
+    setattr(item, name, rows)
 
 
 def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source=None) -> None:

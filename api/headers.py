@@ -12,7 +12,7 @@ from flask_smorest import abort
 from werkzeug.wrappers import Response
 
 from api.database import SAFE_METHODS
-from api.extensions import limiter
+from api.extensions import rate_limiter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 EXPOSED_HEADERS = [
@@ -101,7 +101,7 @@ def add_freshness_headers(response) -> None:
 def add_rate_limit_headers(response) -> None:
     """The client's budget under the rate limit that applies to this request, and on a 429
     when to come back (Flask-Limiter counts; its own headers are off, see api/config.py)."""
-    current = limiter.current_limit
+    current = rate_limiter().current_limit
     if current is None:
         return  # limits off, or a path that is never limited
     try:

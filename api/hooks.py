@@ -5,7 +5,7 @@ import time
 from flask import g, request
 
 from api.cache import release_render_lock, serve_cached, store_response
-from api.extensions import cors, limiter
+from api.extensions import cors, make_limiter
 from api.headers import (
     ALLOWED_HEADERS,
     EXPOSED_HEADERS,
@@ -29,7 +29,7 @@ def register_request_hooks(app, exempt=()) -> None:
     2. `begin_request`: a request id (the client's X-Request-ID if well formed) and a clock.
     3. `refuse_writes_from_other_origins`: with CORS_ORIGINS set, a write from a page on another
        origin is a 403 here (api/headers.py). A GET passes.
-    4. Flask-Limiter's check, whose hook `limiter.init_app` adds here: over the limit, a 429.
+    4. Flask-Limiter's check, whose hook `make_limiter` adds here: over the limit, a 429.
     5. `serve_cached`: an answer cached under the current data version is sent as it is, and
        the request goes straight to step 8 (api/cache.py).
     6. The view, through its decorators top to bottom (api/stances.py, `Stances.get`): the
@@ -46,7 +46,7 @@ def register_request_hooks(app, exempt=()) -> None:
     """
     app.before_request(begin_request)
     app.before_request(refuse_writes_from_other_origins)
-    limiter.init_app(app)
+    limiter = make_limiter(app)
     for blueprint in exempt:
         limiter.exempt(blueprint)
     app.before_request(serve_cached)

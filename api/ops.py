@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import RETRY_AFTER_SECONDS
-from api.extensions import api, db
+from api.extensions import db, openapi_of
 from api.routing import Blueprint
 
 blp = Blueprint("ops", __name__, description="Health checks for load balancers and orchestrators.")
@@ -54,4 +54,6 @@ class Ready(MethodView):
 @docs.route("/openapi.yaml")
 def openapi_yaml():
     """Serve the OpenAPI document as YAML."""
-    return current_app.response_class(api.spec.to_yaml(), mimetype="application/yaml")
+    return current_app.response_class(
+        openapi_of(current_app).spec.to_yaml(), mimetype="application/yaml"
+    )

@@ -1,15 +1,19 @@
-"""Fixtures: one migrated, seeded database per run (SQLite, or DATABASE_URL when set)."""
+"""Fixtures: one migrated, seeded database per run (SQLite, or DATABASE_URL when set), and one
+per worker when the run is spread over several (pytest-xdist)."""
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import flask_migrate
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from api import create_app
 from api.auth import create_token
 from api.bundles import bundle_paths, seed
+from api.commits import end_write
 from api.extensions import db as database
 from api.models import Change
 
@@ -40,10 +44,41 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def database_url(tmp_path_factory, worker_id):
+    """SQLite in this run's (or worker's) temporary folder; with DATABASE_URL, that database, or
+    for each worker of a spread run a database of its own beside it, dropped at the end."""
+    given = os.environ.get("DATABASE_URL")
+    if not given:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    elif worker_id == "master":
+        yield given
+    else:
+        with database_of_its_own(given, worker_id) as url:
+            yield url
+
+
+@contextmanager
+def database_of_its_own(given: str, worker_id: str):
+    url = make_url(given)
+    own = url.set(database=f"{url.database}_{worker_id}")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+        yield own.render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
     """The app on a freshly migrated and seeded database, shared by the whole run."""
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
+    )
     with app.app_context():
         flask_migrate.upgrade()
         reseed()
@@ -116,15 +151,51 @@ def admin(app):
     return {"Authorization": f"Bearer {make_token(app, 'admin')}"}
 
 
+SEEDED: dict[str, list[dict]] = {}  # every row the seed wrote, table by table
+
+
 def reseed() -> None:
-    """Empty every table but the tokens and the data version, change feed included, then seed:
-    the state every test starts from."""
+    """Put the database back as the seed leaves it: every table but the tokens and the data
+    version, change feed included. The first time, by seeding; after that, by writing back
+    the rows the seed wrote then (the same state, without parsing and checking the bundles
+    again), then the search index and a new data version, as any write ends."""
     database.session.rollback()
-    for table in reversed(database.Model.metadata.sorted_tables):
-        if table.name not in ("api_tokens", "data_version"):
-            database.session.execute(table.delete())
+    tables = [
+        table
+        for table in database.Model.metadata.sorted_tables
+        if table.name not in ("api_tokens", "data_version")
+    ]
+    for table in reversed(tables):
+        database.session.execute(table.delete())
+    if not SEEDED:
+        database.session.commit()
+        seed(bundle_paths())
+        for table in tables:
+            rows = database.session.execute(table.select()).mappings()
+            SEEDED[table.name] = [dict(row) for row in rows]
+        return
+    for table in tables:
+        if SEEDED[table.name]:
+            database.session.execute(table.insert(), SEEDED[table.name])
+    if database.engine.dialect.name == "postgresql":
+        restart_sequences(tables)
+    end_write(reindex=True)
     database.session.commit()
-    seed(bundle_paths())
+
+
+def restart_sequences(tables) -> None:
+    """Let PostgreSQL number new rows after the ones written back with their ids."""
+    for table in tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (
+                column.autoincrement == "auto" and column.type.python_type is int
+            ):
+                database.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'),"
+                        f" COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
 
 
 def newest_change() -> int | None:

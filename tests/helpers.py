@@ -44,6 +44,17 @@ def ids(response) -> list[str]:
     return [item["id"] for item in response.json["data"]]
 
 
+def assert_sorted(client, collection: str, sort: str) -> None:
+    """A collection in the order `sort` asks for: by that field, then by id, both ascending or
+    (with a leading '-') both descending, and the field's values not all one (or the order
+    would prove nothing)."""
+    name = sort.removeprefix("-")
+    items = client.get(f"/v1/{collection}?sort={sort}&limit=200").json["data"]
+    keys = [(item[name], item["id"]) for item in items]
+    assert keys == sorted(keys, reverse=sort.startswith("-"))
+    assert len({key for key, _ in keys}) > 1
+
+
 def newest_change(client, resource: str | None = None) -> dict:
     """The latest entry of the change feed (of one resource)."""
     query = f"&resource={resource}" if resource else ""

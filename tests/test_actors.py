@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_problem, ids
+from tests.helpers import assert_problem, assert_sorted, ids
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,10 @@ def test_list_actors_filtered(client, query, expected):
     assert ids(client.get(f"/v1/actors?{query}")) == expected
 
 
-@pytest.mark.parametrize("query", ["sort=name", "sort=-name", "sort=kind", "sort=updated_at"])
-def test_list_actors_sorted(client, query):
-    assert len(ids(client.get(f"/v1/actors?{query}"))) == 19
+@pytest.mark.parametrize("sort", ["name", "-name", "kind", "updated_at"])
+def test_list_actors_sorted(client, sort):
+    assert len(ids(client.get(f"/v1/actors?sort={sort}"))) == 19
+    assert_sorted(client, "actors", sort)
 
 
 def test_list_actors_sorted_by_name(client):

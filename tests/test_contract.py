@@ -30,11 +30,11 @@ SETTINGS = settings(
 @pytest.fixture(scope="module")
 def api_schema(app):
     """The committed spec, bound to the test app, with an admin token for the writes."""
-    os.environ["API_TOKEN"] = make_token(app, "admin")  # schemathesis.toml reads it
-    loaded = schemathesis.openapi.from_path(SPEC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("API_TOKEN", make_token(app, "admin"))  # schemathesis.toml reads it
+        loaded = schemathesis.openapi.from_path(SPEC)
     loaded.app = app
     yield loaded
-    del os.environ["API_TOKEN"]
     with app.app_context():
         # The fuzzer's writes got through with the token: the change feed has them.
         writes = select(func.count()).where(Change.token_name.not_in(LOADERS))

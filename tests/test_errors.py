@@ -38,3 +38,69 @@ def test_unhandled_error_is_problem_json_without_trace(tmp_path):
     body = assert_problem(app.test_client().get("/boom"), 500)
     assert "secret" not in str(body)
     assert "Traceback" not in str(body)
+
+
+STANCE = "/v1/stances/italy-opposes-coalition"
+
+
+def refused_body(client, editor, make_app):
+    body = {"actor": "italy", "proposal": "coalition-of-the-willing", "position": "adores"}
+    return client.post("/v1/stances", json=body, headers=editor)
+
+
+def over_the_limit(client, editor, make_app):
+    limited = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="1 per minute")
+    limited.test_client().get("/v1/actors")
+    return limited.test_client().get("/v1/actors")
+
+
+def broken_view(client, editor, make_app):
+    app = make_app()  # not TESTING: errors are handled, as in production
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    return app.test_client().get("/boom")
+
+
+def database_away(client, editor, make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="sqlite:////nonexistent-folder/briefing.db")
+    return app.test_client().get("/v1/actors")
+
+
+# Every status the API answers with, and one request that gets it.
+EVERY_ERROR = {
+    400: lambda client, editor, make_app: client.get("/v1/actors?limit=0"),
+    401: lambda client, editor, make_app: client.post("/v1/stances", json={}),
+    403: lambda client, editor, make_app: client.post("/v1/sources", json={}, headers=editor),
+    404: lambda client, editor, make_app: client.get("/v1/actors/atlantis"),
+    405: lambda client, editor, make_app: client.put("/v1/actors"),
+    409: lambda client, editor, make_app: client.delete(
+        "/v1/actors/italy", headers={**editor, "If-Match": "*"}
+    ),
+    412: lambda client, editor, make_app: client.patch(
+        STANCE, json={"summary": "x"}, headers={**editor, "If-Match": '"v99.0"'}
+    ),
+    413: lambda client, editor, make_app: client.post(
+        "/v1/stances", data="x" * (2 * 1024 * 1024), content_type="application/json", headers=editor
+    ),
+    415: lambda client, editor, make_app: client.post(
+        "/v1/stances", data="actor=italy", content_type="text/plain", headers=editor
+    ),
+    422: refused_body,
+    428: lambda client, editor, make_app: client.patch(
+        STANCE, json={"summary": "x"}, headers=editor
+    ),
+    429: over_the_limit,
+    500: broken_view,
+    503: database_away,
+}
+
+
+@pytest.mark.parametrize("status", sorted(EVERY_ERROR))
+def test_every_error_status_is_problem_json(client, editor, make_app, status):
+    response = EVERY_ERROR[status](client, editor, make_app)
+    body = assert_problem(response, status)
+    assert body["title"] and body["instance"].startswith("/")
+    assert response.headers["X-Request-ID"]

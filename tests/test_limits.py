@@ -81,3 +81,13 @@ def test_without_proxy_hops_forwarded_addresses_are_ignored(make_app):
     client = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="1 per minute").test_client()
     assert client.get("/v1/actors", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 200
     assert client.get("/v1/actors", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 429
+
+
+def test_each_app_has_its_own_limiter(make_app, client):
+    """Settings and counters belong to one app: another app's tight limit changes nothing here
+    (the suite's app runs with limits off)."""
+    tight = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="1 per minute").test_client()
+    assert [tight.get("/v1/actors").status_code for _ in range(2)] == [200, 429]
+    response = client.get("/v1/actors")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response.headers

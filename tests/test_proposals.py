@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_problem, ids
+from tests.helpers import assert_problem, assert_sorted, ids
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,7 @@ def test_list_proposal_stances_of_unknown_proposal_is_404(client):
     assert_problem(client.get("/v1/proposals/peace-now/stances"), 404)
 
 
-@pytest.mark.parametrize("query", ["sort=title", "sort=-status"])
-def test_list_proposals_sorted(client, query):
-    assert len(ids(client.get(f"/v1/proposals?{query}"))) == 6
+@pytest.mark.parametrize("sort", ["title", "-status"])
+def test_list_proposals_sorted(client, sort):
+    assert len(ids(client.get(f"/v1/proposals?sort={sort}"))) == 6
+    assert_sorted(client, "proposals", sort)

@@ -566,16 +566,13 @@ def test_reads_see_a_new_etag_after_a_write(client, editor, restore):
     assert etag_of(client, "/v1/stances") != before
 
 
-def test_admin_token_from_the_environment_can_write(app, client, restore):
-    app.config["API_ADMIN_TOKEN"] = "from-the-environment"
-    try:
-        response = client.post(
-            "/v1/sources",
-            json=NEW["sources"],
-            headers={"Authorization": "Bearer from-the-environment"},
-        )
-    finally:
-        app.config["API_ADMIN_TOKEN"] = None
+def test_admin_token_from_the_environment_can_write(make_app, restore):
+    client = make_app(API_ADMIN_TOKEN="from-the-environment").test_client()
+    response = client.post(
+        "/v1/sources",
+        json=NEW["sources"],
+        headers={"Authorization": "Bearer from-the-environment"},
+    )
     assert response.status_code == 201
 
 

@@ -1,0 +1,77 @@
+"""Every query parameter does something: it filters (declared with `Filter` on its query schema)
+or it is one the views handle themselves. A parameter that did neither would be accepted and
+ignored, and a typo'd filter would silently return everything."""
+
+import importlib
+import pkgutil
+
+import pytest
+from sqlalchemy import inspect as sa_inspect
+
+import schemas
+from api.models import ITEM_MODELS, Change, Evidence
+from api.queries import filters_of
+from schemas.common import QuerySchema
+
+# Handled by the views and the envelope, whatever the collection.
+COMMON = {"limit", "cursor", "format", "q", "sort", "pretty", "expand"}
+# Handled by one view itself: search's `type` chooses the index rows to search.
+OWN = {"SearchQuerySchema": {"type"}}
+# The model each query schema filters (None: a view whose parameters are all handled by it).
+MODELS = {
+    "ActorQuerySchema": ITEM_MODELS["actors"],
+    "ProposalQuerySchema": ITEM_MODELS["proposals"],
+    "StanceQuerySchema": ITEM_MODELS["stances"],
+    "StanceMatrixQuerySchema": ITEM_MODELS["stances"],
+    "CommitmentQuerySchema": ITEM_MODELS["commitments"],
+    "EventQuerySchema": ITEM_MODELS["events"],
+    "StatementQuerySchema": ITEM_MODELS["statements"],
+    "SourceQuerySchema": ITEM_MODELS["sources"],
+    "FactQuerySchema": Evidence,
+    "ChangeQuerySchema": Change,
+    "SearchQuerySchema": None,
+    "BriefingQuerySchema": None,
+}
+
+
+def query_schemas() -> list[type]:
+    """Every query schema the schemas package defines (each of its modules imported)."""
+    for module in pkgutil.iter_modules(schemas.__path__):
+        importlib.import_module(f"schemas.{module.name}")
+    found, todo = [], [QuerySchema]
+    while todo:
+        schema = todo.pop()
+        todo.extend(schema.__subclasses__())
+        if schema.__module__ != "schemas.common" and schema.__module__.startswith(schemas.__name__):
+            found.append(schema)
+    return sorted(found, key=lambda schema: schema.__name__)
+
+
+def test_every_query_schema_is_accounted_for():
+    named = {schema.__name__ for schema in query_schemas() if "Item" not in schema.__name__}
+    assert named == set(MODELS)
+
+
+@pytest.mark.parametrize("schema", query_schemas(), ids=lambda schema: schema.__name__)
+def test_every_query_parameter_filters_or_is_handled(schema):
+    handled = COMMON | OWN.get(schema.__name__, set())
+    for name in schema().fields:
+        assert name in filters_of(schema) or name in handled, (
+            f"{schema.__name__}.{name} neither filters nor is handled by a view"
+        )
+
+
+@pytest.mark.parametrize(
+    "schema", [s for s in query_schemas() if filters_of(s)], ids=lambda schema: schema.__name__
+)
+def test_every_filter_names_a_column_or_relationship_of_its_model(schema):
+    model = MODELS[schema.__name__]
+    mapper = sa_inspect(model)
+    for parameter, how in filters_of(schema).items():
+        attribute = how.column or parameter
+        assert attribute in mapper.attrs, f"{schema.__name__}.{parameter}: no {attribute}"
+        if how.references:
+            assert how.references in ITEM_MODELS
+        if attribute in mapper.relationships:
+            related = sa_inspect(mapper.relationships[attribute].mapper.class_)
+            assert how.key in related.attrs, f"{schema.__name__}.{parameter}: no {how.key}"
