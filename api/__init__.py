@@ -17,6 +17,7 @@ from api import (
     proposals,
     search,
     sources,
+    spreadsheets,
     stances,
     statements,
 )
@@ -42,6 +43,7 @@ RESOURCES = (
     briefing,
     search,
     changes,
+    spreadsheets,
 )
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

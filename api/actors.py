@@ -1,17 +1,14 @@
 """Actors: people, countries, organizations and groups named in the sources."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
-from api.commitments import list_commitments
 from api.formats import csv_table
 from api.guards import guarded
 from api.headers import with_item_etag
-from api.models import Actor
-from api.pagination import paginate
-from api.queries import apply_filters, get_or_404
+from api.models import Actor, Commitment, Stance
+from api.pagination import list_items
+from api.queries import get_or_404
 from api.routing import Blueprint
-from api.stances import list_stances
 from api.views import expanding, query_arguments
 from api.write_docs import (
     documents_change,
@@ -20,6 +17,7 @@ from api.write_docs import (
 )
 from api.writes import create, delete, update
 from schemas.actors import (
+    ActorInputSchema,
     ActorItemQuerySchema,
     ActorPageSchema,
     ActorPatchSchema,
@@ -42,13 +40,13 @@ class Actors(MethodView):
     @query_arguments(blp, ActorQuerySchema)
     @expanding
     @blp.response(200, ActorPageSchema)
-    @csv_table(blp, ActorPageSchema)
+    @csv_table(ActorPageSchema)
     def get(self, args):
         """List actors"""
-        return paginate(apply_filters(select(Actor), args, ActorQuerySchema), args, Actor)
+        return list_items(Actor, args, ActorQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(ActorSchema)
+    @blp.arguments(ActorInputSchema)
     @blp.response(201, ActorSchema)
     @documents_creation(blp)
     @with_item_etag(ActorSchema)
@@ -91,10 +89,10 @@ class ActorStances(MethodView):
     @expanding
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(blp, StancePageSchema)
+    @csv_table(StancePageSchema)
     def get(self, args, actor_id):
         """List an actor's stances"""
-        return list_stances(args, actor_id=get_or_404(Actor, actor_id).id)
+        return list_items(Stance, args, StanceQuerySchema, actor_id=get_or_404(Actor, actor_id).id)
 
 
 @blp.route("/<item_id:actor_id>/commitments")
@@ -103,7 +101,8 @@ class ActorCommitments(MethodView):
     @expanding
     @blp.response(200, CommitmentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(blp, CommitmentPageSchema)
+    @csv_table(CommitmentPageSchema)
     def get(self, args, actor_id):
         """List an actor's spending commitments"""
-        return list_commitments(args, actor_id=get_or_404(Actor, actor_id).id)
+        actor = get_or_404(Actor, actor_id)
+        return list_items(Commitment, args, CommitmentQuerySchema, actor_id=actor.id)

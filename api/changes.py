@@ -1,12 +1,10 @@
 """The change feed: every write, oldest first, for journalists who poll."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from api.formats import csv_table
 from api.models import Change
-from api.pagination import paginate
-from api.queries import apply_filters
+from api.pagination import list_items
 from api.routing import Blueprint
 from api.views import query_arguments
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
@@ -18,8 +16,7 @@ blp = Blueprint("changes", __name__, url_prefix="/v1/changes", description="Ever
 class Changes(MethodView):
     @query_arguments(blp, ChangeQuerySchema)
     @blp.response(200, ChangePageSchema)
-    @csv_table(blp, ChangePageSchema)
+    @csv_table(ChangePageSchema)
     def get(self, args):
         """List changes, oldest first: poll with `since` or follow `links.next`"""
-        statement = apply_filters(select(Change), args, ChangeQuerySchema)
-        return paginate(statement, args, Change)
+        return list_items(Change, args, ChangeQuerySchema)

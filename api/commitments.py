@@ -1,14 +1,13 @@
 """Commitments: defence-spending figures tied to an actor."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from api.formats import csv_table
 from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Commitment
-from api.pagination import paginate
-from api.queries import apply_filters, get_or_404
+from api.pagination import list_items
+from api.queries import get_or_404
 from api.routing import Blueprint
 from api.views import expanding, query_arguments
 from api.write_docs import (
@@ -18,6 +17,7 @@ from api.write_docs import (
 )
 from api.writes import create, delete, update
 from schemas.commitments import (
+    CommitmentInputSchema,
     CommitmentItemQuerySchema,
     CommitmentPageSchema,
     CommitmentPatchSchema,
@@ -30,24 +30,18 @@ blp = Blueprint(
 )
 
 
-def list_commitments(args, **fixed):
-    """One page of commitments, optionally pinned to an actor."""
-    statement = apply_filters(select(Commitment).filter_by(**fixed), args, CommitmentQuerySchema)
-    return paginate(statement, args, Commitment)
-
-
 @blp.route("")
 class Commitments(MethodView):
     @query_arguments(blp, CommitmentQuerySchema)
     @expanding
     @blp.response(200, CommitmentPageSchema)
-    @csv_table(blp, CommitmentPageSchema)
+    @csv_table(CommitmentPageSchema)
     def get(self, args):
         """List spending commitments"""
-        return list_commitments(args)
+        return list_items(Commitment, args, CommitmentQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(CommitmentSchema)
+    @blp.arguments(CommitmentInputSchema)
     @blp.response(201, CommitmentSchema)
     @documents_creation(blp)
     @with_item_etag(CommitmentSchema)

@@ -70,5 +70,9 @@ class Config:
                     "defence-spending commitments, events and statements — each backed by "
                     "verbatim quotes from the source article."
                 ),
+                "license": {"name": "MIT", "identifier": "MIT"},
+                "contact": {"name": "Briefing API", "url": "https://github.com/briefing-api"},
             },
+            # Relative: the spec describes whichever server serves it.
+            "servers": [{"url": "/", "description": "This server"}],
         }

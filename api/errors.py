@@ -80,16 +80,30 @@ class ProblemApi(Api):
         headers.update(data.get("headers") or {})
         return problem_response(error.code, detail, errors, headers)
 
+    # The headers that come with a status whatever the operation (components/headers).
+    STATUS_HEADERS = {
+        304: ("ETag", "X-Request-ID"),
+        429: ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"),
+        503: ("Retry-After",),
+    }
+
     def _register_responses(self):
         for status in HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
+            headers = self.STATUS_HEADERS.get(status, ("X-Request-ID",))
+            response["headers"] = {
+                name: {"$ref": f"#/components/headers/{name}"} for name in headers
+            }
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _register_pagination_header(self):
+        """Nothing: our pages are keyset pages with their own envelope, not flask-smorest's."""
 
 
 def lost_race(error):

@@ -1,14 +1,13 @@
 """Events: meetings and summits."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from api.formats import csv_table
 from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Event
-from api.pagination import paginate
-from api.queries import apply_filters, get_or_404
+from api.pagination import list_items
+from api.queries import get_or_404
 from api.routing import Blueprint
 from api.views import expanding, query_arguments
 from api.write_docs import (
@@ -18,6 +17,7 @@ from api.write_docs import (
 )
 from api.writes import create, delete, update
 from schemas.events import (
+    EventInputSchema,
     EventItemQuerySchema,
     EventPageSchema,
     EventPatchSchema,
@@ -33,13 +33,13 @@ class Events(MethodView):
     @query_arguments(blp, EventQuerySchema)
     @expanding
     @blp.response(200, EventPageSchema)
-    @csv_table(blp, EventPageSchema)
+    @csv_table(EventPageSchema)
     def get(self, args):
         """List events"""
-        return paginate(apply_filters(select(Event), args, EventQuerySchema), args, Event)
+        return list_items(Event, args, EventQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(EventSchema)
+    @blp.arguments(EventInputSchema)
     @blp.response(201, EventSchema)
     @documents_creation(blp)
     @with_item_etag(EventSchema)

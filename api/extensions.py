@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from api.contract import ContractMarshmallowPlugin, ContractPlugin
 from api.database import SAFE_METHODS
 from api.errors import ProblemApi
 from api.models import Base
@@ -37,8 +38,13 @@ def rate_limiter() -> Limiter:
 
 
 def make_api(app) -> ProblemApi:
-    """The app's flask-smorest Api; `openapi_of(app)` finds it again."""
-    return ProblemApi(app)
+    """The app's flask-smorest Api, with our completions of the spec (api/contract.py);
+    `openapi_of(app)` finds it again."""
+    plugins = {
+        "marshmallow_plugin": ContractMarshmallowPlugin(),
+        "extra_plugins": [ContractPlugin()],
+    }
+    return ProblemApi(app, spec_kwargs=plugins)
 
 
 def openapi_of(app) -> ProblemApi:

@@ -8,7 +8,6 @@ from flask import current_app, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
 
 
 def wants_pretty() -> bool:
@@ -19,9 +18,9 @@ def wants_pretty() -> bool:
 
 
 def wants_csv() -> bool:
-    """CSV for `?format=csv`, or for an Accept header that prefers text/csv to JSON."""
-    if b"format" in request.query_string and "format" in request.args:
-        return request.args["format"] == "csv"
+    """CSV for a `.csv` path, or an Accept header that prefers text/csv to JSON."""
+    if request.path.endswith(".csv"):
+        return True
     if "csv" not in request.headers.get("Accept", ""):
         return False  # spare the parsing of Accept: only CSV can win over JSON here
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
@@ -72,10 +71,11 @@ def csv_response(rows: list[list]):
     return current_app.response_class(buffer.getvalue(), content_type="text/csv; charset=utf-8")
 
 
-def csv_view(blp, schema_class, rows):
-    """Let a view answer as CSV when the request asks for it: what the view returns is dumped
-    by `schema_class`, and `rows(body)` lays it out as a table. Placed under `@blp.response`,
-    which hands a ready response on as it is (with the view's headers, e.g. `Link`)."""
+def csv_view(schema_class, rows):
+    """Let a view answer as CSV when the request asks for it (`wants_csv`): what the view
+    returns is dumped by `schema_class`, and `rows(body)` lays it out as a table. Placed under
+    `@blp.response`, which hands a ready response on as it is (with the view's headers, e.g.
+    `Link`)."""
     schema = schema_class()
 
     def decorate(view):
@@ -87,12 +87,12 @@ def csv_view(blp, schema_class, rows):
             body, headers = result if isinstance(result, tuple) else (result, {})
             return csv_response(rows(schema.dump(body))), headers
 
-        return blp.doc(**CSV_DOC)(wrapper)
+        return wrapper
 
     return decorate
 
 
-def csv_table(blp, page_schema):
+def csv_table(page_schema):
     """`csv_view` for a collection: a header row of the item's fields, then one row per item."""
     item_fields = page_schema().fields["data"].inner.schema.fields
     columns = [name for name, field in item_fields.items() if not field.load_only]
@@ -100,4 +100,4 @@ def csv_table(blp, page_schema):
     def rows(body: dict) -> list[list]:
         return [columns, *([item.get(name) for name in columns] for item in body["data"])]
 
-    return csv_view(blp, page_schema, rows)
+    return csv_view(page_schema, rows)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 
 from api.errors import bad_parameter
 from api.extensions import db
-from api.queries import load_options
+from api.queries import apply_filters, load_options
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
 
@@ -103,6 +103,13 @@ def paginate(statement, args, model, *, columns=None):
         last = items[-1]
         next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
     return envelope(items, total, limit, next_cursor)
+
+
+def list_items(model, args: dict, query_schema, **fixed):
+    """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
+    actor of /v1/actors/{id}/stances); returns (envelope, headers)."""
+    statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
+    return paginate(statement, args, model)
 
 
 def envelope(items: list, total: int, limit: int, next_cursor: str | None):

@@ -1,16 +1,14 @@
 """Proposals: plans, demands and targets put forward by actors."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from api.formats import csv_table
 from api.guards import guarded
 from api.headers import with_item_etag
-from api.models import Proposal
-from api.pagination import paginate
-from api.queries import apply_filters, get_or_404
+from api.models import Proposal, Stance
+from api.pagination import list_items
+from api.queries import get_or_404
 from api.routing import Blueprint
-from api.stances import list_stances
 from api.views import expanding, query_arguments
 from api.write_docs import (
     documents_change,
@@ -19,6 +17,7 @@ from api.write_docs import (
 )
 from api.writes import create, delete, update
 from schemas.proposals import (
+    ProposalInputSchema,
     ProposalItemQuerySchema,
     ProposalPageSchema,
     ProposalPatchSchema,
@@ -37,14 +36,13 @@ class Proposals(MethodView):
     @query_arguments(blp, ProposalQuerySchema)
     @expanding
     @blp.response(200, ProposalPageSchema)
-    @csv_table(blp, ProposalPageSchema)
+    @csv_table(ProposalPageSchema)
     def get(self, args):
         """List proposals"""
-        statement = apply_filters(select(Proposal), args, ProposalQuerySchema)
-        return paginate(statement, args, Proposal)
+        return list_items(Proposal, args, ProposalQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(ProposalSchema)
+    @blp.arguments(ProposalInputSchema)
     @blp.response(201, ProposalSchema)
     @documents_creation(blp)
     @with_item_etag(ProposalSchema)
@@ -87,7 +85,8 @@ class ProposalStances(MethodView):
     @expanding
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(blp, StancePageSchema)
+    @csv_table(StancePageSchema)
     def get(self, args, proposal_id):
         """List the stances on a proposal"""
-        return list_stances(args, proposal_id=get_or_404(Proposal, proposal_id).id)
+        proposal = get_or_404(Proposal, proposal_id)
+        return list_items(Stance, args, StanceQuerySchema, proposal_id=proposal.id)

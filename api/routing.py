@@ -19,10 +19,11 @@ class ItemIdConverter(BaseConverter):
 
 
 class StanceIdConverter(ItemIdConverter):
-    """A stance id: never `matrix`, which is a view of its own (/v1/stances/matrix), so that
-    only GET routes there and any other method is a 405 that allows GET alone."""
+    """A stance id: never `matrix` (or `matrix.csv`), which is a view of its own
+    (/v1/stances/matrix), so that only GET routes there and any other method is a 405 that
+    allows GET alone."""
 
-    regex = r"(?!matrix$)[^/]+"
+    regex = r"(?!matrix(?:\.csv)?$)[^/]+"
 
 
 CONVERTERS = {"item_id": ItemIdConverter, "stance_id": StanceIdConverter}

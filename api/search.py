@@ -17,15 +17,18 @@ blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-t
 class Search(MethodView):
     @query_arguments(blp, SearchQuerySchema)
     @blp.response(200, SearchPageSchema)
-    @csv_table(blp, SearchPageSchema)
+    @csv_table(SearchPageSchema)
     def get(self, args):
         """Search every fact and source text, best match first"""
-        limit, offset = args["limit"], decode_offset(args.get("cursor"))
-        try:
-            hits, total = fulltext.search(args["q"], args.get("type"), limit, offset)
-        except fulltext.EmptyQuery as error:
-            bad_parameter("q", str(error))
-        more = offset + limit < total
-        return envelope(
-            hits, total, limit, encode_cursor("offset", offset + limit) if more else None
-        )
+        return search_hits(args)
+
+
+def search_hits(args):
+    """One page of hits, best first: (envelope, headers)."""
+    limit, offset = args["limit"], decode_offset(args.get("cursor"))
+    try:
+        hits, total = fulltext.search(args["q"], args.get("type"), limit, offset)
+    except fulltext.EmptyQuery as error:
+        bad_parameter("q", str(error))
+    more = offset + limit < total
+    return envelope(hits, total, limit, encode_cursor("offset", offset + limit) if more else None)

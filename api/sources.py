@@ -12,7 +12,7 @@ from api.formats import csv_table
 from api.guards import check_if_match, guarded
 from api.headers import with_item_etag
 from api.models import FACT_MODELS, Evidence, Source
-from api.pagination import paginate
+from api.pagination import list_items, paginate
 from api.queries import apply_filters, get_or_404
 from api.routing import Blueprint
 from api.views import query_arguments
@@ -29,6 +29,7 @@ from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
     RetirementSchema,
+    SourceInputSchema,
     SourcePageSchema,
     SourcePatchSchema,
     SourceQuerySchema,
@@ -66,14 +67,13 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
 class Sources(MethodView):
     @query_arguments(blp, SourceQuerySchema)
     @blp.response(200, SourcePageSchema)
-    @csv_table(blp, SourcePageSchema)
+    @csv_table(SourcePageSchema)
     def get(self, args):
         """List sources"""
-        statement = apply_filters(select(Source), args, SourceQuerySchema)
-        return paginate(statement, args, Source)
+        return list_items(Source, args, SourceQuerySchema)
 
     @guarded("admin")
-    @blp.arguments(SourceSchema)
+    @blp.arguments(SourceInputSchema)
     @blp.response(201, SourceSchema)
     @documents_creation(blp)
     @with_item_etag(SourceSchema)
@@ -135,7 +135,7 @@ class SourceFacts(MethodView):
     @query_arguments(blp, FactQuerySchema)
     @blp.response(200, FactPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(blp, FactPageSchema)
+    @csv_table(FactPageSchema)
     def get(self, args, source_id):
         """List the facts a source backs, span by span"""
         source = get_or_404(Source, source_id)

@@ -8,13 +8,14 @@ from api.formats import csv_table, csv_view
 from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Stance
-from api.pagination import paginate
+from api.pagination import list_items
 from api.queries import apply_filters, get_or_404, load_options
 from api.routing import Blueprint
 from api.views import expanding, query_arguments
 from api.write_docs import documents_change, documents_creation, documents_deletion
 from api.writes import create, delete, update
 from schemas.stances import (
+    StanceInputSchema,
     StanceItemQuerySchema,
     StanceMatrixQuerySchema,
     StanceMatrixSchema,
@@ -27,24 +28,18 @@ from schemas.stances import (
 blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who stands where.")
 
 
-def list_stances(args, **fixed):
-    """One page of stances, optionally pinned to an actor or a proposal."""
-    statement = apply_filters(select(Stance).filter_by(**fixed), args, StanceQuerySchema)
-    return paginate(statement, args, Stance)
-
-
 @blp.route("")
 class Stances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
     @expanding
     @blp.response(200, StancePageSchema)
-    @csv_table(blp, StancePageSchema)
+    @csv_table(StancePageSchema)
     def get(self, args):
         """List stances"""
-        return list_stances(args)
+        return list_items(Stance, args, StanceQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(StanceSchema)
+    @blp.arguments(StanceInputSchema)
     @blp.response(201, StanceSchema)
     @documents_creation(blp)
     @with_item_etag(StanceSchema)
@@ -101,22 +96,25 @@ def describe_cell(cell: dict | None) -> str:
 class StanceMatrix(MethodView):
     @query_arguments(blp, StanceMatrixQuerySchema)
     @blp.response(200, StanceMatrixSchema)
-    @csv_view(blp, StanceMatrixSchema, matrix_rows)
+    @csv_view(StanceMatrixSchema, matrix_rows)
     def get(self, args):
         """Show who stands where: actors × proposals"""
-        statement = select(Stance).options(*load_options(Stance))
-        statement = apply_filters(statement, args, StanceMatrixQuerySchema)
-        stances = db.session.scalars(statement).all()
-        actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
-        proposals = sorted(
-            {stance.proposal for stance in stances}, key=lambda proposal: proposal.id
-        )
-        by_pair = {(stance.actor_id, stance.proposal_id): stance for stance in stances}
-        cells = [
-            [matrix_cell(by_pair.get((actor.id, proposal.id))) for proposal in proposals]
-            for actor in actors
-        ]
-        return {"rows": actors, "columns": proposals, "cells": cells}
+        return stance_matrix(args)
+
+
+def stance_matrix(args) -> dict:
+    """Actors (rows) × proposals (columns), narrowed to an actor or a proposal."""
+    statement = select(Stance).options(*load_options(Stance))
+    statement = apply_filters(statement, args, StanceMatrixQuerySchema)
+    stances = db.session.scalars(statement).all()
+    actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
+    proposals = sorted({stance.proposal for stance in stances}, key=lambda proposal: proposal.id)
+    by_pair = {(stance.actor_id, stance.proposal_id): stance for stance in stances}
+    cells = [
+        [matrix_cell(by_pair.get((actor.id, proposal.id))) for proposal in proposals]
+        for actor in actors
+    ]
+    return {"rows": actors, "columns": proposals, "cells": cells}
 
 
 def matrix_cell(stance: Stance | None) -> dict | None:

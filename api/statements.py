@@ -1,14 +1,13 @@
 """Statements: remarks the sources report an actor making."""
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from api.formats import csv_table
 from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Statement
-from api.pagination import paginate
-from api.queries import apply_filters, get_or_404
+from api.pagination import list_items
+from api.queries import get_or_404
 from api.routing import Blueprint
 from api.views import expanding, query_arguments
 from api.write_docs import (
@@ -18,6 +17,7 @@ from api.write_docs import (
 )
 from api.writes import create, delete, update
 from schemas.statements import (
+    StatementInputSchema,
     StatementItemQuerySchema,
     StatementPageSchema,
     StatementPatchSchema,
@@ -35,14 +35,13 @@ class Statements(MethodView):
     @query_arguments(blp, StatementQuerySchema)
     @expanding
     @blp.response(200, StatementPageSchema)
-    @csv_table(blp, StatementPageSchema)
+    @csv_table(StatementPageSchema)
     def get(self, args):
         """List statements"""
-        statement = apply_filters(select(Statement), args, StatementQuerySchema)
-        return paginate(statement, args, Statement)
+        return list_items(Statement, args, StatementQuerySchema)
 
     @guarded("editor")
-    @blp.arguments(StatementSchema)
+    @blp.arguments(StatementInputSchema)
     @blp.response(201, StatementSchema)
     @documents_creation(blp)
     @with_item_etag(StatementSchema)

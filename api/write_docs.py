@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 from api.auth import BEARER
+from api.contract import operation_id
 
 IF_MATCH = {
     "in": "header",
@@ -58,14 +59,14 @@ def item_links(blp, *methods: str) -> dict:
     """OpenAPI links from a written item to the item's own operations, passing on its id and
     its ETag as If-Match (what a client, or a stateful fuzzer, does next)."""
     parameter = f"{blp.name.removesuffix('s')}_id"
-    path = f"{blp.url_prefix}/{{{parameter}}}".replace("~", "~0").replace("/", "~1")
+    path = f"/v1/{blp.name}/{{{parameter}}}"
     links = {}
     for method in methods:
         parameters = {parameter: "$response.body#/id"}
         if method != "get":
             parameters["header.If-Match"] = "$response.header.ETag"
         links[method.capitalize()] = {
-            "operationRef": f"#/paths/{path}/{method}",
+            "operationId": operation_id(method, path),
             "parameters": parameters,
         }
     return links

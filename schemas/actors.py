@@ -15,6 +15,7 @@ from schemas.common import (
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -64,6 +65,7 @@ class ActorItemQuerySchema(ItemQuerySchema):
     expand = expand_field(ActorSchema)
 
 
+ActorInputSchema = request_schema(ActorSchema)
 ActorPatchSchema = patch_schema(ActorSchema)
 
 ActorPageSchema = page_schema(ActorSchema)

@@ -15,7 +15,10 @@ class ChangeSchema(Schema):
     method = fields.String(metadata={"example": "PATCH"})
     resource = fields.String(metadata={"example": "stances"})
     item_id = fields.String()
-    url = fields.Function(lambda change: f"/v1/{change.resource}/{change.item_id}")
+    url = fields.Function(
+        lambda change: f"/v1/{change.resource}/{change.item_id}",
+        metadata={"type": "string", "description": "The item's own path."},
+    )
     before = fields.Dict(allow_none=True, metadata={"description": "Null for a creation."})
     after = fields.Dict(allow_none=True, metadata={"description": "Null for a deletion."})
 

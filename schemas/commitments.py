@@ -15,6 +15,7 @@ from schemas.common import (
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -69,6 +70,7 @@ class CommitmentItemQuerySchema(ItemQuerySchema):
     expand = expand_field(CommitmentSchema)
 
 
+CommitmentInputSchema = request_schema(CommitmentSchema)
 CommitmentPatchSchema = patch_schema(CommitmentSchema)
 
 

@@ -1,9 +1,11 @@
 """Shared schema pieces: references, evidence, item base, query base, pages, problems."""
 
+import copy
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from flask import request
 from marshmallow import (
     INCLUDE,
     RAISE,
@@ -150,13 +152,27 @@ def expandable(schema_class: type[Schema]) -> list[str]:
     return sorted(names)
 
 
+class ListParameter(DelimitedList):
+    """A list in a query string, given either way, or both: `x=a,b` and `x=a&x=b`."""
+
+    is_multiple = True  # webargs hands over every value given, not the first
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = self.delimiter.join(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def expand_field(schema_class: type[Schema]) -> DelimitedList:
     """`expand=a,b`: embed these references of `schema_class` in full instead of compact."""
     names = expandable(schema_class)
-    return DelimitedList(
+    return ListParameter(
         fields.String(validate=validate.OneOf(names)),
         validate=validate.Length(min=1),
-        metadata={"description": f"Embed in full: any of {', '.join(names)}, comma-separated."},
+        metadata={
+            "description": f"Embed in full: any of {', '.join(names)}, comma-separated "
+            "(`expand=a,b`) or repeated (`expand=a&expand=b`)."
+        },
     )
 
 
@@ -178,9 +194,53 @@ class Number(fields.Float):
         return super()._validated(value)
 
 
+_request_schemas: dict[tuple, type[Schema]] = {}
+
+
+def request_schema(
+    schema_class: type[Schema],
+    suffix: str = "Input",
+    exclude: tuple[str, ...] = (),
+    patch: bool = False,
+) -> type[Schema]:
+    """What a client sends for `schema_class` (the schema of what the server answers): every
+    field but the server's own (`dump_only`) and `exclude`, parts in their request form too
+    (`EvidenceInput`), references as an id or `{id}`. It loads as `schema_class` does; with
+    `patch`, each top-level field is optional."""
+    key = (schema_class, suffix, exclude, patch)
+    if key not in _request_schemas:
+        name = schema_class.__name__.removesuffix("Schema")
+        declared = schema_class._declared_fields
+        left_out = tuple(n for n, f in declared.items() if f.dump_only or n in exclude)
+        attributes = {
+            "REQUEST": True,
+            "Meta": type("Meta", (getattr(schema_class, "Meta", object),), {"exclude": left_out}),
+            "__doc__": schema_class.__doc__,
+            **{n: request_field(f) for n, f in declared.items() if n not in left_out},
+        }
+        bases = (Patch, schema_class) if patch else (schema_class,)
+        _request_schemas[key] = type(f"{name}{suffix}Schema", bases, attributes)
+    return _request_schemas[key]
+
+
+def request_field(field: fields.Field) -> fields.Field:
+    """A copy of a field in its request form: a reference flagged as such, parts' schemas in
+    theirs."""
+    field = copy.copy(field)  # a field's deepcopy is shallow: its list item is copied apart
+    if isinstance(field, fields.List):
+        field.inner = inner = copy.copy(field.inner)
+    else:
+        inner = field
+    if isinstance(inner, Reference):
+        inner.in_request = True
+    elif isinstance(inner, fields.Nested) and isinstance(inner.nested, type):
+        inner.nested = request_schema(inner.nested)
+    return field
+
+
 class Patch:
-    """Makes an item schema a PATCH body's: every top-level field optional, while nested items
-    stay whole (`partial=True` would also make a role's title or a span's quote optional)."""
+    """Makes a request schema a PATCH body's: every top-level field optional, while nested
+    items stay whole (`partial=True` would also make a role's title or a span's quote optional)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", tuple(self._declared_fields))
@@ -188,18 +248,9 @@ class Patch:
 
 
 def patch_schema(schema_class: type[Schema], exclude: tuple[str, ...] = ("id",)):
-    """The PATCH body of an item schema: its fields but `exclude` (what cannot change), each
-    optional."""
-    name = schema_class.__name__.removesuffix("Schema")
-    return type(
-        f"{name}PatchSchema",
-        (Patch, schema_class),
-        {
-            "Meta": type("Meta", (), {"exclude": exclude}),
-            "__doc__": f"The fields of a {name.lower()} to change; "
-            f"{' and '.join(exclude)} cannot change.",
-        },
-    )
+    """The PATCH body of an item schema: its request fields but `exclude` (what cannot
+    change), each optional."""
+    return request_schema(schema_class, "Patch", exclude, patch=True)
 
 
 class EvidenceSchema(Schema):
@@ -283,13 +334,6 @@ def enum_filter(choices, **how) -> fields.String:
     return filter_field(enum_field(choices), **how)
 
 
-def format_field() -> fields.String:
-    return fields.String(
-        validate=validate.OneOf(("json", "csv")),
-        metadata={"description": "`csv` for a spreadsheet (or send `Accept: text/csv`)."},
-    )
-
-
 class QuerySchema(Schema):
     """Base for query strings: unknown parameters are an error that lists the valid ones."""
 
@@ -305,14 +349,19 @@ class QuerySchema(Schema):
     def handle_error(self, error, data, **kwargs):
         valid = ", ".join(sorted(self.fields))
         messages = {
-            name: (
-                [f"Unknown parameter. Valid parameters: {valid}."]
-                if problems == ["Unknown field."]
-                else problems
-            )
+            name: ([unknown_parameter(name, valid)] if problems == ["Unknown field."] else problems)
             for name, problems in error.normalized_messages().items()
         }
         raise ValidationError(messages)
+
+
+def unknown_parameter(name: str, valid: str) -> str:
+    if name == "format":
+        return (
+            f"Unknown parameter. For CSV, ask for {request.path.removesuffix('/')}.csv with the "
+            f"same parameters, or send 'Accept: text/csv'. Valid parameters: {valid}."
+        )
+    return f"Unknown parameter. Valid parameters: {valid}."
 
 
 class ItemQuerySchema(QuerySchema):
@@ -331,7 +380,6 @@ class CollectionQuerySchema(QuerySchema):
         validate=validate.Length(max=1000),
         metadata={"description": "Opaque cursor from `links.next` of the previous page."},
     )
-    format = format_field()
     q = fields.String(
         validate=validate.Length(min=1, max=500),
         metadata={"description": 'Full-text filter: words, "quoted phrases", prefix* terms.'},
@@ -375,6 +423,8 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
 
 class ProblemSchema(Schema):
     """An RFC 9457 problem detail."""
+
+    SOMETIMES_SENT = ("errors",)
 
     type = fields.String(metadata={"example": "about:blank"})
     title = fields.String(metadata={"example": "Bad Request"})

@@ -15,6 +15,7 @@ from schemas.common import (
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -46,6 +47,7 @@ class EventItemQuerySchema(ItemQuerySchema):
     expand = expand_field(EventSchema)
 
 
+EventInputSchema = request_schema(EventSchema)
 EventPatchSchema = patch_schema(EventSchema)
 
 

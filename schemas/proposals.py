@@ -15,6 +15,7 @@ from schemas.common import (
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -63,6 +64,7 @@ class ProposalItemQuerySchema(ItemQuerySchema):
     expand = expand_field(ProposalSchema)
 
 
+ProposalInputSchema = request_schema(ProposalSchema)
 ProposalPatchSchema = patch_schema(ProposalSchema)
 
 

@@ -9,7 +9,9 @@ from schemas.sources import FACT_TYPES
 class HitSchema(Schema):
     """One search hit, best first."""
 
-    type = fields.String(metadata={"description": "The hit's collection, e.g. 'stances'."})
+    type = enum_field(
+        ("sources", *FACT_TYPES), metadata={"description": "The hit's collection, e.g. 'stances'."}
+    )
     id = fields.String()
     url = fields.String(metadata={"description": "The hit's own path."})
     label = fields.String(metadata={"description": "Its name, title or summary."})

@@ -5,10 +5,12 @@ from marshmallow import Schema, fields, validate
 from schemas.common import (
     CollectionQuerySchema,
     ItemSchema,
+    enum_field,
     enum_filter,
     filter_field,
     page_schema,
     patch_schema,
+    request_schema,
     slug_field,
     sort_field,
     text_field,
@@ -31,7 +33,16 @@ class SourceSchema(ItemSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
     sha256 = fields.String(dump_only=True)
     word_count = fields.Integer(dump_only=True)
-    evidence = fields.Constant([], dump_only=True, metadata={"description": "Always empty."})
+    evidence = fields.Function(
+        lambda source: [],
+        dump_only=True,
+        metadata={
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Evidence"},
+            "maxItems": 0,
+            "description": "Always empty: a source is the evidence, not backed by any.",
+        },
+    )
 
 
 class SourceQuerySchema(CollectionQuerySchema):
@@ -42,7 +53,9 @@ class SourceQuerySchema(CollectionQuerySchema):
 class FactSchema(Schema):
     """One evidence span of a source and the fact it backs."""
 
-    type = fields.String(metadata={"description": "The fact's collection, e.g. 'stances'."})
+    type = enum_field(
+        FACT_TYPES, metadata={"description": "The fact's collection, e.g. 'stances'."}
+    )
     id = fields.String(metadata={"description": "The fact's id."})
     url = fields.String(metadata={"description": "The fact's own path."})
     label = fields.String(metadata={"description": "The fact's name, title or summary."})
@@ -60,6 +73,7 @@ class FactQuerySchema(CollectionQuerySchema):
     sort = sort_field("start", "type")
 
 
+SourceInputSchema = request_schema(SourceSchema)
 SourcePatchSchema = patch_schema(SourceSchema, exclude=("id", "text"))
 
 

@@ -13,10 +13,10 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
-    format_field,
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -55,6 +55,7 @@ class StanceItemQuerySchema(ItemQuerySchema):
     expand = expand_field(StanceSchema)
 
 
+StanceInputSchema = request_schema(StanceSchema)
 StancePatchSchema = patch_schema(StanceSchema)
 
 StancePageSchema = page_schema(StanceSchema)
@@ -81,4 +82,3 @@ class StanceMatrixQuerySchema(QuerySchema):
     proposal = reference_filter(
         "proposals", "Only this proposal's column (id or title).", column="proposal_id"
     )
-    format = format_field()

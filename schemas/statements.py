@@ -12,6 +12,7 @@ from schemas.common import (
     page_schema,
     patch_schema,
     reference_filter,
+    request_schema,
     sort_field,
     text_field,
 )
@@ -40,6 +41,7 @@ class StatementItemQuerySchema(ItemQuerySchema):
     expand = expand_field(StatementSchema)
 
 
+StatementInputSchema = request_schema(StatementSchema)
 StatementPatchSchema = patch_schema(StatementSchema)
 
 

@@ -20,7 +20,7 @@ def table(response) -> list[list[str]]:
 
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_csv_has_header_and_one_row_per_item(client, collection):
-    rows = table(client.get(f"/v1/{collection}?format=csv"))
+    rows = table(client.get(f"/v1/{collection}.csv"))
     items = client.get(f"/v1/{collection}").json["data"]
     assert rows[0][:2] == ["id", "url"]
     assert [row[0] for row in rows[1:]] == [item["id"] for item in items]
@@ -32,7 +32,7 @@ def test_csv_by_accept_header(client):
 
 
 def test_csv_flattens_references_to_ids(client):
-    rows = table(client.get("/v1/stances?actor=italy&format=csv"))
+    rows = table(client.get("/v1/stances.csv?actor=italy"))
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["actor"] == "italy"
     assert record["proposal"] == "coalition-of-the-willing"
@@ -40,13 +40,13 @@ def test_csv_flattens_references_to_ids(client):
 
 
 def test_csv_of_empty_page_still_has_header(client):
-    rows = table(client.get("/v1/stances?actor=italy&position=supports&format=csv"))
+    rows = table(client.get("/v1/stances.csv?actor=italy&position=supports"))
     assert rows[0][0] == "id"
     assert len(rows) == 1
 
 
 def test_csv_keeps_curly_quotes_as_utf8(client):
-    body = client.get("/v1/actors?format=csv").get_data()
+    body = client.get("/v1/actors.csv").get_data()
     assert "“coalition of the willing”".encode() in body
 
 
@@ -60,8 +60,19 @@ def test_csv_defuses_formula_injection(value, expected):
     assert cell(value) == expected
 
 
-def test_csv_on_an_item_is_400(client):
-    assert_problem(client.get("/v1/actors/nato?format=csv"), 400)
+def test_format_csv_is_a_400_that_says_where_csv_is(client):
+    body = assert_problem(client.get("/v1/stances?format=csv&actor=italy"), 400)
+    assert "/v1/stances.csv" in body["errors"]["format"][0]
+
+
+def test_csv_is_its_own_path_not_an_item(client):
+    assert client.get("/v1/actors.csv").content_type.startswith("text/csv")
+    assert_problem(client.get("/v1/actors/nato.csv"), 404)
+
+
+@pytest.mark.parametrize("path", ["/v1/stances", "/v1/stances/matrix", "/v1/search?q=nato"])
+def test_json_operations_answer_json_only_unless_asked(client, path):
+    assert client.get(path).content_type == "application/json"
 
 
 def test_json_is_compact_by_default(client):
@@ -102,7 +113,7 @@ def test_stale_if_none_match_gives_200(client):
 
 def test_etag_differs_between_json_and_csv(client):
     json_tag = client.get("/v1/actors").headers["ETag"]
-    assert client.get("/v1/actors?format=csv").headers["ETag"] != json_tag
+    assert client.get("/v1/actors.csv").headers["ETag"] != json_tag
 
 
 def test_cors_is_open_for_reads_and_exposes_headers(client):

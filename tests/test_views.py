@@ -91,7 +91,7 @@ def test_matrix_shows_who_stands_where(client):
 
 
 def test_matrix_as_csv(client):
-    response = client.get("/v1/stances/matrix?format=csv")
+    response = client.get("/v1/stances/matrix.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header = rows[0]
     hungary = next(row for row in rows if row[0] == "hungary")
@@ -127,3 +127,18 @@ def test_briefing_has_everything_in_one_call(client):
     assert len(ceasefire["stances"]) == 6
     assert "proposal" not in ceasefire["stances"][0]
     assert briefing["sources"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["expand=actor,proposal", "expand=actor&expand=proposal", "expand=actor,proposal&expand=actor"],
+)
+def test_a_list_parameter_takes_commas_or_repeats(client, query):
+    stance = client.get(f"/v1/stances?limit=1&{query}").json["data"][0]
+    assert "kind" in stance["actor"] and "status" in stance["proposal"]  # both expanded
+
+
+@pytest.mark.parametrize("query", ["expand=actor&expand=bogus", "expand=actor,bogus"])
+def test_an_unknown_value_in_a_list_parameter_is_a_400_either_way(client, query):
+    body = assert_problem(client.get(f"/v1/stances?{query}"), 400)
+    assert [key for key in body["errors"] if key.startswith("expand")] == ["expand.1"]

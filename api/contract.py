@@ -1,0 +1,183 @@
+"""What the generated OpenAPI document promises, beyond what flask-smorest writes by itself.
+
+Generated clients (openapi-typescript, openapi-python-client) trust the spec blind, so it says:
+- in responses, every field the server always sends is `required`, and `null` only where it
+  can be (`ContractConverter`); no `default`s anywhere (a generator makes them required);
+- a reference is an id or `{id}` in a request, and the compact reference or, expanded, the full
+  item in a response;
+- every operation has an `operationId`, its 429, the headers it answers with; every GET its
+  If-None-Match and 304; public operations `security: []` (`ContractPlugin`).
+"""
+
+from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from marshmallow import class_registry
+
+from schemas.common import SLUG_PATTERN, Reference
+
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "Requests allowed in the current window.",
+    "X-RateLimit-Remaining": "Requests left in the current window.",
+    "X-RateLimit-Reset": "When the window resets, in seconds since the epoch.",
+}
+HEADERS = {
+    "ETag": (
+        "string",
+        "A strong validator: send it in If-None-Match (reads) or If-Match (writes).",
+    ),
+    "Link": ("string", 'The next page, as `<url>; rel="next"`, when there is one.'),
+    "Location": ("string", "The new item's own path."),
+    "X-Request-ID": ("string", "This request's id: yours if you sent a well-formed one."),
+    "Retry-After": ("integer", "Seconds to wait before retrying."),
+    **{name: ("integer", description) for name, description in RATE_LIMIT_HEADERS.items()},
+}
+# Operations whose id the rule in `operation_id` would not give.
+OPERATION_IDS = {
+    ("get", "/v1/stances/matrix"): "getStanceMatrix",
+    ("get", "/v1/stances/matrix.csv"): "getStanceMatrixCsv",
+    ("get", "/v1/briefing"): "getBriefing",
+    ("get", "/v1/search"): "search",
+    ("get", "/v1/search.csv"): "searchCsv",
+    ("post", "/v1/sources/{source_id}/retire"): "retireSource",
+    ("get", "/healthz"): "getHealth",
+    ("get", "/readyz"): "getReadiness",
+}
+VERBS = {"post": "create", "patch": "update", "delete": "delete"}
+
+
+def operation_kind(method: str, path: str) -> str | None:
+    """list, get, create, update or delete; None for the operations named one by one."""
+    if (method, path) in OPERATION_IDS:
+        return None
+    if method in VERBS:
+        return VERBS[method]
+    return "get" if path.endswith("}") else "list"
+
+
+def operation_id(method: str, path: str) -> str:
+    """`listStances`, `getStance`, `createStance`, `updateStance`, `deleteStance`,
+    `listActorStances`, `listStancesCsv`: the verb, then the path's words."""
+    kind = operation_kind(method, path)
+    if kind is None:
+        return OPERATION_IDS[method, path]
+    parts = path.removeprefix("/v1/").split("/")
+    csv = parts[-1].endswith(".csv")
+    names = [part.removesuffix(".csv") for part in parts if not part.startswith("{")]
+    # A parent collection is named by one of its items: /actors/{id}/stances → ActorStances.
+    words = [name.removesuffix("s") for name in names[:-1]]
+    words.append(names[-1] if kind == "list" else names[-1].removesuffix("s"))
+    camel = "".join(word.title().replace("_", "") for word in words)
+    return f"{kind}{camel}{'Csv' if csv else ''}"
+
+
+class ContractConverter(OpenAPIConverter):
+    """Schemas as generated clients need them (see the module's docstring)."""
+
+    def schema2jsonschema(self, schema):
+        jsonschema = super().schema2jsonschema(schema)
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        for prop in jsonschema["properties"].values():
+            prop.pop("default", None)  # applied when a request is loaded; never the client's
+        if not getattr(schema_class, "REQUEST", False):
+            sometimes = getattr(schema_class, "SOMETIMES_SENT", ())
+            required = [name for name in jsonschema["properties"] if name not in sometimes]
+            if required:
+                jsonschema["required"] = sorted(required)
+        return jsonschema
+
+    def field2property(self, field):
+        if isinstance(field, Reference):
+            return self.reference2property(field)
+        return super().field2property(field)
+
+    def reference2property(self, field) -> dict:
+        if getattr(field, "in_request", False):
+            forms = [
+                {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 100},
+                {
+                    "type": "object",
+                    "properties": {"id": {"type": "string", "pattern": SLUG_PATTERN}},
+                    "required": ["id"],
+                },
+            ]
+            key = "oneOf"
+        else:
+            full = class_registry.get_class(field.full)
+            forms = [self.resolve_nested_schema(field.nested), self.resolve_nested_schema(full)]
+            key = "anyOf"
+        if field.allow_none:
+            forms.append({"type": "null"})
+        prop = {key: forms}
+        if "description" in field.metadata:
+            prop["description"] = field.metadata["description"]
+        return prop
+
+
+class ContractMarshmallowPlugin(MarshmallowPlugin):
+    Converter = ContractConverter
+
+
+class ContractPlugin(BasePlugin):
+    """Completes every operation as it is added (see the module's docstring)."""
+
+    def init_spec(self, spec):
+        for name, (kind, description) in HEADERS.items():
+            spec.components.header(name, {"description": description, "schema": {"type": kind}})
+        spec.components.parameter(
+            "If-None-Match",
+            "header",
+            {
+                "description": "The ETag of your copy: a 304 with no body if it is still current.",
+                "schema": {"type": "string"},
+            },
+        )
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in operations.items():
+            operation.setdefault("operationId", operation_id(method, path))
+            operation.setdefault("description", describe(method, path, operation))
+            operation.setdefault("security", [])
+            responses = operation.setdefault("responses", {})
+            if path.startswith("/v1/"):  # the health checks and docs are never rate limited
+                responses.setdefault("429", "TOO_MANY_REQUESTS")
+            if method == "get":
+                operation.setdefault("parameters", []).append("If-None-Match")
+                responses.setdefault("304", "NOT_MODIFIED")
+            for status, response in responses.items():
+                if isinstance(response, dict) and str(status).startswith("2"):
+                    response.setdefault("headers", {}).update(success_headers(method, status))
+
+
+# What every operation of a kind does, said once (a view's docstring may say more).
+DESCRIPTIONS = {
+    "list": "One page of the collection, in `sort` order, narrowed by the filters given (all "
+    "must hold). Follow `links.next` (or the `Link` header) for the next page; revalidate "
+    "with If-None-Match. An unknown parameter or value is a 400 that names it.",
+    "get": "Revalidate with If-None-Match: a 304 while your copy is current. An unknown id is "
+    "a 404.",
+    "create": "Needs a bearer token. Every fact needs `evidence`: quotes found verbatim in a "
+    "stored source. Send an Idempotency-Key to retry safely. Answers 201 with the item, its "
+    "`Location` and `ETag`.",
+    "update": "Needs a bearer token and If-Match with the item's ETag (a 412 if someone "
+    "changed it since). Send only the fields to change. Answers 200 with the new ETag.",
+    "delete": "Needs a bearer token and If-Match with the item's ETag. A 409 lists the items "
+    "that still refer to this one. Answers 204.",
+}
+
+
+def describe(method: str, path: str, operation: dict) -> str:
+    kind = operation_kind(method, path)
+    if path.endswith(".csv"):
+        return "The rows of the JSON operation without `.csv`, as CSV with a header row."
+    return DESCRIPTIONS.get(kind) or operation.get("summary", "")
+
+
+def success_headers(method: str, status) -> dict:
+    headers = {"X-Request-ID": "X-Request-ID", **{name: name for name in RATE_LIMIT_HEADERS}}
+    if str(status) in ("200", "201") and method in ("get", "post", "patch"):
+        headers["ETag"] = "ETag"
+    if str(status) == "201":
+        headers["Location"] = "Location"
+    if method == "get":
+        headers["Link"] = "Link"
+    return headers

@@ -1,0 +1,82 @@
+"""Every collection as a spreadsheet: `/v1/stances.csv` answers the rows of `/v1/stances`, with
+the same parameters, as CSV. (`Accept: text/csv` gets the same from the JSON paths.)"""
+
+from flask.views import MethodView
+
+from api.formats import csv_table, csv_view
+from api.models import ITEM_MODELS, Change
+from api.pagination import list_items
+from api.routing import Blueprint
+from api.search import search_hits
+from api.stances import matrix_rows, stance_matrix
+from api.views import query_arguments
+from schemas.actors import ActorPageSchema, ActorQuerySchema
+from schemas.changes import ChangePageSchema, ChangeQuerySchema
+from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
+from schemas.events import EventPageSchema, EventQuerySchema
+from schemas.proposals import ProposalPageSchema, ProposalQuerySchema
+from schemas.search import SearchPageSchema, SearchQuerySchema
+from schemas.sources import SourcePageSchema, SourceQuerySchema
+from schemas.stances import (
+    StanceMatrixQuerySchema,
+    StanceMatrixSchema,
+    StancePageSchema,
+    StanceQuerySchema,
+)
+from schemas.statements import StatementPageSchema, StatementQuerySchema
+
+blp = Blueprint("spreadsheets", __name__, description="Collections as CSV.")
+
+CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+COLLECTIONS = {
+    "sources": (SourceQuerySchema, SourcePageSchema),
+    "actors": (ActorQuerySchema, ActorPageSchema),
+    "proposals": (ProposalQuerySchema, ProposalPageSchema),
+    "stances": (StanceQuerySchema, StancePageSchema),
+    "commitments": (CommitmentQuerySchema, CommitmentPageSchema),
+    "events": (EventQuerySchema, EventPageSchema),
+    "statements": (StatementQuerySchema, StatementPageSchema),
+    "changes": (ChangeQuerySchema, ChangePageSchema),
+}
+MODELS = {**ITEM_MODELS, "changes": Change}
+
+
+def add_spreadsheet(collection: str, query_schema, page_schema) -> None:
+    """`/v1/<collection>.csv`: one page of the collection, a row per item."""
+    model = MODELS[collection]
+
+    class Spreadsheet(MethodView):
+        @query_arguments(blp, query_schema)
+        @blp.response(200, description="A header row, then one row per item.")
+        @blp.doc(responses={200: CSV}, tags=[collection], summary=f"List {collection} as CSV")
+        @csv_table(page_schema)
+        def get(self, args):
+            return list_items(model, args, query_schema)
+
+    blp.route(f"/v1/{collection}.csv", endpoint=f"{collection}_csv")(Spreadsheet)
+
+
+for collection, (query_schema, page_schema) in COLLECTIONS.items():
+    add_spreadsheet(collection, query_schema, page_schema)
+
+
+@blp.route("/v1/search.csv")
+class SearchSpreadsheet(MethodView):
+    @query_arguments(blp, SearchQuerySchema)
+    @blp.response(200, description="A header row, then one row per hit.")
+    @blp.doc(responses={200: CSV}, tags=["search"])
+    @csv_table(SearchPageSchema)
+    def get(self, args):
+        """Search, as CSV"""
+        return search_hits(args)
+
+
+@blp.route("/v1/stances/matrix.csv")
+class StanceMatrixSpreadsheet(MethodView):
+    @query_arguments(blp, StanceMatrixQuerySchema)
+    @blp.response(200, description="A row per actor, a column per proposal.")
+    @blp.doc(responses={200: CSV}, tags=["stances"])
+    @csv_view(StanceMatrixSchema, matrix_rows)
+    def get(self, args):
+        """Show who stands where, as CSV"""
+        return stance_matrix(args)
