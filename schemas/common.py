@@ -424,13 +424,16 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
 class ProblemSchema(Schema):
     """An RFC 9457 problem detail."""
 
-    SOMETIMES_SENT = ("errors",)
+    # `instance` is missing only when gunicorn refused the request line itself (414, 431).
+    SOMETIMES_SENT = ("errors", "instance")
 
     type = fields.String(metadata={"example": "about:blank"})
     title = fields.String(metadata={"example": "Bad Request"})
     status = fields.Integer(metadata={"example": 400})
     detail = fields.String()
-    instance = fields.String()
+    instance = fields.String(
+        metadata={"description": "The path asked for (absent when the request line was refused)."}
+    )
     errors = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
