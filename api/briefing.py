@@ -6,8 +6,8 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Actor, Commitment, Event, Proposal, Source, Stance, Statement
-from api.queries import load_options
+from api.models import Actor, Commitment, Event, Evidence, Proposal, Source, Stance, Statement
+from api.queries import load_options, resolve
 from api.routing import Blueprint
 from api.views import query_arguments
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
@@ -15,8 +15,16 @@ from schemas.briefing import BriefingQuerySchema, BriefingSchema
 blp = Blueprint("briefing", __name__, url_prefix="/v1/briefing", description="Everything at once.")
 
 
-def every(model):
-    return db.session.scalars(select(model).options(*load_options(model)).order_by(model.id)).all()
+def every(model, args):
+    """Every item of `model`; with `source`, those drawn from it (the sources: those)."""
+    statement = select(model).options(*load_options(model)).order_by(model.id)
+    if args.get("source"):
+        sources = [resolve(Source, "source", value) for value in args["source"]]
+        if model is Source:
+            statement = statement.where(Source.id.in_(sources))
+        else:
+            statement = statement.where(model.evidence.any(Evidence.source_id.in_(sources)))
+    return db.session.scalars(statement).all()
 
 
 @blp.route("")
@@ -26,18 +34,18 @@ class Briefing(MethodView):
     def get(self, args):
         """Get the whole briefing: sources, actors, proposals with stances, and the rest"""
         stances_by_proposal = defaultdict(list)
-        for stance in every(Stance):
+        for stance in every(Stance, args):
             stances_by_proposal[stance.proposal_id].append(stance)
-        all_proposals = every(Proposal)
+        all_proposals = every(Proposal, args)
         for proposal in all_proposals:
             proposal.stances = stances_by_proposal[proposal.id]
         document = {
-            "sources": every(Source),
-            "actors": every(Actor),
+            "sources": every(Source, args),
+            "actors": every(Actor, args),
             "proposals": all_proposals,
-            "commitments": every(Commitment),
-            "events": every(Event),
-            "statements": every(Statement),
+            "commitments": every(Commitment, args),
+            "events": every(Event, args),
+            "statements": every(Statement, args),
         }
         document["counts"] = {name: len(items) for name, items in document.items()}
         document["counts"]["stances"] = sum(map(len, stances_by_proposal.values()))

@@ -26,7 +26,7 @@ HEADERS = {
         "A strong validator: send it in If-None-Match (reads) or If-Match (writes).",
     ),
     "Link": ("string", 'The next page, as `<url>; rel="next"`, when there is one.'),
-    "Location": ("string", "The new item's own path."),
+    "Location": ("string", "A new item's own path; for a 308, where the request belongs."),
     "X-Request-ID": ("string", "This request's id: yours if you sent a well-formed one."),
     "Retry-After": ("integer", "Seconds to wait before retrying."),
     **{name: ("integer", description) for name, description in RATE_LIMIT_HEADERS.items()},
@@ -39,6 +39,8 @@ OPERATION_IDS = {
     ("get", "/v1/search"): "search",
     ("get", "/v1/search.csv"): "searchCsv",
     ("post", "/v1/sources/{source_id}/retire"): "retireSource",
+    ("get", "/"): "getIndex",
+    ("get", "/v1"): "getIndexV1",
     ("get", "/healthz"): "getHealth",
     ("get", "/readyz"): "getReadiness",
 }
@@ -140,6 +142,8 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             if path.startswith("/v1/"):  # the health checks and docs are never rate limited
                 responses.setdefault("429", "TOO_MANY_REQUESTS")
+            if path.endswith("}") or "}/" in path:  # an id, name, alias or ISO code
+                responses.setdefault("308", "PERMANENT_REDIRECT")
             if method == "get":
                 operation.setdefault("parameters", []).append("If-None-Match")
                 responses.setdefault("304", "NOT_MODIFIED")

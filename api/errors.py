@@ -1,5 +1,6 @@
 """RFC 9457 problem+json for every error, whichever code path raised it."""
 
+import re
 from http import HTTPStatus
 
 from flask import current_app, request
@@ -69,7 +70,10 @@ class ProblemApi(Api):
             # webargs reports {location: {field: [messages]}}; clients only need the field.
             errors = {}
             for location, messages in data["messages"].items():
-                errors.update(flatten(messages))
+                for name, problems in flatten(messages).items():
+                    if location == "query":  # `position.1` is the parameter `position`
+                        name = re.sub(r"\.\d+$", "", name)
+                    errors.setdefault(name, []).extend(problems)
                 prefix = LOCATIONS.get(location, prefix)
         if errors:
             detail = data.get("message") or f"{prefix} {describe(errors)}"
@@ -83,6 +87,7 @@ class ProblemApi(Api):
     # The headers that come with a status whatever the operation (components/headers).
     STATUS_HEADERS = {
         304: ("ETag", "X-Request-ID"),
+        308: ("Location", "X-Request-ID"),
         429: ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"),
         503: ("Retry-After",),
     }

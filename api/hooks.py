@@ -2,7 +2,8 @@
 
 import time
 
-from flask import g, request
+from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from api.cache import release_render_lock, serve_cached, store_response
 from api.extensions import cors, make_limiter
@@ -16,6 +17,7 @@ from api.headers import (
     request_id,
 )
 from api.logs import log_request
+from api.queries import permanent_redirect
 
 CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 
@@ -26,7 +28,8 @@ def register_request_hooks(app, exempt=()) -> None:
     What runs for `GET /v1/stances?format=csv`, top to bottom:
 
     1. `ProxyFix` (WSGI, only with PROXY_HOPS) takes the client's address from the proxy.
-    2. `begin_request`: a request id (the client's X-Request-ID if well formed) and a clock.
+    2. `begin_request`: a request id (the client's X-Request-ID if well formed) and a clock;
+       `redirect_trailing_slash`: `/v1/stances/` answers 308 to `/v1/stances`.
     3. `refuse_writes_from_other_origins`: with CORS_ORIGINS set, a write from a page on another
        origin is a 403 here (api/headers.py). A GET passes.
     4. Flask-Limiter's check, whose hook `make_limiter` adds here: over the limit, a 429.
@@ -45,6 +48,7 @@ def register_request_hooks(app, exempt=()) -> None:
        the same for all, and nothing else touches them.
     """
     app.before_request(begin_request)
+    app.before_request(redirect_trailing_slash)
     app.before_request(refuse_writes_from_other_origins)
     limiter = make_limiter(app)
     for blueprint in exempt:
@@ -64,6 +68,21 @@ def register_request_hooks(app, exempt=()) -> None:
 def begin_request() -> None:
     g.started = time.perf_counter()
     g.request_id = request_id()
+
+
+def redirect_trailing_slash():
+    """A path that only lacks its trailing slash's removal answers 308 to the path without it
+    (the same request belongs there); any other unknown path stays a 404."""
+    path = request.path
+    if not isinstance(request.routing_exception, NotFound) or not path.endswith("/"):
+        return None
+    path = path.rstrip("/")
+    try:
+        current_app.create_url_adapter(request).match(path, method=request.method)
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    return permanent_redirect(f"{path}?{query}" if query else path)
 
 
 def finish_response(response):

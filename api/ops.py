@@ -24,6 +24,69 @@ class StatusSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
 
 
+# Where to start: every collection and view, one line each (GET / and GET /v1).
+COLLECTIONS = {
+    "sources": "The stored articles every fact is drawn from, with their full text.",
+    "actors": "People, countries, organizations and groups the articles name.",
+    "proposals": "Plans, demands and targets, with who proposes them.",
+    "stances": "Who stands where: one actor's position on one proposal.",
+    "commitments": "Defence-spending figures: current, announced, ambitions, targets.",
+    "events": "Meetings and summits, who took part and what came of them.",
+    "statements": "What was said, by whom, about whom.",
+    "changes": "Every write, oldest first: poll it to follow edits.",
+}
+VIEWS = {
+    "/v1/briefing": "Everything at once, for a page that renders it in one call.",
+    "/v1/stances/matrix": "Who stands where: actors × proposals.",
+    "/v1/search?q=": "Full-text search over every fact and source, best match first.",
+}
+
+
+class LinkSchema(Schema):
+    url = fields.String(required=True, metadata={"example": "/v1/stances"})
+    description = fields.String(required=True)
+
+
+class IndexSchema(Schema):
+    """Where to start."""
+
+    name = fields.String(required=True, metadata={"example": "Briefing API"})
+    description = fields.String(required=True)
+    collections = fields.Dict(keys=fields.String(), values=fields.Nested(LinkSchema))
+    views = fields.List(fields.Nested(LinkSchema))
+    docs = fields.String(metadata={"description": "Interactive documentation."})
+    openapi = fields.String(metadata={"description": "The OpenAPI document (also .yaml)."})
+
+
+@blp.route("/")
+class Index(MethodView):
+    @blp.response(200, IndexSchema)
+    def get(self):
+        """Show where to start: every collection and view"""
+        return index()
+
+
+@blp.route("/v1")
+class IndexV1(MethodView):
+    @blp.response(200, IndexSchema)
+    def get(self):
+        """Show where to start in version 1"""
+        return index()
+
+
+def index() -> dict:
+    return {
+        "name": current_app.config["API_TITLE"],
+        "description": current_app.config["API_SPEC_OPTIONS"]["info"]["description"],
+        "collections": {
+            name: {"url": f"/v1/{name}", "description": line} for name, line in COLLECTIONS.items()
+        },
+        "views": [{"url": url, "description": line} for url, line in VIEWS.items()],
+        "docs": "/docs",
+        "openapi": "/openapi.json",
+    }
+
+
 @blp.route("/healthz")
 class Health(MethodView):
     @blp.response(200, StatusSchema)

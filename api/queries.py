@@ -5,6 +5,8 @@ import difflib
 import functools
 import re
 
+import flask
+from flask import request
 from flask_smorest import abort
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
@@ -56,10 +58,15 @@ def full_load(model) -> list:
 
 
 def get_or_404(model, item_id: str):
-    """Fetch one item by id, or abort with a 404 a reader can act on."""
+    """Fetch one item by id; for a name, alias or ISO code of one item, answer 308 with its
+    own URL; else abort with a 404 a reader can act on."""
     item = None
     if len(item_id) <= 100 and re.fullmatch(SLUG_PATTERN, item_id):
         item = db.session.get(model, item_id, options=load_options(model))
+    if item is None and len(item_id) <= 200:
+        canonical = answering_to(model, named(model), item_id)
+        if len(canonical) == 1:
+            redirect_to_item(model, item_id, canonical[0])
     if item is None:
         singular = model.collection.removesuffix("s")
         abort(
@@ -70,21 +77,47 @@ def get_or_404(model, item_id: str):
     return item
 
 
+def redirect_to_item(model, given: str, item_id: str):
+    """308 to the item's own URL: the same request (method and body) belongs there."""
+    prefix = f"/v1/{model.collection}/"
+    rest = request.path[len(prefix) :].partition("/")[2]
+    location = f"{prefix}{item_id}" + (f"/{rest}" if rest else "")
+    if request.query_string:
+        location += f"?{request.query_string.decode('latin-1')}"
+    flask.abort(permanent_redirect(location))
+
+
+def permanent_redirect(location: str):
+    """A 308 with no body: the same request, method and body, belongs at `location`."""
+    return flask.current_app.response_class(status=308, headers={"Location": location})
+
+
 def names_of(model, row) -> list[str]:
-    return [row.id, row.label, *(getattr(row, "aliases", None) or [])]
+    """What an item answers to: its id, name or title, aliases and ISO code."""
+    names = [row.id, row.label, *(getattr(row, "aliases", None) or [])]
+    return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
+
+
+def named(model) -> list:
+    """Every item of `model` with what it answers to, in id order."""
+    columns = [model.id, model.label_column().label("label")]
+    columns += [getattr(model, name) for name in ("aliases", "iso_code") if hasattr(model, name)]
+    return db.session.execute(select(*columns).order_by(model.id)).all()
+
+
+def answering_to(model, rows, value: str) -> list[str]:
+    """The ids of the items whose id, name, alias or ISO code is `value`, in any case."""
+    wanted = value.casefold()
+    return [row.id for row in rows if wanted in (n.casefold() for n in names_of(model, row))]
 
 
 def resolve(model, parameter: str, value: str) -> str:
-    """Turn what a journalist typed (id, name or alias, any case) into one id."""
+    """Turn what a journalist typed (id, name, alias or ISO code, any case) into one id."""
     if len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value):
         if db.session.get(model, value) is not None:
             return value
-    columns = [model.id, model.label_column().label("label")]
-    if hasattr(model, "aliases"):
-        columns.append(model.aliases)
-    rows = db.session.execute(select(*columns).order_by(model.id)).all()
-    wanted = value.casefold()
-    exact = [row.id for row in rows if wanted in (n.casefold() for n in names_of(model, row))]
+    rows = named(model)
+    exact = answering_to(model, rows, value)
     if len(exact) == 1:
         return exact[0]
     singular = model.collection.removesuffix("s")
@@ -94,6 +127,7 @@ def resolve(model, parameter: str, value: str) -> str:
             f"'{value}' matches several {model.collection}: "
             f"{', '.join(exact)}. Use one of these ids.",
         )
+    wanted = value.casefold()
     close = [
         row.id
         for row in rows
@@ -130,16 +164,18 @@ def apply_filters(statement, args: dict, query_schema: type):
         except EmptyQuery as error:
             bad_parameter("q", str(error))
     for parameter, how in filters_of(query_schema).items():
-        value = args.get(parameter)
-        if value is None:
+        values = args.get(parameter)
+        if values is None:
+            continue
+        attribute = getattr(model, how.column or parameter)
+        if how.at_least:
+            statement = statement.where(attribute >= values)
             continue
         if how.references:
-            value = resolve(ITEM_MODELS[how.references], parameter, value)
-        attribute = getattr(model, how.column or parameter)
+            values = [resolve(ITEM_MODELS[how.references], parameter, value) for value in values]
         if isinstance(attribute.property, RelationshipProperty):
-            statement = statement.where(attribute.any(**{how.key: value}))
-        elif how.at_least:
-            statement = statement.where(attribute >= value)
+            related = attribute.property.mapper.class_
+            statement = statement.where(attribute.any(getattr(related, how.key).in_(values)))
         else:
-            statement = statement.where(attribute == value)
+            statement = statement.where(attribute.in_(values))
     return statement

@@ -4,19 +4,21 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import (
     CollectionQuerySchema,
+    CountryCode,
     ItemQuerySchema,
     ItemSchema,
     NamedRefSchema,
     Reference,
+    any_of,
     enum_field,
     enum_filter,
     expand_field,
-    filter_field,
     page_schema,
     patch_schema,
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -46,9 +48,10 @@ class ActorSchema(ItemSchema):
 
 
 class ActorQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(ActorSchema)
     kind = enum_filter(ACTOR_KINDS)
-    iso_code = filter_field(fields.String(validate=validate.Length(max=2)))
+    iso_code = any_of(CountryCode(), "ISO 3166-1 alpha-2 code, in any case, e.g. 'gb'.")
     member = reference_filter(
         "actors", "Groups with this member (id, name or alias).", column="members"
     )

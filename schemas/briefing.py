@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import QuerySchema
+from schemas.common import QuerySchema, source_filter
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
 from schemas.sources import SourceSchema
@@ -48,4 +48,6 @@ class BriefingSchema(Schema):
 
 
 class BriefingQuerySchema(QuerySchema):
-    """The briefing takes only `pretty`."""
+    """The whole picture, or with `source` one article's."""
+
+    source = source_filter()

@@ -17,6 +17,7 @@ from schemas.common import (
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -58,6 +59,7 @@ class CommitmentSchema(ItemSchema):
 
 
 class CommitmentQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(CommitmentSchema)
     actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")
     applies_to = reference_filter("actors", "Actor id, name or alias.")

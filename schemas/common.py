@@ -17,12 +17,14 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from marshmallow.schema import SchemaMeta
 from webargs.fields import DelimitedList
 
 # The reference fields this request asked to see in full (`?expand=`); one level deep only.
 expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_FILTER_VALUES = 50
 # No database stores NUL in text, and no encoder writes an unpaired surrogate.
 FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
@@ -167,7 +169,7 @@ def expand_field(schema_class: type[Schema]) -> DelimitedList:
     """`expand=a,b`: embed these references of `schema_class` in full instead of compact."""
     names = expandable(schema_class)
     return ListParameter(
-        fields.String(validate=validate.OneOf(names)),
+        Choice(names),
         validate=validate.Length(min=1),
         metadata={
             "description": f"Embed in full: any of {', '.join(names)}, comma-separated "
@@ -265,7 +267,23 @@ class EvidenceSchema(Schema):
     quote = text_field(5000, required=True)
 
 
-class ItemSchema(Schema):
+class ItemSchemaMeta(SchemaMeta):
+    """Items lead with what they say: `id`, then the item's own fields (actor, proposal,
+    position, …), then its `evidence`, then `url` and the timestamps. The order is the JSON's,
+    the CSV's and the spec's."""
+
+    TAIL = ("evidence", "url", "created_at", "updated_at")
+
+    @classmethod
+    def get_declared_fields(mcs, klass, cls_fields, inherited_fields, dict_cls=dict):  # noqa: N804
+        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
+        head = [name for name in ("id",) if name in declared]
+        tail = [name for name in mcs.TAIL if name in declared]
+        middle = [name for name in declared if name not in head and name not in tail]
+        return dict_cls((name, declared[name]) for name in head + middle + tail)
+
+
+class ItemSchema(Schema, metaclass=ItemSchemaMeta):
     """Fields every resource has. `RESERVED_IDS` are paths of the collection's own views, which
     an item id would shadow."""
 
@@ -323,15 +341,67 @@ def filter_field(field: fields.Field, **how) -> fields.Field:
     return field
 
 
-def reference_filter(collection: str, description: str, **how) -> fields.String:
-    """A filter naming an item of `collection` by id, name or alias."""
-    field = fields.String(metadata={"description": description})
-    return filter_field(field, references=collection, **how)
+def any_of(value: fields.Field, description: str, **how) -> ListParameter:
+    """A filter taking one value or several (`a,b` or repeated): items matching any of them."""
+    field = ListParameter(
+        value,
+        validate=validate.Length(min=1, max=MAX_FILTER_VALUES),
+        metadata={"description": f"{description} Several: comma-separated or repeated; any."},
+    )
+    return filter_field(field, **how)
 
 
-def enum_filter(choices, **how) -> fields.String:
-    """A filter on a column holding one of `choices`."""
-    return filter_field(enum_field(choices), **how)
+def reference_filter(collection: str, description: str, **how) -> ListParameter:
+    """A filter naming items of `collection` by id, name or alias (ISO code for a country)."""
+    return any_of(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        description,
+        references=collection,
+        **how,
+    )
+
+
+def source_filter() -> ListParameter:
+    """`source=`: only the facts drawn from these sources (one article's facts)."""
+    return reference_filter(
+        "sources",
+        "Only facts with evidence in this source (id or title), e.g. 'nato-divisions-ukraine'.",
+        column="evidence",
+        key="source_id",
+    )
+
+
+def enum_filter(choices, description: str = "", **how) -> ListParameter:
+    """A filter on a column holding one of `choices`, given in any case."""
+    return any_of(Choice(choices), description or f"One of: {', '.join(choices)}.", **how)
+
+
+def text_filter(max_length: int, description: str, **how) -> ListParameter:
+    return any_of(
+        fields.String(validate=validate.Length(min=1, max=max_length)), description, **how
+    )
+
+
+class CountryCode(fields.String):
+    """An ISO 3166-1 alpha-2 code in a query string, in any case (`gb` is `GB`)."""
+
+    def __init__(self, **kwargs):
+        pattern = validate.Regexp(r"^[A-Za-z]{2}$", error="Must be a two-letter ISO code.")
+        super().__init__(validate=pattern, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class Choice(fields.String):
+    """One of fixed values in a query string, in any case (`Likely` is `likely`)."""
+
+    def __init__(self, choices, **kwargs):
+        error = "'{input}' is not one of: {choices}."
+        super().__init__(validate=validate.OneOf(choices, error=error), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).casefold()
 
 
 class QuerySchema(Schema):
@@ -389,9 +459,9 @@ class CollectionQuerySchema(QuerySchema):
 def sort_field(*names: str) -> fields.String:
     """`sort=field` or `sort=-field` over the given fields."""
     choices = [variant for name in names for variant in (name, f"-{name}")]
-    return fields.String(
+    return Choice(
+        choices,
         load_default=names[0],
-        validate=validate.OneOf(choices),
         metadata={"description": "Sort field; a leading '-' sorts descending."},
     )
 

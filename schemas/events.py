@@ -17,6 +17,7 @@ from schemas.common import (
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -36,6 +37,7 @@ class EventSchema(ItemSchema):
 
 
 class EventQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(EventSchema)
     kind = enum_filter(EVENT_KINDS)
     participant = reference_filter("actors", "Actor id, name or alias.", column="participants")

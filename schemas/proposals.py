@@ -11,12 +11,12 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
-    filter_field,
     page_schema,
     patch_schema,
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -44,16 +44,15 @@ class ProposalSchema(ItemSchema):
 
 
 class ProposalQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(ProposalSchema)
     kind = enum_filter(PROPOSAL_KINDS)
     status = enum_filter(PROPOSAL_STATUSES)
     proposer = reference_filter("actors", "Actor id, name or alias.", column="proposers")
     event = reference_filter("events", "Event id or name.", column="events")
-    effect = filter_field(
-        enum_field(
-            PROVISION_EFFECTS,
-            metadata={"description": "Proposals with a provision of this effect."},
-        ),
+    effect = enum_filter(
+        PROVISION_EFFECTS,
+        "Proposals with a provision of this effect.",
         column="provisions",
         key="effect",
     )

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import CollectionQuerySchema, enum_field, page_schema
+from schemas.common import Choice, CollectionQuerySchema, enum_field, page_schema
 from schemas.sources import FACT_TYPES
 
 
@@ -33,7 +33,7 @@ class SearchQuerySchema(CollectionQuerySchema):
             "example": '"coalition of the willing"',
         },
     )
-    type = enum_field(("sources", *FACT_TYPES))
+    type = Choice(("sources", *FACT_TYPES), metadata={"description": "Only hits of this kind."})
 
 
 SearchPageSchema = page_schema(HitSchema)

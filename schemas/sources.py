@@ -7,13 +7,12 @@ from schemas.common import (
     ItemSchema,
     enum_field,
     enum_filter,
-    filter_field,
     page_schema,
     patch_schema,
     request_schema,
-    slug_field,
     sort_field,
     text_field,
+    text_filter,
 )
 
 FACT_TYPES = ("actors", "proposals", "stances", "commitments", "events", "statements")
@@ -46,7 +45,7 @@ class SourceSchema(ItemSchema):
 
 
 class SourceQuerySchema(CollectionQuerySchema):
-    language = filter_field(text_field(35))
+    language = text_filter(35, "Language tag, e.g. 'en'.")
     sort = sort_field("id", "title", "updated_at")
 
 
@@ -66,10 +65,7 @@ class FactSchema(Schema):
 
 class FactQuerySchema(CollectionQuerySchema):
     type = enum_filter(FACT_TYPES, column="fact_type")
-    fact = filter_field(
-        slug_field(metadata={"description": "Only the spans backing the fact with this id."}),
-        column="fact_id",
-    )
+    fact = text_filter(100, "Only the spans backing the fact with this id.", column="fact_id")
     sort = sort_field("start", "type")
 
 

@@ -18,6 +18,7 @@ from schemas.common import (
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -43,6 +44,7 @@ class StanceSchema(ItemSchema):
 
 
 class StanceQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(StanceSchema)
     actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
@@ -76,6 +78,7 @@ class StanceMatrixSchema(Schema):
 
 
 class StanceMatrixQuerySchema(QuerySchema):
+    source = source_filter()
     actor = reference_filter(
         "actors", "Only this actor's row (id, name or alias).", column="actor_id"
     )

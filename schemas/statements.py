@@ -14,6 +14,7 @@ from schemas.common import (
     reference_filter,
     request_schema,
     sort_field,
+    source_filter,
     text_field,
 )
 
@@ -31,6 +32,7 @@ class StatementSchema(ItemSchema):
 
 
 class StatementQuerySchema(CollectionQuerySchema):
+    source = source_filter()
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")

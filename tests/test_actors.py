@@ -81,4 +81,6 @@ def test_sub_collection_of_unknown_actor_is_404(client, path):
 
 def test_list_actors_rejects_bad_kind(client):
     body = assert_problem(client.get("/v1/actors?kind=planet"), 400)
-    assert body["errors"]["kind"] == ["Must be one of: person, country, organization, group."]
+    assert body["errors"]["kind"] == [
+        "'planet' is not one of: person, country, organization, group."
+    ]

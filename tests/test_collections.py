@@ -43,7 +43,9 @@ def test_get_unknown_id_is_404(client, collection):
     assert f"/v1/{collection}" in body["detail"]
 
 
-@pytest.mark.parametrize("path", ["/v1/actors/France", "/v1/actors/%E0%A5%A7", "/v1/actors/a%00b"])
+@pytest.mark.parametrize(
+    "path", ["/v1/actors/Frankreich", "/v1/actors/%E0%A5%A7", "/v1/actors/a%00b"]
+)
 def test_get_malformed_id_is_404(client, path):
     assert_problem(client.get(path), 404)
 

@@ -205,7 +205,7 @@ CASES = [
     ("path traversal", "GET", "/v1/actors/../../etc/passwd", {}, b"", "none", 404),
     ("encoded traversal", "GET", "/v1/actors/..%2F..%2Fetc%2Fpasswd", {}, b"", "none", 404),
     ("non-ASCII digit id", "GET", "/v1/actors/%D9%A1", {}, b"", "none", 404),
-    ("uppercase id", "GET", "/v1/actors/NATO", {}, b"", "none", 404),
+    ("uppercase id: the item's own URL", "GET", "/v1/actors/NATO", {}, b"", "none", 308),
     ("space in id", "GET", "/v1/actors/na%20to", {}, b"", "none", 404),
     ("newline in id", "GET", "/v1/actors/na%0Ato", {}, b"", "none", 404),
     ("emoji id", "GET", "/v1/actors/%F0%9F%92%A3", {}, b"", "none", 404),

@@ -17,8 +17,10 @@ ERRORS = {"/v1/stances?contry=FR": 400}
 
 
 def commands(text: str) -> list[str]:
+    """Every command line of the sh blocks, with `$BASE` (the server's address) filled in."""
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
-    return [line for block in blocks for line in block.splitlines() if line.strip()]
+    lines = [line for block in blocks for line in block.splitlines() if line.strip()]
+    return [line.replace("$BASE", BASE) for line in lines if not line.startswith("BASE=")]
 
 
 def section(heading: str) -> str:
@@ -30,7 +32,7 @@ EDITOR_STEPS = commands(section("For editors"))
 
 
 def request_of(command: str, variables: dict) -> tuple[str, str, dict, str | None]:
-    """The method, path, headers and body a curl command line sends."""
+    """The method, path, headers and body a curl command line sends (`-sL`: see `follows`)."""
     words = shlex.split(command)[1:]
     for name, value in variables.items():
         words = [word.replace(f"${name}", value) for word in words]
@@ -60,7 +62,8 @@ def test_readme_has_examples():
 @pytest.mark.parametrize("command", READ_EXAMPLES)
 def test_readme_example_works(client, command):
     method, path, headers, _ = request_of(command, {})
-    response = client.open(path, method=method, headers=headers)
+    follow = "-sL" in command.split()  # curl -L follows redirects
+    response = client.open(path, method=method, headers=headers, follow_redirects=follow)
     assert response.status_code == ERRORS.get(path, 200), response.get_data(as_text=True)
     assert response.get_data()
 

@@ -67,7 +67,8 @@ def test_actor_matching_nothing_lists_candidates(client):
 def test_bad_enum_is_400_listing_valid_values(client, query):
     name = query.split("=")[0]
     body = assert_problem(client.get(f"/v1/stances?{query}"), 400)
-    assert body["errors"][name][0].startswith("Must be one of:")
+    value = query.split("=")[1]
+    assert body["errors"][name][0].startswith(f"'{value}' is not one of:")
 
 
 def test_sort_by_position(client):

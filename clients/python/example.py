@@ -23,7 +23,7 @@ from briefing_api_client.api.stances import (
 from briefing_api_client.models import (
     EvidenceInput,
     ListStancesExpandItem,
-    ListStancesPosition,
+    ListStancesPositionItem,
     Problem,
     Stance,
     StanceInput,
@@ -41,7 +41,7 @@ def opponents(client: Client) -> list[Stance]:
     stances, cursor = [], UNSET
     while True:
         page = list_stances.sync(
-            client=client, position=ListStancesPosition.OPPOSES, limit=2, cursor=cursor
+            client=client, position=[ListStancesPositionItem.OPPOSES], limit=2, cursor=cursor
         )
         assert not isinstance(page, Problem) and page is not None, page
         stances += page.data

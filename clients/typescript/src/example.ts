@@ -28,7 +28,7 @@ async function opponents(): Promise<Stance[]> {
   let cursor: string | undefined;
   do {
     const { data, error } = await api.GET("/v1/stances", {
-      params: { query: { position: "opposes", limit: 2, cursor } },
+      params: { query: { position: ["opposes"], limit: 2, cursor } },
     });
     if (error) throw new Error(explain(error));
     stances.push(...data.data);

@@ -1,0 +1,124 @@
+"""What a journalist types, met halfway: any case, ISO codes, several values, one article's
+facts, names in URLs, a trailing slash, a starting point, and items that lead with what they
+say."""
+
+import pytest
+
+from api.bundles import SEED_DIR
+from tests.helpers import assert_problem, ids
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["certainty=likely", "certainty=Likely", "certainty=LIKELY", "certainty=likely&sort=-ID"],
+)
+def test_fixed_values_take_any_case(client, query):
+    assert set(ids(client.get(f"/v1/stances?{query}"))) == set(
+        ids(client.get("/v1/stances?certainty=likely"))
+    )
+
+
+@pytest.mark.parametrize("code", ["IT", "it", "It"])
+def test_countries_answer_to_their_iso_code_in_any_case(client, code):
+    assert ids(client.get(f"/v1/stances?actor={code}")) == ids(
+        client.get("/v1/stances?actor=italy")
+    )
+    assert ids(client.get(f"/v1/actors?iso_code={code}")) == ["italy"]
+
+
+@pytest.mark.parametrize(
+    "query", ["position=opposes,skeptical", "position=opposes&position=skeptical"]
+)
+def test_several_values_mean_any_of_them(client, query):
+    found = client.get(f"/v1/stances?{query}&limit=200").json["data"]
+    assert {stance["position"] for stance in found} == {"opposes", "skeptical"}
+    opposes = ids(client.get("/v1/stances?position=opposes&limit=200"))
+    skeptical = ids(client.get("/v1/stances?position=skeptical&limit=200"))
+    assert sorted(stance["id"] for stance in found) == sorted(opposes + skeptical)
+
+
+def test_several_actors_by_any_of_their_names(client):
+    found = client.get("/v1/stances?actor=IT,Macron,UK&limit=200").json["data"]
+    assert {stance["actor"]["id"] for stance in found} == {
+        "italy",
+        "emmanuel-macron",
+        "united-kingdom",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [("position=opposes,adores", "'adores'"), ("actor=italy,atlantis", "'atlantis'")],
+)
+def test_an_unknown_value_among_several_is_a_400_naming_it(client, query, named):
+    body = assert_problem(client.get(f"/v1/stances?{query}"), 400)
+    assert named in " ".join(body["errors"][query.split("=")[0]])
+
+
+@pytest.fixture
+def second_article(runner, restore):
+    """The example bundle imported beside the seeded article."""
+    result = runner.invoke(args=["import", str(SEED_DIR / "examples" / "example-ruritania.yaml")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "collection", ["actors", "proposals", "stances", "commitments", "events", "statements"]
+)
+def test_source_keeps_one_articles_facts(client, second_article, collection):
+    everything = set(ids(client.get(f"/v1/{collection}?limit=200")))
+    seeded = set(ids(client.get(f"/v1/{collection}?source=nato-divisions-ukraine&limit=200")))
+    example = set(ids(client.get(f"/v1/{collection}?source=example-ruritania&limit=200")))
+    assert seeded | example == everything
+    assert not seeded & example  # the example's facts are its own
+    if collection in ("actors", "proposals", "stances", "commitments"):  # what the example holds
+        assert example
+
+
+def test_source_narrows_the_briefing_and_the_matrix(client, second_article):
+    whole = client.get("/v1/briefing").json["counts"]
+    example = client.get("/v1/briefing?source=example-ruritania").json
+    assert [source["id"] for source in example["sources"]] == ["example-ruritania"]
+    assert 0 < example["counts"]["actors"] < whole["actors"]
+    matrix = client.get("/v1/stances/matrix?source=nato-divisions-ukraine").json
+    assert "ruritania" not in [row["id"] for row in matrix["rows"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/v1/actors/macron", "/v1/actors/emmanuel-macron"),
+        ("/v1/actors/Emmanuel%20Macron", "/v1/actors/emmanuel-macron"),
+        ("/v1/actors/IT?expand=roles", "/v1/actors/italy?expand=roles"),
+        ("/v1/actors/uk/stances", "/v1/actors/united-kingdom/stances"),
+        ("/v1/stances/", "/v1/stances"),
+        ("/v1/actors/italy/?pretty=true", "/v1/actors/italy?pretty=true"),
+    ],
+)
+def test_other_names_of_a_url_answer_308_to_its_own(client, path, location):
+    response = client.get(path)
+    assert response.status_code == 308
+    assert response.headers["Location"] == location
+    assert client.get(location).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/actors/atlantis", "/v1/nothing/", "/v1/stances/x/y/"])
+def test_what_names_nothing_stays_a_404(client, path):
+    assert_problem(client.get(path), 404)
+
+
+@pytest.mark.parametrize("path", ["/", "/v1"])
+def test_the_index_lists_every_collection_and_view(client, path):
+    index = client.get(path).json
+    assert set(index["collections"]) >= {"stances", "actors", "sources", "changes"}
+    for link in [*index["collections"].values(), *index["views"]]:
+        url = link["url"] + ("nato" if link["url"].endswith("q=") else "")
+        assert client.get(url).status_code == 200, url
+    assert client.get(index["openapi"]).status_code == 200
+
+
+def test_items_lead_with_what_they_say(client):
+    stance = client.get("/v1/stances/italy-opposes-coalition").json
+    keys = list(stance)
+    assert keys[:5] == ["id", "actor", "proposal", "position", "certainty"]
+    assert keys[-4:] == ["evidence", "url", "created_at", "updated_at"]
