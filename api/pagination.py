@@ -7,11 +7,11 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from api.errors import bad_parameter
 from api.extensions import db
-from api.queries import apply_filters, load_options
+from api.queries import apply_filters, filters_of, load_options
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
 
@@ -74,16 +74,30 @@ def page_url(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-def paginate(statement, args, model, *, columns=None):
+def paginate(statement, args, model, *, columns=None, scales=None):
     """Run one page of `statement` over `model`; return (envelope, headers).
 
-    Sort names are the model's attributes unless `columns` maps them; the id breaks ties, so the
-    order is total and a cursor is the last (sort value, id) seen.
+    Sort names are the model's attributes unless `columns` maps them; a name in `scales` sorts
+    by its place on that scale (proposes → … → opposes), not alphabetically. The id breaks
+    ties, so the order is total and a cursor is the last (sort value, id) seen.
     """
     sort, limit = args["sort"], args["limit"]
     name = sort.removeprefix("-")
     descending = sort.startswith("-")
     column = (columns or {}).get(name) or getattr(model, name)
+    key = column.key
+
+    def value_of(item):
+        return getattr(item, key)
+
+    if name in (scales or {}):
+        scale = scales[name]
+        ranks = {value: rank for rank, value in enumerate(scale)}
+        column = case(ranks, value=column, else_=len(scale))
+
+        def value_of(item):
+            return ranks.get(getattr(item, key), len(scale))
+
     id_column = model.id
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     if args.get("cursor"):
@@ -101,7 +115,7 @@ def paginate(statement, args, model, *, columns=None):
     if len(items) > limit:
         items = items[:limit]
         last = items[-1]
-        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+        next_cursor = encode_cursor(sort, value_of(last), last.id)
     return envelope(items, total, limit, next_cursor)
 
 
@@ -109,7 +123,25 @@ def list_items(model, args: dict, query_schema, **fixed):
     """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
     actor of /v1/actors/{id}/stances); returns (envelope, headers)."""
     statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
-    return paginate(statement, args, model)
+    body, headers = paginate(statement, args, model, scales=getattr(query_schema, "SCALES", None))
+    if args.get("facet"):
+        body["meta"]["facets"] = count_facets(statement, model, query_schema, args["facet"])
+    return body, headers
+
+
+def count_facets(statement, model, query_schema, names: list[str]) -> dict[str, dict]:
+    """How many of the filtered items hold each value of each facet, most first (one GROUP BY
+    each over the whole filtered collection, not the page)."""
+    facets = {}
+    for name in dict.fromkeys(names):
+        how = filters_of(query_schema).get(name)
+        column = getattr(model, how.column or name if how else name)
+        rows = db.session.execute(
+            statement.order_by(None).with_only_columns(column, func.count()).group_by(column)
+        ).all()
+        ranked = sorted(rows, key=lambda row: (-row[1], str(row[0])))
+        facets[name] = {str(value): count for value, count in ranked if value is not None}
+    return facets
 
 
 def envelope(items: list, total: int, limit: int, next_cursor: str | None):

@@ -3,7 +3,7 @@
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.bundles import StillReferenced, retire
 from api.commits import commit_write
@@ -144,4 +144,9 @@ class SourceFacts(MethodView):
         columns = {"type": Evidence.fact_type}
         envelope, headers = paginate(statement, args, Evidence, columns=columns)
         envelope["data"] = describe_facts(envelope["data"])
+        # A fact with two quotes is one fact: the total counts facts, the page lists spans.
+        facts = statement.with_only_columns(Evidence.fact_type, Evidence.fact_id).distinct()
+        envelope["meta"]["total"] = db.session.scalar(
+            select(func.count()).select_from(facts.order_by(None).subquery())
+        )
         return envelope, headers

@@ -13,6 +13,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -61,6 +62,7 @@ class ActorQuerySchema(CollectionQuerySchema):
         column="roles",
         key="of_id",
     )
+    facet = facet_field("kind")
     sort = sort_field("id", "name", "kind", "updated_at")
 
 

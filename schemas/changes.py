@@ -2,7 +2,14 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import CollectionQuerySchema, enum_filter, filter_field, page_schema, sort_field
+from schemas.common import (
+    CollectionQuerySchema,
+    enum_filter,
+    facet_field,
+    filter_field,
+    page_schema,
+    sort_field,
+)
 from schemas.sources import FACT_TYPES
 
 RESOURCES = ("sources", *FACT_TYPES)
@@ -36,6 +43,7 @@ class ChangeQuerySchema(CollectionQuerySchema):
         column="at",
         at_least=True,
     )
+    facet = facet_field("resource")
     sort = sort_field("id")
 
 

@@ -12,6 +12,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -65,6 +66,7 @@ class CommitmentQuerySchema(CollectionQuerySchema):
     applies_to = reference_filter("actors", "Actor id, name or alias.")
     metric = enum_filter(METRICS)
     kind = enum_filter(COMMITMENT_KINDS)
+    facet = facet_field("actor", "metric", "kind")
     sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
 
 

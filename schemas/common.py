@@ -456,20 +456,42 @@ class CollectionQuerySchema(QuerySchema):
     )
 
 
-def sort_field(*names: str) -> fields.String:
+def facet_field(*names: str) -> ListParameter:
+    """`facet=a,b`: count the filtered items by these fields, into `meta.facets`."""
+    return ListParameter(
+        Choice(names),
+        validate=validate.Length(min=1),
+        metadata={
+            "description": f"Count the filtered items by any of: {', '.join(names)} "
+            "(comma-separated or repeated), into `meta.facets`."
+        },
+    )
+
+
+def sort_field(*names: str, description: str = "") -> fields.String:
     """`sort=field` or `sort=-field` over the given fields."""
     choices = [variant for name in names for variant in (name, f"-{name}")]
     return Choice(
         choices,
         load_default=names[0],
-        metadata={"description": "Sort field; a leading '-' sorts descending."},
+        metadata={"description": f"Sort field; a leading '-' sorts descending. {description}"},
     )
 
 
 class MetaSchema(Schema):
+    SOMETIMES_SENT = ("facets",)
+
     total = fields.Integer(metadata={"description": "Items matching the filters."})
     limit = fields.Integer()
     next_cursor = fields.String(allow_none=True)
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={
+            "description": "With `facet=`: per facet, how many of the filtered items (all pages) "
+            'hold each value, most first, e.g. `{"position": {"opposes": 4}}`.'
+        },
+    )
 
 
 class LinksSchema(Schema):

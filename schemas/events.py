@@ -12,6 +12,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -42,6 +43,7 @@ class EventQuerySchema(CollectionQuerySchema):
     kind = enum_filter(EVENT_KINDS)
     participant = reference_filter("actors", "Actor id, name or alias.", column="participants")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposals")
+    facet = facet_field("kind")
     sort = sort_field("id", "name", "updated_at")
 
 

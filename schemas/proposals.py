@@ -11,6 +11,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -56,6 +57,7 @@ class ProposalQuerySchema(CollectionQuerySchema):
         column="provisions",
         key="effect",
     )
+    facet = facet_field("kind", "status")
     sort = sort_field("id", "title", "status", "updated_at")
 
 

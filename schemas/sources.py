@@ -7,6 +7,7 @@ from schemas.common import (
     ItemSchema,
     enum_field,
     enum_filter,
+    facet_field,
     page_schema,
     patch_schema,
     request_schema,
@@ -46,6 +47,7 @@ class SourceSchema(ItemSchema):
 
 class SourceQuerySchema(CollectionQuerySchema):
     language = text_filter(35, "Language tag, e.g. 'en'.")
+    facet = facet_field("language")
     sort = sort_field("id", "title", "updated_at")
 
 

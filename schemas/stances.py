@@ -13,6 +13,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -44,13 +45,24 @@ class StanceSchema(ItemSchema):
 
 
 class StanceQuerySchema(CollectionQuerySchema):
+    # `sort=position` and `sort=certainty` follow these scales, not the alphabet.
+    SCALES = {"position": POSITIONS, "certainty": CERTAINTIES}
+
     source = source_filter()
     expand = expand_field(StanceSchema)
     actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
     position = enum_filter(POSITIONS)
     certainty = enum_filter(CERTAINTIES)
-    sort = sort_field("id", "position", "certainty", "updated_at")
+    facet = facet_field("actor", "proposal", "position", "certainty")
+    sort = sort_field(
+        "id",
+        "position",
+        "certainty",
+        "updated_at",
+        description="`position` sorts proposes → supports → conditional → skeptical → opposes, "
+        "`certainty` stated → reported → likely.",
+    )
 
 
 class StanceItemQuerySchema(ItemQuerySchema):

@@ -9,6 +9,7 @@ from schemas.common import (
     NamedRefSchema,
     Reference,
     expand_field,
+    facet_field,
     page_schema,
     patch_schema,
     reference_filter,
@@ -36,6 +37,7 @@ class StatementQuerySchema(CollectionQuerySchema):
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")
+    facet = facet_field("speaker")
     sort = sort_field("id", "updated_at")
 
 

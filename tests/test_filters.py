@@ -14,7 +14,7 @@ from api.queries import filters_of
 from schemas.common import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.
-COMMON = {"limit", "cursor", "format", "q", "sort", "pretty", "expand"}
+COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet"}
 # Handled by one view itself: search's `type` chooses the index rows to search.
 OWN = {"SearchQuerySchema": {"type"}}
 # The model each query schema filters (None: a view that applies its parameters itself — the
@@ -78,3 +78,15 @@ def test_every_filter_names_a_column_or_relationship_of_its_model(schema):
         if attribute in mapper.relationships:
             related = sa_inspect(mapper.relationships[attribute].mapper.class_)
             assert how.key in related.attrs, f"{schema.__name__}.{parameter}: no {how.key}"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [s for s in query_schemas() if "facet" in s._declared_fields],
+    ids=lambda schema: schema.__name__,
+)
+def test_every_facet_counts_a_column_of_its_model(schema):
+    mapper = sa_inspect(MODELS[schema.__name__])
+    for name in schema._declared_fields["facet"].inner.validate.choices:
+        how = filters_of(schema).get(name)
+        assert (how.column or name if how else name) in mapper.columns, f"{schema.__name__}: {name}"

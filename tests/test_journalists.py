@@ -122,3 +122,32 @@ def test_items_lead_with_what_they_say(client):
     keys = list(stance)
     assert keys[:5] == ["id", "actor", "proposal", "position", "certainty"]
     assert keys[-4:] == ["evidence", "url", "created_at", "updated_at"]
+
+
+def test_facets_count_the_whole_filtered_collection(client):
+    page = client.get("/v1/stances?facet=position,certainty&limit=2").json
+    everything = client.get("/v1/stances?limit=200").json["data"]
+    positions = page["meta"]["facets"]["position"]
+    assert sum(positions.values()) == page["meta"]["total"] == len(everything)
+    for position, count in positions.items():
+        assert count == sum(stance["position"] == position for stance in everything)
+    assert list(positions.values()) == sorted(positions.values(), reverse=True)
+    assert set(page["meta"]["facets"]) == {"position", "certainty"}
+
+
+def test_facets_follow_the_filters(client):
+    meta = client.get("/v1/stances?actor=italy&facet=proposal").json["meta"]
+    assert sum(meta["facets"]["proposal"].values()) == meta["total"]
+
+
+def test_an_unknown_facet_is_a_400(client):
+    body = assert_problem(client.get("/v1/stances?facet=mood"), 400)
+    assert "'mood'" in body["errors"]["facet"][0]
+
+
+def test_a_sources_facts_total_counts_facts_not_quotes(client):
+    meta = client.get("/v1/sources/nato-divisions-ukraine/facts?limit=200").json
+    spans = meta["data"]
+    facts = {(span["type"], span["id"]) for span in spans}
+    assert len(spans) > len(facts)  # some facts have several quotes
+    assert meta["meta"]["total"] == len(facts)

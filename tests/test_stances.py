@@ -71,6 +71,16 @@ def test_bad_enum_is_400_listing_valid_values(client, query):
     assert body["errors"][name][0].startswith(f"'{value}' is not one of:")
 
 
-def test_sort_by_position(client):
-    positions = [s["position"] for s in client.get("/v1/stances?sort=position").json["data"]]
-    assert positions == sorted(positions)
+SCALE = ["proposes", "supports", "conditional", "skeptical", "opposes"]
+
+
+@pytest.mark.parametrize("sort", ["position", "-position"])
+def test_sort_by_position_follows_the_scale(client, sort):
+    positions = [s["position"] for s in client.get(f"/v1/stances?sort={sort}").json["data"]]
+    assert positions == sorted(positions, key=SCALE.index, reverse=sort.startswith("-"))
+    assert positions != sorted(positions)  # not the alphabet
+
+
+def test_sort_by_certainty_follows_the_scale(client):
+    found = [s["certainty"] for s in client.get("/v1/stances?sort=certainty").json["data"]]
+    assert found == sorted(found, key=["stated", "reported", "likely"].index)
