@@ -196,7 +196,7 @@ def store_response(response) -> None:
     """Keep a fresh 200 for the next identical request under the same data version: its body
     and the headers that depend on nothing but the request's key."""
     key = g.get("cache_key")
-    if key and response.status_code == 200:
+    if key and response.status_code == 200 and not response.is_streamed:
         headers = [(name, value) for name, value in response.headers if name in KEPT_HEADERS]
         current_app.extensions["response_cache"].set(key, (headers, response.get_data()))
 

@@ -172,7 +172,11 @@ DESCRIPTIONS = {
 def describe(method: str, path: str, operation: dict) -> str:
     kind = operation_kind(method, path)
     if path.endswith(".csv"):
-        return "The rows of the JSON operation without `.csv`, as CSV with a header row."
+        return (
+            "The rows of the JSON operation without `.csv`, as CSV: a header row, then a row "
+            "per item, a reference by its id with its name or title in the next column. Every "
+            "row of the filtered collection, streamed, unless `limit` asks for a page."
+        )
     return DESCRIPTIONS.get(kind) or operation.get("summary", "")
 
 

@@ -4,10 +4,15 @@ import csv
 import functools
 import io
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
+from marshmallow.fields import List
+from werkzeug.wrappers import Response
+
+from schemas.common import Reference
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
 def wants_pretty() -> bool:
@@ -64,25 +69,76 @@ def cell(value) -> str:
     return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
 
 
-def csv_response(rows: list[list]):
+def csv_text(rows) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[cell(value) for value in row] for row in rows])
-    return current_app.response_class(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [cell(value) for value in row] for row in rows
+    )
+    return buffer.getvalue()
+
+
+def csv_response(rows: list[list]):
+    return current_app.response_class(csv_text(rows), content_type=CSV_TYPE)
+
+
+def csv_stream(table: "Table", bodies):
+    """A CSV answer written as it goes: the header, then the rows of each dumped body (page)
+    `bodies` yields, so that a spreadsheet of any size is one request and little memory."""
+
+    def lines():
+        yield csv_text([table.header()])
+        for body in bodies:
+            yield csv_text(table.rows(body))
+
+    return current_app.response_class(stream_with_context(lines()), content_type=CSV_TYPE)
+
+
+class Table:
+    """A collection's items as spreadsheet rows: a column per field (a reference by its id),
+    and beside each reference one more with the name or title of what it names."""
+
+    def __init__(self, page_schema):
+        self.schema = page_schema()
+        self.columns = []  # (header, field, what of the value the cell shows)
+        for name, field in self.schema.fields["data"].inner.schema.fields.items():
+            if field.load_only:
+                continue
+            self.columns.append((name, name, as_is))
+            inner = field.inner if isinstance(field, List) else field
+            if isinstance(inner, Reference):
+                self.columns.append((f"{name}_name", name, labels))
+
+    def header(self) -> list[str]:
+        return [header for header, _, _ in self.columns]
+
+    def rows(self, body: dict) -> list[list]:
+        """The rows of a dumped page."""
+        return [[show(item.get(name)) for _, name, show in self.columns] for item in body["data"]]
+
+
+def as_is(value):
+    return value
+
+
+def labels(value):
+    """What a reference (or a list of them) names: its name or title."""
+    if isinstance(value, list):
+        return [labels(item) for item in value]
+    return value and (value.get("name") or value.get("title"))
 
 
 def csv_view(schema_class, rows):
     """Let a view answer as CSV when the request asks for it (`wants_csv`): what the view
     returns is dumped by `schema_class`, and `rows(body)` lays it out as a table. Placed under
     `@blp.response`, which hands a ready response on as it is (with the view's headers, e.g.
-    `Link`)."""
+    `Link`); so is one the view made itself (a stream)."""
     schema = schema_class()
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             result = view(*args, **kwargs)
-            if not wants_csv():
+            if not wants_csv() or isinstance(result, Response):
                 return result
             body, headers = result if isinstance(result, tuple) else (result, {})
             return csv_response(rows(schema.dump(body))), headers
@@ -93,11 +149,6 @@ def csv_view(schema_class, rows):
 
 
 def csv_table(page_schema):
-    """`csv_view` for a collection: a header row of the item's fields, then one row per item."""
-    item_fields = page_schema().fields["data"].inner.schema.fields
-    columns = [name for name, field in item_fields.items() if not field.load_only]
-
-    def rows(body: dict) -> list[list]:
-        return [columns, *([item.get(name) for name in columns] for item in body["data"])]
-
-    return csv_view(page_schema, rows)
+    """`csv_view` for a collection: a header row (see `Table`), then one row per item."""
+    table = Table(page_schema)
+    return csv_view(page_schema, lambda body: [table.header(), *table.rows(body)])

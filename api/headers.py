@@ -86,7 +86,7 @@ def add_freshness_headers(response) -> None:
     how to revalidate it (an ETag on every 200 to a GET), and the security headers."""
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.vary.update(("Accept", "User-Agent"))
-        if not response.direct_passthrough and "ETag" not in response.headers:
+        if not response.is_streamed and "ETag" not in response.headers:
             response.add_etag()
         if request.path.startswith("/v1/"):
             # Public data that editors may correct: cache briefly, then revalidate by ETag.

@@ -2,8 +2,9 @@
 the same parameters, as CSV. (`Accept: text/csv` gets the same from the JSON paths.)"""
 
 from flask.views import MethodView
+from marshmallow import validate
 
-from api.formats import csv_table, csv_view
+from api.formats import Table, csv_stream, csv_table, csv_view
 from api.models import ITEM_MODELS, Change
 from api.pagination import list_items
 from api.routing import Blueprint
@@ -13,6 +14,7 @@ from api.views import query_arguments
 from schemas.actors import ActorPageSchema, ActorQuerySchema
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
+from schemas.common import QueryInteger
 from schemas.events import EventPageSchema, EventQuerySchema
 from schemas.proposals import ProposalPageSchema, ProposalQuerySchema
 from schemas.search import SearchPageSchema, SearchQuerySchema
@@ -41,19 +43,53 @@ COLLECTIONS = {
 MODELS = {**ITEM_MODELS, "changes": Change}
 
 
+STREAMED_PAGE = 200  # rows read per query while a whole collection streams
+
+
 def add_spreadsheet(collection: str, query_schema, page_schema) -> None:
-    """`/v1/<collection>.csv`: one page of the collection, a row per item."""
+    """`/v1/<collection>.csv`: every row of the filtered collection, streamed; with `limit`,
+    one page of it (and the `Link` to the next)."""
     model = MODELS[collection]
+    table = Table(page_schema)
+    dump = page_schema().dump
+
+    def page(args, cursor=None) -> dict:
+        body, _ = list_items(
+            model, {**args, "limit": STREAMED_PAGE, "cursor": cursor}, query_schema
+        )
+        return body
+
+    def pages(args, first: dict):
+        """The dumped pages, the first read already (so that a bad filter is a 400, not a
+        broken stream), the rest as the client reads on."""
+        body = first
+        while True:
+            yield dump(body)
+            if body["meta"]["next_cursor"] is None:
+                return
+            body = page(args, body["meta"]["next_cursor"])
 
     class Spreadsheet(MethodView):
-        @query_arguments(blp, query_schema)
+        @query_arguments(blp, spreadsheet_query(query_schema))
         @blp.response(200, description="A header row, then one row per item.")
         @blp.doc(responses={200: CSV}, tags=[collection], summary=f"List {collection} as CSV")
         @csv_table(page_schema)
         def get(self, args):
+            if args.get("limit") is None:
+                return csv_stream(table, pages(args, first=page(args)))
             return list_items(model, args, query_schema)
 
     blp.route(f"/v1/{collection}.csv", endpoint=f"{collection}_csv")(Spreadsheet)
+
+
+def spreadsheet_query(query_schema):
+    """A collection's parameters, but `limit` has no default: without it, every row."""
+    limit = QueryInteger(
+        validate=validate.Range(min=1, max=200),
+        metadata={"description": "Rows per page, 1–200; without it, every row, streamed."},
+    )
+    name = query_schema.__name__.removesuffix("Schema") + "SpreadsheetSchema"
+    return type(name, (query_schema,), {"limit": limit})
 
 
 for collection, (query_schema, page_schema) in COLLECTIONS.items():

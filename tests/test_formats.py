@@ -115,7 +115,8 @@ def test_stale_if_none_match_gives_200(client):
 
 def test_etag_differs_between_json_and_csv(client):
     json_tag = client.get("/v1/actors").headers["ETag"]
-    assert client.get("/v1/actors.csv").headers["ETag"] != json_tag
+    assert client.get("/v1/actors.csv?limit=50").headers["ETag"] != json_tag
+    assert "ETag" not in client.get("/v1/actors.csv").headers  # streamed: no digest up front
 
 
 def test_cors_is_open_for_reads_and_exposes_headers(client):
@@ -189,3 +190,33 @@ def test_docs_policy_allows_only_local_assets(client):
 
 def test_retry_after_only_where_it_means_something(client):
     assert "Retry-After" not in client.get("/v1/actors").headers
+
+
+def test_a_spreadsheet_holds_every_row_streamed_unless_limit_is_given(client, monkeypatch):
+    from api import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "STREAMED_PAGE", 7)  # several pages of the seed's stances
+    total = client.get("/v1/stances").json["meta"]["total"]
+    response = client.get("/v1/stances.csv?sort=-position")
+    assert response.is_streamed
+    rows = table(response)
+    assert len(rows) == 1 + total > 8
+    assert [row[0] for row in rows[1:]] == [
+        stance["id"] for stance in client.get("/v1/stances?sort=-position&limit=200").json["data"]
+    ]
+    page = client.get("/v1/stances.csv?limit=5")
+    assert len(table(page)) == 6 and 'rel="next"' in page.headers["Link"]
+
+
+def test_a_bad_filter_on_a_whole_spreadsheet_is_a_400_before_any_row(client):
+    assert_problem(client.get("/v1/stances.csv?actor=atlantis"), 400)
+
+
+def test_a_spreadsheet_names_what_its_references_name(client):
+    rows = table(client.get("/v1/stances.csv?actor=italy&proposal=coalition-of-the-willing"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert rows[0].index("actor_name") == rows[0].index("actor") + 1
+    assert (record["actor"], record["actor_name"]) == ("italy", "Italy")
+    assert record["proposal_name"] == "Coalition of the willing"
+    events = table(client.get("/v1/events.csv"))
+    assert "participants_name" in events[0]
