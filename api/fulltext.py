@@ -6,9 +6,13 @@ through as query syntax: it is parsed into words, "quoted phrases" and prefix* t
 operators or unbalanced quotes cannot make the database fail.
 """
 
+import difflib
+import functools
 import html
 import re
+from dataclasses import dataclass, field
 
+import snowballstemmer
 from sqlalchemy import (
     Column,
     MetaData,
@@ -23,8 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
+from api.cache import current_data_version
 from api.extensions import db
 from api.models import FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+from api.spelling import one_spelling
 
 # Kept out of the models' metadata: the migration creates it differently per dialect.
 search_index = Table(
@@ -44,33 +50,94 @@ WORD = re.compile(r"\w+")
 SENTINELS = ("\ue000", "\ue001")
 MARK = ("<mark>", "</mark>")
 NO_SENTINELS = {ord(character): None for character in SENTINELS}
+# SQLite's FTS5 `porter` tokenizer is the original Porter stemmer.
+PORTER = snowballstemmer.stemmer("porter")
 
 
 class EmptyQuery(ValueError):
     """The query holds no word to search for."""
 
 
-def parse(query: str) -> list[tuple[list[str], bool]]:
-    """Split what a user typed into terms: (words of a phrase, is it a prefix)."""
+@dataclass(frozen=True)
+class Term:
+    """A word or a "quoted phrase" to find; with `prefix`, its last word begins a word."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass
+class Query:
+    """What a journalist asked for: every group must match (a group matches when any of its
+    terms does: `a OR b`), and no excluded term may (`-word`)."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+
+def parse(query: str) -> Query:
+    """Read the syntax a journalist already knows — `"exact phrase"`, `word*`, `a OR b`,
+    `-word` — and take anything else as words: never an error, never injected syntax."""
     query = re.sub("[“”„«»]", '"', query)
-    terms = []
+    parsed, joining, negating = Query(), False, False
     for phrase, word in TERM.findall(query):
-        words = WORD.findall(phrase or word)
-        if words:
-            terms.append((words, bool(word) and word.endswith("*")))
-    if not terms:
+        if word == "OR":
+            joining = bool(parsed.groups)
+            continue
+        if word == "-":  # -"a phrase"
+            negating = True
+            continue
+        negated = negating or (word.startswith("-") and len(word) > 1)
+        negating = False
+        words = tuple(WORD.findall(one_spelling(phrase or word)))
+        if not words:
+            continue
+        term = Term(words, bool(word) and word.endswith("*"))
+        if negated:
+            parsed.excluded.append(term)
+        elif joining:
+            parsed.groups[-1].append(term)
+        else:
+            parsed.groups.append([term])
+        joining = False
+    if not parsed.groups:
+        # Nothing left to find (`-Italy`, `OR`): what was typed is taken as words.
+        words = [tuple(WORD.findall(one_spelling(p or w))) for p, w in TERM.findall(query)]
+        parsed = Query(groups=[[Term(found)] for found in words if found])
+    if not parsed.groups:
         raise EmptyQuery("Give at least one word to search for.")
-    return terms
+    return parsed
 
 
-def fts5_query(terms) -> str:
-    return " ".join(f'"{" ".join(words)}"' + ("*" if prefix else "") for words, prefix in terms)
+def fts5_term(term: Term) -> str:
+    """A term in FTS5's syntax. FTS5 does not stem a prefix, while the index holds stems
+    ('assurances' is 'assur'): a prefix also matches as its own stem."""
+    text = f'"{" ".join(term.words)}"'
+    if not term.prefix:
+        return text
+    stemmed = PORTER.stemWord(term.words[-1].lower())
+    alternatives = [f"{text}*"]
+    if stemmed != term.words[-1].lower():
+        alternatives.append(f'"{" ".join((*term.words[:-1], stemmed))}"*')
+    return alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
 
 
-def tsquery(terms) -> str:
-    return " & ".join(
-        " <-> ".join(f"'{w}'" for w in words) + (":*" if prefix else "") for words, prefix in terms
+def fts5_query(query: Query) -> str:
+    groups = " AND ".join(
+        f"({' OR '.join(map(fts5_term, group))})" if len(group) > 1 else fts5_term(group[0])
+        for group in query.groups
     )
+    return groups + "".join(f" NOT {fts5_term(term)}" for term in query.excluded)
+
+
+def ts_term(term: Term) -> str:
+    """A term in PostgreSQL's tsquery syntax (to_tsquery stems a prefix itself)."""
+    return "(" + " <-> ".join(f"'{w}'" for w in term.words) + (":*" if term.prefix else "") + ")"
+
+
+def tsquery(query: Query) -> str:
+    groups = " & ".join(f"({' | '.join(map(ts_term, group))})" for group in query.groups)
+    return groups + "".join(f" & !{ts_term(term)}" for term in query.excluded)
 
 
 def is_postgres() -> bool:
@@ -134,6 +201,26 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
     return hits, total.scalar_one()
 
 
+def suggestions(query: Query, most: int = 5) -> list[str]:
+    """For a query that found nothing: the index's words closest to the ones asked for."""
+    vocabulary = words_of_the_index(str(db.engine.url), current_data_version())
+    asked = [word.lower() for group in query.groups for term in group for word in term.words]
+    found = []
+    for word in asked:
+        if word not in vocabulary:
+            found += difflib.get_close_matches(word, vocabulary, n=most, cutoff=0.75)
+    return list(dict.fromkeys(found))[:most]
+
+
+@functools.lru_cache(maxsize=4)
+def words_of_the_index(database: str, version: int) -> list[str]:
+    """Every word the index holds (one spelling), read once per database and data version."""
+    words = set()
+    for (body,) in db.session.execute(text("SELECT body FROM search_index")):
+        words.update(word.lower() for word in WORD.findall(body) if not word.isdigit())
+    return sorted(words)
+
+
 def highlight(snippet: str) -> str:
     """The snippet as HTML: every character escaped, the matches in <mark>."""
     escaped = html.escape(snippet, quote=True)
@@ -174,7 +261,7 @@ def document(item) -> dict:
         "item_id": item.id,
         "label": item.label,
         # The highlight's own markers never come from the text.
-        "body": "\n".join(part for part in parts if part).translate(NO_SENTINELS),
+        "body": one_spelling("\n".join(part for part in parts if part)).translate(NO_SENTINELS),
     }
 
 

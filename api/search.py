@@ -31,4 +31,9 @@ def search_hits(args):
     except fulltext.EmptyQuery as error:
         bad_parameter("q", str(error))
     more = offset + limit < total
-    return envelope(hits, total, limit, encode_cursor("offset", offset + limit) if more else None)
+    body, headers = envelope(
+        hits, total, limit, encode_cursor("offset", offset + limit) if more else None
+    )
+    if total == 0:
+        body["meta"]["suggestions"] = fulltext.suggestions(fulltext.parse(args["q"]))
+    return body, headers

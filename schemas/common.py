@@ -452,7 +452,10 @@ class CollectionQuerySchema(QuerySchema):
     )
     q = fields.String(
         validate=validate.Length(min=1, max=500),
-        metadata={"description": 'Full-text filter: words, "quoted phrases", prefix* terms.'},
+        metadata={
+            "description": 'Full-text filter, as in /v1/search: words, "phrases", prefix*, '
+            "a OR b, -word."
+        },
     )
 
 
@@ -479,11 +482,18 @@ def sort_field(*names: str, description: str = "") -> fields.String:
 
 
 class MetaSchema(Schema):
-    SOMETIMES_SENT = ("facets",)
+    SOMETIMES_SENT = ("facets", "suggestions")
 
     total = fields.Integer(metadata={"description": "Items matching the filters."})
     limit = fields.Integer()
     next_cursor = fields.String(allow_none=True)
+    suggestions = fields.List(
+        fields.String(),
+        metadata={
+            "description": "When a search finds nothing: the index's words closest to those "
+            "asked for (a typo's likely meaning), e.g. `coalition` for `coalitoin`."
+        },
+    )
     facets = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Integer()),

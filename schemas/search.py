@@ -29,7 +29,9 @@ class SearchQuerySchema(CollectionQuerySchema):
         required=True,
         validate=validate.Length(min=1, max=500),
         metadata={
-            "description": 'Words (all must match), "quoted phrases" and prefix* terms.',
+            "description": 'Words (all must match), "quoted phrases", prefix* terms, `a OR b` '
+            "(either), `-word` (leave out); British and American spellings alike "
+            "(`defence` finds `defense`). Anything else is taken as words.",
             "example": '"coalition of the willing"',
         },
     )

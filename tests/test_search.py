@@ -152,3 +152,58 @@ def test_snippet_escapes_html_an_import_brought(client, runner, tmp_path, restor
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     assert runner.invoke(args=["import", str(path)]).exit_code == 0
     assert_escaped_with_marks(client.get("/v1/search?q=onerror").json["data"][0]["snippet"])
+
+
+def found(client, q: str, **more) -> list[tuple[str, str]]:
+    response = client.get("/v1/search", query_string={"q": q, "limit": 200, **more})
+    assert response.status_code == 200, response.json
+    return [(hit["type"], hit["id"]) for hit in response.json["data"]]
+
+
+@pytest.mark.parametrize("prefix", ["assurance*", "assurances*", "negotiation*", "coalition*"])
+def test_a_whole_word_prefix_finds_the_words_it_begins(client, prefix):
+    assert found(client, prefix)
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("defence", "defense"),
+        ("honour", "honor"),
+        ("sceptical", "skeptical"),
+        ("emphasised", "emphasized"),
+    ],
+)
+def test_british_and_american_spellings_are_one_word(client, british, american):
+    assert found(client, british) == found(client, american) != []
+
+
+def test_or_finds_either_word(client):
+    either = set(found(client, "frontline OR Lancaster"))
+    assert either == set(found(client, "frontline")) | set(found(client, "Lancaster"))
+    assert len(either) > len(set(found(client, "frontline")))
+
+
+def test_a_minus_leaves_a_word_out(client):
+    everything = set(found(client, "ceasefire"))
+    without = set(found(client, "ceasefire -Macron"))
+    assert without and without < everything
+    assert not without & set(found(client, "ceasefire Macron"))
+
+
+@pytest.mark.parametrize(
+    ("q", "words"), [("-Italy", "Italy"), ("OR", "or"), ('-"Keir Starmer"', "Keir Starmer")]
+)
+def test_nothing_but_operators_is_taken_as_words(client, q, words):
+    assert found(client, q) == found(client, words)
+
+
+def test_a_misspelt_search_suggests_the_closest_words(client):
+    body = client.get("/v1/search?q=coalitoin").json
+    assert body["data"] == [] and "coalition" in body["meta"]["suggestions"]
+    assert "suggestions" not in client.get("/v1/search?q=coalition").json["meta"]
+
+
+def test_the_list_filter_q_takes_the_same_syntax(client):
+    found = client.get("/v1/stances", query_string={"q": "ceasefire -Macron"}).json["data"]
+    assert found and all("macron" not in str(stance).lower() for stance in found)

@@ -1,0 +1,59 @@
+"""British and American spellings as one word to search: the article writes "defense",
+"honor", "skeptical"; our summaries "defence", "honour", "emphasised". Both the index and the
+query are brought to one spelling (the American) with this list, which covers the words of the
+data and their common forms; add a pair when a new article brings a new one."""
+
+import re
+
+# British → American, for whole words (lowercase; the forms that follow add -s, -d, -ing, …).
+VARIANTS = {
+    "defence": "defense",
+    "defences": "defenses",
+    "honour": "honor",
+    "honoured": "honored",
+    "honouring": "honoring",
+    "honours": "honors",
+    "sceptic": "skeptic",
+    "sceptical": "skeptical",
+    "scepticism": "skepticism",
+    "sceptics": "skeptics",
+    "favour": "favor",
+    "favoured": "favored",
+    "favours": "favors",
+    "favourable": "favorable",
+    "labour": "labor",
+    "behaviour": "behavior",
+    "centre": "center",
+    "centres": "centers",
+    "programme": "program",
+    "programmes": "programs",
+    "analyse": "analyze",
+    "analysed": "analyzed",
+    "catalogue": "catalog",
+    "neighbour": "neighbor",
+    "neighbours": "neighbors",
+    "neighbouring": "neighboring",
+}
+# -ise/-isation verbs and nouns: emphasise → emphasize, organisation → organization, …
+ISE = re.compile(
+    r"\b(emphas|organ|recogn|priorit|critic|mobil|stabil|real|util|author|character|minim|"
+    r"maxim|normal|apolog|summar|legitim|modern|militar|capital|final|special|subsid|"
+    r"central|polar|harmon|symbol|rational)is(e|es|ed|ing|ation|ations)\b",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def one_spelling(text: str) -> str:
+    """The text with every British spelling of the list made American, its case kept (what
+    a snippet shows of it reads as written, but for the spelling)."""
+    text = ISE.sub(lambda m: f"{m.group(1)}iz{m.group(2)}", text)
+    return WORD.sub(american, text)
+
+
+def american(match: re.Match) -> str:
+    word = match.group(0)
+    variant = VARIANTS.get(word.lower())
+    if variant is None:
+        return word
+    return variant.capitalize() if word[0].isupper() else variant
