@@ -25,11 +25,12 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from api.cache import current_data_version
 from api.extensions import db
 from api.models import FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+from api.snippets import Matcher, best_field
 from api.spelling import one_spelling
 
 # Kept out of the models' metadata: the migration creates it differently per dialect.
@@ -166,39 +167,60 @@ def matching(model, query: str):
 
 def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
     """One page of ranked hits, best first, and how many there are in all."""
-    where, params = match_sql(parse(query))
+    parsed = parse(query)
+    where, params = match_sql(parsed)
     if kind:
         where += " AND type = :kind"
         params["kind"] = kind
     total = db.session.execute(text(f"SELECT count(*) FROM search_index WHERE {where}"), params)
     if is_postgres():
-        options = f"StartSel={SENTINELS[0]}, StopSel={SENTINELS[1]}, MaxWords=30, MinWords=12"
-        sql = (
-            "SELECT type, item_id, label, ts_rank_cd(document, to_tsquery('english', :match)) "
-            "AS score, ts_headline('english', body, to_tsquery('english', :match), "
-            f"'{options}') AS snippet FROM search_index WHERE {where} "
-            "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
-        )
+        score = "ts_rank_cd(document, to_tsquery('english', :match))"
     else:
-        sql = (
-            "SELECT type, item_id, label, -bm25(search_index, 0, 0, 4.0, 1.0) AS score, "
-            f"snippet(search_index, -1, '{SENTINELS[0]}', '{SENTINELS[1]}', '…', 24) AS snippet "
-            f"FROM search_index WHERE {where} "
-            "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+        score = "-bm25(search_index, 0, 0, 4.0, 1.0)"
+    sql = (
+        f"SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where} "
+        "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+    )
+    rows = db.session.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
+    matcher = Matcher(parsed, db.session.get_bind().dialect.name)
+    texts = hit_texts(rows)
+    hits = []
+    for row in rows:
+        matched, marked = best_field(texts.get((row.type, row.item_id), []), matcher)
+        hits.append(
+            {
+                "type": row.type,
+                "id": row.item_id,
+                "url": f"/v1/{row.type}/{row.item_id}",
+                "label": row.label,
+                "field": matched,
+                "snippet": marked,
+                "score": round(float(row.score), 6),
+            }
         )
-    rows = db.session.execute(text(sql), {**params, "limit": limit, "offset": offset})
-    hits = [
-        {
-            "type": row.type,
-            "id": row.item_id,
-            "url": f"/v1/{row.type}/{row.item_id}",
-            "label": row.label,
-            "snippet": highlight(row.snippet),
-            "score": round(float(row.score), 6),
-        }
-        for row in rows
-    ]
     return hits, total.scalar_one()
+
+
+def hit_texts(rows) -> dict:
+    """The texts of the items a page of hits names, by field: their own columns (one query
+    per collection) and their evidence's quotes (one query)."""
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        wanted.setdefault(row.type, []).append(row.item_id)
+    texts: dict[tuple[str, str], list] = {}
+    for kind, item_ids in wanted.items():
+        model = SEARCHABLE[kind]
+        statement = select(model).where(model.id.in_(item_ids)).options(raiseload("*"))
+        for item in db.session.scalars(statement):
+            texts[kind, item.id] = own_texts(item)
+    keys = [(row.type, row.item_id) for row in rows if row.type != "sources"]
+    if keys:
+        spans = select(Evidence.fact_type, Evidence.fact_id, Evidence.quote).where(
+            tuple_(Evidence.fact_type, Evidence.fact_id).in_(keys)
+        )
+        for kind, item_id, quote in db.session.execute(spans.order_by(Evidence.position)):
+            texts.setdefault((kind, item_id), []).append(("evidence", quote))
+    return texts
 
 
 def suggestions(query: Query, most: int = 5) -> list[str]:
@@ -240,28 +262,40 @@ def related_text(value) -> list[str]:
     return []
 
 
-def document(item) -> dict:
-    """The row that indexes one item: its label, and every text it holds or names."""
+def own_texts(item) -> list[tuple[str, str]]:
+    """The texts an item holds in its own columns, with their field: (field, text)."""
     mapper = inspect(type(item))
-    parts = [
-        str(getattr(item, column.key))
+    found = [
+        (column.key, str(getattr(item, column.key)))
         for column in mapper.columns
         if isinstance(column.type, String | Text)
         and column.key not in SKIPPED_COLUMNS
         and not column.foreign_keys
         and getattr(item, column.key)
     ]
-    parts += getattr(item, "aliases", None) or []
+    return found + [("aliases", alias) for alias in getattr(item, "aliases", None) or []]
+
+
+def field_texts(item) -> list[tuple[str, str]]:
+    """Every text an item holds or names, with the field it is in: (field, text)."""
+    mapper = inspect(type(item))
+    found = own_texts(item)
     for relationship in mapper.relationships:
         value = getattr(item, relationship.key)
         for related in value if isinstance(value, list) else [value]:
-            parts += related_text(related)
+            found += [(relationship.key, part) for part in related_text(related) if part]
+    return found
+
+
+def document(item) -> dict:
+    """The row that indexes one item: its label, and every text it holds or names."""
+    body = "\n".join(part for _, part in field_texts(item))
     return {
         "type": item.collection,
         "item_id": item.id,
         "label": item.label,
         # The highlight's own markers never come from the text.
-        "body": one_spelling("\n".join(part for part in parts if part)).translate(NO_SENTINELS),
+        "body": one_spelling(body).translate(NO_SENTINELS),
     }
 
 

@@ -15,10 +15,16 @@ class HitSchema(Schema):
     id = fields.String()
     url = fields.String(metadata={"description": "The hit's own path."})
     label = fields.String(metadata={"description": "Its name, title or summary."})
+    field = fields.String(
+        metadata={
+            "description": "The field that matched, e.g. `summary`, `evidence`, `aliases`.",
+            "example": "summary",
+        }
+    )
     snippet = fields.String(
         metadata={
-            "description": "Where it matched, as HTML: the text escaped (`&lt;`, `&amp;`, …), "
-            "the matched words wrapped in <mark></mark>."
+            "description": "That field's text where it matched, as HTML: the text escaped "
+            "(`&lt;`, `&amp;`, …), the matched words wrapped in <mark></mark>."
         }
     )
     score = fields.Float(metadata={"description": "Relevance; higher is better."})

@@ -207,3 +207,29 @@ def test_a_misspelt_search_suggests_the_closest_words(client):
 def test_the_list_filter_q_takes_the_same_syntax(client):
     found = client.get("/v1/stances", query_string={"q": "ceasefire -Macron"}).json["data"]
     assert found and all("macron" not in str(stance).lower() for stance in found)
+
+
+def test_a_hit_says_which_field_matched_and_shows_that_fields_text(client):
+    data = client.get("/v1/search?q=assurance*&type=stances").json["data"]
+    hit = next(hit for hit in data if hit["id"] == "united-kingdom-skeptical-of-ceasefire")
+    stance = client.get(f"/v1/stances/{hit['id']}").json
+    assert hit["field"] == "summary"
+    assert hit["snippet"].replace("<mark>", "").replace("</mark>", "") == stance["summary"]
+    assert "<mark>assurances</mark>" in hit["snippet"]
+
+
+def test_a_snippet_keeps_the_items_own_spelling(client):
+    data = client.get("/v1/search?q=defense&type=commitments").json["data"]
+    assert any("<mark>defence</mark>" in hit["snippet"] for hit in data)  # as the summary has it
+
+
+def test_a_phrase_is_marked_where_its_words_follow_one_another(client):
+    hit = client.get('/v1/search?q="coalition of the willing"&type=proposals').json["data"][0]
+    assert (
+        "<mark>Coalition</mark> <mark>of</mark> <mark>the</mark> <mark>willing</mark>"
+        in (hit["snippet"])
+    )
+    stances = client.get('/v1/search?q="coalition of the willing"&type=stances').json["data"]
+    assert all(
+        "<mark>the</mark> UK" not in hit["snippet"] for hit in stances
+    )  # a lone "the" is not the phrase
