@@ -51,6 +51,7 @@ WORD = re.compile(r"\w+")
 SENTINELS = ("\ue000", "\ue001")
 MARK = ("<mark>", "</mark>")
 NO_SENTINELS = {ord(character): None for character in SENTINELS}
+MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
 # SQLite's FTS5 `porter` tokenizer is the original Porter stemmer.
 PORTER = snowballstemmer.stemmer("porter")
 
@@ -145,11 +146,34 @@ def is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def match_sql(terms) -> tuple[str, dict]:
+def match_sql(query: Query) -> tuple[str, dict]:
     """The WHERE clause selecting matching rows of search_index, and its parameters."""
+    query = with_the_words_prefixes_begin(query)
     if is_postgres():
-        return "document @@ to_tsquery('english', :match)", {"match": tsquery(terms)}
-    return "search_index MATCH :match", {"match": fts5_query(terms)}
+        return "document @@ to_tsquery('english', :match)", {"match": tsquery(query)}
+    return "search_index MATCH :match", {"match": fts5_query(query)}
+
+
+def with_the_words_prefixes_begin(query: Query) -> Query:
+    """A prefix that is not a whole word (`negotiat*`) does not begin the index's stems
+    (`negoti`): each one-word prefix also matches, as words, the index's words it begins."""
+
+    def widened(terms: list[Term]) -> list[Term]:
+        more = []
+        for term in terms:
+            if term.prefix and len(term.words) == 1:
+                begun = term.words[0].lower()
+                words = [word for word in vocabulary() if word.startswith(begun)]
+                more += [Term((word,)) for word in words[:MAX_PREFIX_WORDS]]
+        return [*terms, *more]
+
+    return Query(
+        groups=[widened(group) for group in query.groups], excluded=widened(query.excluded)
+    )
+
+
+def vocabulary() -> list[str]:
+    return words_of_the_index(str(db.engine.url), current_data_version())
 
 
 def matching(model, query: str):
@@ -225,12 +249,12 @@ def hit_texts(rows) -> dict:
 
 def suggestions(query: Query, most: int = 5) -> list[str]:
     """For a query that found nothing: the index's words closest to the ones asked for."""
-    vocabulary = words_of_the_index(str(db.engine.url), current_data_version())
+    words = vocabulary()
     asked = [word.lower() for group in query.groups for term in group for word in term.words]
     found = []
     for word in asked:
-        if word not in vocabulary:
-            found += difflib.get_close_matches(word, vocabulary, n=most, cutoff=0.75)
+        if word not in words:
+            found += difflib.get_close_matches(word, words, n=most, cutoff=0.75)
     return list(dict.fromkeys(found))[:most]
 
 
