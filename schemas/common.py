@@ -168,13 +168,17 @@ class ListParameter(DelimitedList):
 def expand_field(schema_class: type[Schema]) -> DelimitedList:
     """`expand=a,b`: embed these references of `schema_class` in full instead of compact."""
     names = expandable(schema_class)
+    return choices_parameter(
+        names,
+        f"Embed in full: any of {', '.join(names)}, comma-separated (`expand=a,b`) or repeated "
+        "(`expand=a&expand=b`).",
+    )
+
+
+def choices_parameter(names, description: str) -> ListParameter:
+    """A list parameter of fixed values, in any case, at least one."""
     return ListParameter(
-        Choice(names),
-        validate=validate.Length(min=1),
-        metadata={
-            "description": f"Embed in full: any of {', '.join(names)}, comma-separated "
-            "(`expand=a,b`) or repeated (`expand=a&expand=b`)."
-        },
+        Choice(names), validate=validate.Length(min=1), metadata={"description": description}
     )
 
 
@@ -461,13 +465,10 @@ class CollectionQuerySchema(QuerySchema):
 
 def facet_field(*names: str) -> ListParameter:
     """`facet=a,b`: count the filtered items by these fields, into `meta.facets`."""
-    return ListParameter(
-        Choice(names),
-        validate=validate.Length(min=1),
-        metadata={
-            "description": f"Count the filtered items by any of: {', '.join(names)} "
-            "(comma-separated or repeated), into `meta.facets`."
-        },
+    return choices_parameter(
+        names,
+        f"Count the filtered items by any of: {', '.join(names)} (comma-separated or "
+        "repeated), into `meta.facets`.",
     )
 
 
