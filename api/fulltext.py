@@ -1,14 +1,14 @@
 """Full-text search: the index of every fact and source, and safe queries over it.
 
-SQLite uses FTS5 (bm25 ranking, snippet()); PostgreSQL a weighted tsvector with a GIN index
-(ts_rank_cd, ts_headline). Both answer the same contract. What a user types is never passed
-through as query syntax: it is parsed into words, "quoted phrases" and prefix* terms, so stray
+SQLite uses FTS5 (bm25 ranking); PostgreSQL a weighted tsvector with a GIN index (ts_rank_cd).
+Both answer the same contract; api/snippets.py says which field of a hit matched. What a user
+types is never passed through as query syntax: it is parsed (`parse`) into words, "quoted
+phrases", prefix* terms, `a OR b` and `-word`, in one spelling (api/spelling.py), so stray
 operators or unbalanced quotes cannot make the database fail.
 """
 
 import difflib
 import functools
-import html
 import re
 from dataclasses import dataclass, field
 
@@ -46,11 +46,6 @@ SEARCHABLE = {"sources": Source, **FACT_MODELS}
 SKIPPED_COLUMNS = {"id", "sha256", "original_url"}
 TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
 WORD = re.compile(r"\w+")
-# The database marks matches with these private-use characters; the snippet is then escaped
-# as HTML and only they become <mark> tags, so no text an editor wrote can reach a page as markup.
-SENTINELS = ("\ue000", "\ue001")
-MARK = ("<mark>", "</mark>")
-NO_SENTINELS = {ord(character): None for character in SENTINELS}
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
 # SQLite's FTS5 `porter` tokenizer is the original Porter stemmer.
 PORTER = snowballstemmer.stemmer("porter")
@@ -267,12 +262,6 @@ def words_of_the_index(database: str, version: int) -> list[str]:
     return sorted(words)
 
 
-def highlight(snippet: str) -> str:
-    """The snippet as HTML: every character escaped, the matches in <mark>."""
-    escaped = html.escape(snippet, quote=True)
-    return escaped.replace(SENTINELS[0], MARK[0]).replace(SENTINELS[1], MARK[1])
-
-
 def related_text(value) -> list[str]:
     """The words a related row adds to an item's document."""
     if isinstance(value, Item):
@@ -318,8 +307,7 @@ def document(item) -> dict:
         "type": item.collection,
         "item_id": item.id,
         "label": item.label,
-        # The highlight's own markers never come from the text.
-        "body": one_spelling(body).translate(NO_SENTINELS),
+        "body": one_spelling(body),
     }
 
 
