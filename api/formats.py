@@ -1,5 +1,6 @@
 """What a response body looks like: JSON laid out for its reader, or CSV on request."""
 
+import copy
 import csv
 import functools
 import io
@@ -107,6 +108,20 @@ class Table:
             inner = field.inner if isinstance(field, List) else field
             if isinstance(inner, Reference):
                 self.columns.append((f"{name}_name", name, labels))
+
+    @property
+    def fields(self) -> list[str]:
+        """The item's fields, in column order."""
+        return list(dict.fromkeys(name for _, name, _ in self.columns))
+
+    def only(self, names) -> "Table":
+        """The same table with the columns of these fields alone (and `id`, first)."""
+        if not names:
+            return self
+        kept = {"id", *names}
+        narrowed = copy.copy(self)
+        narrowed.columns = [column for column in self.columns if column[1] in kept]
+        return narrowed
 
     def header(self) -> list[str]:
         return [header for header, _, _ in self.columns]

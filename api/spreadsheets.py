@@ -4,7 +4,7 @@ the same parameters, as CSV. (`Accept: text/csv` gets the same from the JSON pat
 from flask.views import MethodView
 from marshmallow import validate
 
-from api.formats import Table, csv_stream, csv_table, csv_view
+from api.formats import Table, csv_response, csv_stream, csv_table, csv_view
 from api.models import ITEM_MODELS, Change
 from api.pagination import list_items
 from api.routing import Blueprint
@@ -14,7 +14,7 @@ from api.views import query_arguments
 from schemas.actors import ActorPageSchema, ActorQuerySchema
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
-from schemas.common import QueryInteger
+from schemas.common import QueryInteger, choices_parameter
 from schemas.events import EventPageSchema, EventQuerySchema
 from schemas.proposals import ProposalPageSchema, ProposalQuerySchema
 from schemas.search import SearchPageSchema, SearchQuerySchema
@@ -70,26 +70,33 @@ def add_spreadsheet(collection: str, query_schema, page_schema) -> None:
             body = page(args, body["meta"]["next_cursor"])
 
     class Spreadsheet(MethodView):
-        @query_arguments(blp, spreadsheet_query(query_schema))
+        @query_arguments(blp, spreadsheet_query(query_schema, table.fields))
         @blp.response(200, description="A header row, then one row per item.")
         @blp.doc(responses={200: CSV}, tags=[collection], summary=f"List {collection} as CSV")
-        @csv_table(page_schema)
         def get(self, args):
+            sheet = table.only(args.get("fields"))
             if args.get("limit") is None:
-                return csv_stream(table, pages(args, first=page(args)))
-            return list_items(model, args, query_schema)
+                return csv_stream(sheet, pages(args, first=page(args)))
+            body, headers = list_items(model, args, query_schema)
+            return csv_response([sheet.header(), *sheet.rows(dump(body))]), headers
 
     blp.route(f"/v1/{collection}.csv", endpoint=f"{collection}_csv")(Spreadsheet)
 
 
-def spreadsheet_query(query_schema):
-    """A collection's parameters, but `limit` has no default: without it, every row."""
+def spreadsheet_query(query_schema, columns: list[str]):
+    """A collection's parameters, but `limit` has no default (without it, every row), and
+    `fields` chooses the columns."""
     limit = QueryInteger(
         validate=validate.Range(min=1, max=200),
         metadata={"description": "Rows per page, 1–200; without it, every row, streamed."},
     )
+    chosen = choices_parameter(
+        columns,
+        "Only these columns (and `id`, first), comma-separated or repeated, e.g. "
+        "`fields=actor,position,summary`; a reference keeps its name column beside it.",
+    )
     name = query_schema.__name__.removesuffix("Schema") + "SpreadsheetSchema"
-    return type(name, (query_schema,), {"limit": limit})
+    return type(name, (query_schema,), {"limit": limit, "fields": chosen})
 
 
 for collection, (query_schema, page_schema) in COLLECTIONS.items():

@@ -220,3 +220,19 @@ def test_a_spreadsheet_names_what_its_references_name(client):
     assert record["proposal_name"] == "Coalition of the willing"
     events = table(client.get("/v1/events.csv"))
     assert "participants_name" in events[0]
+
+
+@pytest.mark.parametrize(
+    "query", ["fields=actor,position,summary", "fields=actor&fields=summary,position"]
+)
+def test_a_spreadsheet_takes_the_columns_asked_for(client, query):
+    rows = table(client.get(f"/v1/stances.csv?{query}"))
+    assert rows[0] == ["id", "actor", "actor_name", "position", "summary"]
+    assert len(rows) == 1 + client.get("/v1/stances").json["meta"]["total"]
+    paged = table(client.get(f"/v1/stances.csv?{query}&limit=3"))
+    assert paged[0] == rows[0] and paged[1:] == rows[1:4]
+
+
+def test_an_unknown_column_is_a_400_naming_it(client):
+    body = assert_problem(client.get("/v1/stances.csv?fields=actor,mood"), 400)
+    assert "'mood'" in body["errors"]["fields"][0]
