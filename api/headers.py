@@ -54,6 +54,11 @@ def request_id() -> str:
     return given if REQUEST_ID.match(given) else os.urandom(16).hex()
 
 
+def permanent_redirect(location: str):
+    """A 308 with no body: the same request, method and body, belongs at `location`."""
+    return current_app.response_class(status=308, headers={"Location": location})
+
+
 def item_etag(response, version: int) -> str:
     """An item's strong ETag: its version (what If-Match checks) and a digest of these bytes."""
     return f"v{version}.{hashlib.sha1(response.get_data()).hexdigest()[:20]}"

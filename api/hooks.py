@@ -13,11 +13,11 @@ from api.headers import (
     add_freshness_headers,
     add_rate_limit_headers,
     add_request_id,
+    permanent_redirect,
     refuse_writes_from_other_origins,
     request_id,
 )
 from api.logs import log_request
-from api.queries import permanent_redirect
 
 CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 

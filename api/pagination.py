@@ -86,18 +86,10 @@ def paginate(statement, args, model, *, columns=None, scales=None):
     descending = sort.startswith("-")
     column = (columns or {}).get(name) or getattr(model, name)
     key = column.key
-
-    def value_of(item):
-        return getattr(item, key)
-
+    ranks = None
     if name in (scales or {}):
-        scale = scales[name]
-        ranks = {value: rank for rank, value in enumerate(scale)}
-        column = case(ranks, value=column, else_=len(scale))
-
-        def value_of(item):
-            return ranks.get(getattr(item, key), len(scale))
-
+        ranks = {value: rank for rank, value in enumerate(scales[name])}
+        column = case(ranks, value=column, else_=len(ranks))
     id_column = model.id
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     if args.get("cursor"):
@@ -115,7 +107,8 @@ def paginate(statement, args, model, *, columns=None, scales=None):
     if len(items) > limit:
         items = items[:limit]
         last = items[-1]
-        next_cursor = encode_cursor(sort, value_of(last), last.id)
+        value = getattr(last, key)
+        next_cursor = encode_cursor(sort, ranks.get(value, len(ranks)) if ranks else value, last.id)
     return envelope(items, total, limit, next_cursor)
 
 
@@ -135,7 +128,7 @@ def count_facets(statement, model, query_schema, names: list[str]) -> dict[str, 
     facets = {}
     for name in dict.fromkeys(names):
         how = filters_of(query_schema).get(name)
-        column = getattr(model, how.column or name if how else name)
+        column = getattr(model, how.column_for(name) if how else name)
         rows = db.session.execute(
             statement.order_by(None).with_only_columns(column, func.count()).group_by(column)
         ).all()

@@ -8,13 +8,14 @@ import re
 import flask
 from flask import request
 from flask_smorest import abort
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
 from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
+from api.headers import permanent_redirect
 from api.models import ITEM_MODELS
 from schemas.common import SLUG_PATTERN, expanded
 
@@ -64,9 +65,9 @@ def get_or_404(model, item_id: str):
     if len(item_id) <= 100 and re.fullmatch(SLUG_PATTERN, item_id):
         item = db.session.get(model, item_id, options=load_options(model))
     if item is None and len(item_id) <= 200:
-        canonical = answering_to(model, named(model), item_id)
+        canonical = ids_answering_to(model, item_id)
         if len(canonical) == 1:
-            redirect_to_item(model, item_id, canonical[0])
+            redirect_to_item(model, canonical[0])
     if item is None:
         singular = model.collection.removesuffix("s")
         abort(
@@ -77,7 +78,7 @@ def get_or_404(model, item_id: str):
     return item
 
 
-def redirect_to_item(model, given: str, item_id: str):
+def redirect_to_item(model, item_id: str):
     """308 to the item's own URL: the same request (method and body) belongs there."""
     prefix = f"/v1/{model.collection}/"
     rest = request.path[len(prefix) :].partition("/")[2]
@@ -87,12 +88,7 @@ def redirect_to_item(model, given: str, item_id: str):
     flask.abort(permanent_redirect(location))
 
 
-def permanent_redirect(location: str):
-    """A 308 with no body: the same request, method and body, belongs at `location`."""
-    return flask.current_app.response_class(status=308, headers={"Location": location})
-
-
-def names_of(model, row) -> list[str]:
+def names_of(row) -> list[str]:
     """What an item answers to: its id, name or title, aliases and ISO code."""
     names = [row.id, row.label, *(getattr(row, "aliases", None) or [])]
     return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
@@ -105,10 +101,20 @@ def named(model) -> list:
     return db.session.execute(select(*columns).order_by(model.id)).all()
 
 
-def answering_to(model, rows, value: str) -> list[str]:
-    """The ids of the items whose id, name, alias or ISO code is `value`, in any case."""
+def answering_to(rows, value: str) -> list[str]:
+    """The ids of the rows (`named`) whose id, name, alias or ISO code is `value`, any case."""
     wanted = value.casefold()
-    return [row.id for row in rows if wanted in (n.casefold() for n in names_of(model, row))]
+    return [row.id for row in rows if wanted in (n.casefold() for n in names_of(row))]
+
+
+def ids_answering_to(model, value: str) -> list[str]:
+    """`answering_to` over the whole collection: read whole only where aliases (a JSON list)
+    must be compared in Python; otherwise the database compares the name or title."""
+    if hasattr(model, "aliases"):
+        return answering_to(named(model), value)
+    label = model.label_column()
+    matches = select(model.id).where(func.lower(label) == value.lower()).order_by(model.id)
+    return list(db.session.scalars(matches.limit(2)))
 
 
 def resolve(model, parameter: str, value: str) -> str:
@@ -117,7 +123,7 @@ def resolve(model, parameter: str, value: str) -> str:
         if db.session.get(model, value) is not None:
             return value
     rows = named(model)
-    exact = answering_to(model, rows, value)
+    exact = answering_to(rows, value)
     if len(exact) == 1:
         return exact[0]
     singular = model.collection.removesuffix("s")
@@ -134,7 +140,7 @@ def resolve(model, parameter: str, value: str) -> str:
         if any(
             wanted in name.casefold()
             or difflib.SequenceMatcher(None, wanted, name.casefold()).ratio() > 0.75
-            for name in names_of(model, row)
+            for name in names_of(row)
         )
     ]
     hint = (
@@ -167,7 +173,7 @@ def apply_filters(statement, args: dict, query_schema: type):
         values = args.get(parameter)
         if values is None:
             continue
-        attribute = getattr(model, how.column or parameter)
+        attribute = getattr(model, how.column_for(parameter))
         if how.at_least:
             statement = statement.where(attribute >= values)
             continue

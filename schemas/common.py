@@ -338,6 +338,10 @@ class Filter:
     key: str = "id"
     at_least: bool = False
 
+    def column_for(self, parameter: str) -> str:
+        """The model attribute this filter compares: its `column`, or the parameter's name."""
+        return self.column or parameter
+
 
 def filter_field(field: fields.Field, **how) -> fields.Field:
     """Mark a query parameter as a filter (see `Filter`); the views apply every marked one."""
