@@ -9,7 +9,7 @@ from api.models import Actor, Commitment, Stance
 from api.pagination import list_items
 from api.queries import get_or_404
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import (
     documents_change,
     documents_creation,
@@ -38,7 +38,6 @@ blp = Blueprint(
 @blp.route("")
 class Actors(MethodView):
     @query_arguments(blp, ActorQuerySchema)
-    @expanding
     @blp.response(200, ActorPageSchema)
     @csv_table(ActorPageSchema)
     def get(self, args):
@@ -58,7 +57,6 @@ class Actors(MethodView):
 @blp.route("/<item_id:actor_id>")
 class ActorById(MethodView):
     @query_arguments(blp, ActorItemQuerySchema)
-    @expanding
     @blp.response(200, ActorSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(ActorSchema)
@@ -86,7 +84,6 @@ class ActorById(MethodView):
 @blp.route("/<item_id:actor_id>/stances")
 class ActorStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
-    @expanding
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @csv_table(StancePageSchema)
@@ -98,7 +95,6 @@ class ActorStances(MethodView):
 @blp.route("/<item_id:actor_id>/commitments")
 class ActorCommitments(MethodView):
     @query_arguments(blp, CommitmentQuerySchema)
-    @expanding
     @blp.response(200, CommitmentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @csv_table(CommitmentPageSchema)

@@ -9,7 +9,7 @@ from api.models import Commitment
 from api.pagination import list_items
 from api.queries import get_or_404
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import (
     documents_change,
     documents_creation,
@@ -33,7 +33,6 @@ blp = Blueprint(
 @blp.route("")
 class Commitments(MethodView):
     @query_arguments(blp, CommitmentQuerySchema)
-    @expanding
     @blp.response(200, CommitmentPageSchema)
     @csv_table(CommitmentPageSchema)
     def get(self, args):
@@ -53,7 +52,6 @@ class Commitments(MethodView):
 @blp.route("/<item_id:commitment_id>")
 class CommitmentById(MethodView):
     @query_arguments(blp, CommitmentItemQuerySchema)
-    @expanding
     @blp.response(200, CommitmentSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(CommitmentSchema)

@@ -13,7 +13,7 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import class_registry
 
-from schemas.common import SLUG_PATTERN, Reference
+from schemas.common import SLUG_PATTERN, SPARSE_JSON, Reference, sparse_page_schema
 
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": "Requests allowed in the current window.",
@@ -123,6 +123,7 @@ class ContractPlugin(BasePlugin):
     """Completes every operation as it is added (see the module's docstring)."""
 
     def init_spec(self, spec):
+        self.spec = spec
         for name, (kind, description) in HEADERS.items():
             spec.components.header(name, {"description": description, "schema": {"type": kind}})
         spec.components.parameter(
@@ -150,6 +151,23 @@ class ContractPlugin(BasePlugin):
             for status, response in responses.items():
                 if isinstance(response, dict) and str(status).startswith("2"):
                     response.setdefault("headers", {}).update(success_headers(method, status))
+            parameters = operation.get("parameters", [])
+            if any(isinstance(p, dict) and p.get("name") == "fields" for p in parameters):
+                ok = next(answer for status, answer in responses.items() if str(status) == "200")
+                self.add_sparse_page(ok["content"])
+
+    def add_sparse_page(self, content: dict) -> None:
+        """A list with `?fields=` answers a page of that media type: document it beside the
+        full page (see `schemas.common.sparse_page_schema`)."""
+        full = content.get("application/json")
+        if full is None:
+            return  # a spreadsheet
+        name = full["schema"]["$ref"].rsplit("/", 1)[-1]
+        sparse = sparse_page_schema(class_registry.get_class(f"{name}Schema"))
+        sparse_name = sparse.__name__.removesuffix("Schema")
+        if sparse_name not in self.spec.components.schemas:
+            self.spec.components.schema(sparse_name, schema=sparse)
+        content[SPARSE_JSON] = {"schema": {"$ref": f"#/components/schemas/{sparse_name}"}}
 
 
 # What every operation of a kind does, said once (a view's docstring may say more).

@@ -9,7 +9,7 @@ from api.models import Event
 from api.pagination import list_items
 from api.queries import get_or_404
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import (
     documents_change,
     documents_creation,
@@ -31,7 +31,6 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Meetin
 @blp.route("")
 class Events(MethodView):
     @query_arguments(blp, EventQuerySchema)
-    @expanding
     @blp.response(200, EventPageSchema)
     @csv_table(EventPageSchema)
     def get(self, args):
@@ -51,7 +50,6 @@ class Events(MethodView):
 @blp.route("/<item_id:event_id>")
 class EventById(MethodView):
     @query_arguments(blp, EventItemQuerySchema)
-    @expanding
     @blp.response(200, EventSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(EventSchema)

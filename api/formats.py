@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
 from werkzeug.wrappers import Response
 
-from schemas.common import Reference
+from schemas.common import Reference, chosen_fields
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -164,6 +164,12 @@ def csv_view(schema_class, rows):
 
 
 def csv_table(page_schema):
-    """`csv_view` for a collection: a header row (see `Table`), then one row per item."""
+    """`csv_view` for a collection: a header row (see `Table`), then one row per item, of the
+    columns `?fields=` chose."""
     table = Table(page_schema)
-    return csv_view(page_schema, lambda body: [table.header(), *table.rows(body)])
+
+    def rows(body: dict) -> list[list]:
+        sheet = table.only(chosen_fields.get())
+        return [sheet.header(), *sheet.rows(body)]
+
+    return csv_view(page_schema, rows)

@@ -9,7 +9,7 @@ from api.models import Proposal, Stance
 from api.pagination import list_items
 from api.queries import get_or_404
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import (
     documents_change,
     documents_creation,
@@ -34,7 +34,6 @@ blp = Blueprint(
 @blp.route("")
 class Proposals(MethodView):
     @query_arguments(blp, ProposalQuerySchema)
-    @expanding
     @blp.response(200, ProposalPageSchema)
     @csv_table(ProposalPageSchema)
     def get(self, args):
@@ -54,7 +53,6 @@ class Proposals(MethodView):
 @blp.route("/<item_id:proposal_id>")
 class ProposalById(MethodView):
     @query_arguments(blp, ProposalItemQuerySchema)
-    @expanding
     @blp.response(200, ProposalSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(ProposalSchema)
@@ -82,7 +80,6 @@ class ProposalById(MethodView):
 @blp.route("/<item_id:proposal_id>/stances")
 class ProposalStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
-    @expanding
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @csv_table(StancePageSchema)

@@ -14,7 +14,7 @@ from api.views import query_arguments
 from schemas.actors import ActorPageSchema, ActorQuerySchema
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
-from schemas.common import QueryInteger, choices_parameter
+from schemas.common import QueryInteger
 from schemas.events import EventPageSchema, EventQuerySchema
 from schemas.proposals import ProposalPageSchema, ProposalQuerySchema
 from schemas.search import SearchPageSchema, SearchQuerySchema
@@ -70,7 +70,7 @@ def add_spreadsheet(collection: str, query_schema, page_schema) -> None:
             body = page(args, body["meta"]["next_cursor"])
 
     class Spreadsheet(MethodView):
-        @query_arguments(blp, spreadsheet_query(query_schema, table.fields))
+        @query_arguments(blp, spreadsheet_query(query_schema))
         @blp.response(200, description="A header row, then one row per item.")
         @blp.doc(responses={200: CSV}, tags=[collection], summary=f"List {collection} as CSV")
         def get(self, args):
@@ -83,20 +83,14 @@ def add_spreadsheet(collection: str, query_schema, page_schema) -> None:
     blp.route(f"/v1/{collection}.csv", endpoint=f"{collection}_csv")(Spreadsheet)
 
 
-def spreadsheet_query(query_schema, columns: list[str]):
-    """A collection's parameters, but `limit` has no default (without it, every row), and
-    `fields` chooses the columns."""
+def spreadsheet_query(query_schema):
+    """A collection's parameters, but `limit` has no default: without it, every row."""
     limit = QueryInteger(
         validate=validate.Range(min=1, max=200),
         metadata={"description": "Rows per page, 1–200; without it, every row, streamed."},
     )
-    chosen = choices_parameter(
-        columns,
-        "Only these columns (and `id`, first), comma-separated or repeated, e.g. "
-        "`fields=actor,position,summary`; a reference keeps its name column beside it.",
-    )
     name = query_schema.__name__.removesuffix("Schema") + "SpreadsheetSchema"
-    return type(name, (query_schema,), {"limit": limit, "fields": chosen})
+    return type(name, (query_schema,), {"limit": limit})
 
 
 for collection, (query_schema, page_schema) in COLLECTIONS.items():

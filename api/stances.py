@@ -11,7 +11,7 @@ from api.models import Stance
 from api.pagination import list_items
 from api.queries import apply_filters, get_or_404, load_options
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import documents_change, documents_creation, documents_deletion
 from api.writes import create, delete, update
 from schemas.stances import (
@@ -31,7 +31,6 @@ blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who 
 @blp.route("")
 class Stances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
-    @expanding
     @blp.response(200, StancePageSchema)
     @csv_table(StancePageSchema)
     def get(self, args):
@@ -51,7 +50,6 @@ class Stances(MethodView):
 @blp.route("/<stance_id:stance_id>")
 class StanceById(MethodView):
     @query_arguments(blp, StanceItemQuerySchema)
-    @expanding
     @blp.response(200, StanceSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(StanceSchema)

@@ -9,7 +9,7 @@ from api.models import Statement
 from api.pagination import list_items
 from api.queries import get_or_404
 from api.routing import Blueprint
-from api.views import expanding, query_arguments
+from api.views import query_arguments
 from api.write_docs import (
     documents_change,
     documents_creation,
@@ -33,7 +33,6 @@ blp = Blueprint(
 @blp.route("")
 class Statements(MethodView):
     @query_arguments(blp, StatementQuerySchema)
-    @expanding
     @blp.response(200, StatementPageSchema)
     @csv_table(StatementPageSchema)
     def get(self, args):
@@ -53,7 +52,6 @@ class Statements(MethodView):
 @blp.route("/<item_id:statement_id>")
 class StatementById(MethodView):
     @query_arguments(blp, StatementItemQuerySchema)
-    @expanding
     @blp.response(200, StatementSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @with_item_etag(StatementSchema)

@@ -1,29 +1,42 @@
-"""Decorators the read views share: the query string validated, `expand` scoped to the request."""
+"""What the read views share: the query string validated, and the request's choices of
+shape (`?expand=`, `?fields=`) scoped to it."""
 
 import functools
 
 from marshmallow import RAISE
 
-from schemas.common import expanded
+from schemas.common import SPARSE_JSON, chosen_fields, expanded
 
 
 def query_arguments(blp, schema):
-    """Validate the query string: an unknown or invalid parameter is a 400 naming it."""
-    return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)
+    """Validate the query string (an unknown or invalid parameter is a 400 naming it), and let
+    the dump of the answer embed the references `?expand=` names and keep only the fields
+    `?fields=` names."""
+
+    def decorate(view):
+        return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)(
+            shaped(view)
+        )
+
+    return decorate
 
 
-def expanding(view):
-    """Embed, while this request's answer is built, the references its `?expand=` names.
-
-    Placed between the query's validation and `@blp.response`, so that the dump happens inside
-    (`schemas.common.Reference` reads the choice), and the choice ends with the request."""
+def shaped(view):
+    """Set this request's `expand` and `fields` choices while its answer is built and dumped
+    (`@blp.response` sits inside, so its dump sees them); they end with the request. A page
+    narrowed by `fields` says so in its media type (`SPARSE_JSON`)."""
 
     @functools.wraps(view)
     def wrapper(self, args, *more, **kwargs):
-        token = expanded.set(frozenset(args.get("expand", ())))
+        expand = expanded.set(frozenset(args.get("expand", ())))
+        chosen = chosen_fields.set(frozenset(args.get("fields", ())))
         try:
-            return view(self, args, *more, **kwargs)
+            response = view(self, args, *more, **kwargs)
         finally:
-            expanded.reset(token)
+            expanded.reset(expand)
+            chosen_fields.reset(chosen)
+        if args.get("fields") and response.mimetype == "application/json":
+            response.mimetype = SPARSE_JSON
+        return response
 
     return wrapper

@@ -14,6 +14,7 @@ from schemas.common import (
     enum_filter,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -63,6 +64,7 @@ class ActorQuerySchema(CollectionQuerySchema):
         key="of_id",
     )
     facet = facet_field("kind")
+    fields = fields_parameter(ActorSchema)
     sort = sort_field("id", "name", "kind", "updated_at")
 
 

@@ -6,6 +6,7 @@ from schemas.common import (
     CollectionQuerySchema,
     enum_filter,
     facet_field,
+    fields_parameter,
     filter_field,
     page_schema,
     sort_field,
@@ -44,6 +45,7 @@ class ChangeQuerySchema(CollectionQuerySchema):
         at_least=True,
     )
     facet = facet_field("resource")
+    fields = fields_parameter(ChangeSchema)
     sort = sort_field("id")
 
 

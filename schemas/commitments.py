@@ -13,6 +13,7 @@ from schemas.common import (
     enum_filter,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -67,6 +68,7 @@ class CommitmentQuerySchema(CollectionQuerySchema):
     metric = enum_filter(METRICS)
     kind = enum_filter(COMMITMENT_KINDS)
     facet = facet_field("actor", "metric", "kind")
+    fields = fields_parameter(CommitmentSchema)
     sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
 
 

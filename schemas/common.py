@@ -1,6 +1,7 @@
 """Shared schema pieces: references, evidence, item base, query base, pages, problems."""
 
 import copy
+import functools
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from marshmallow import (
     ValidationError,
     class_registry,
     fields,
+    post_dump,
     pre_load,
     validate,
     validates_schema,
@@ -22,6 +24,8 @@ from webargs.fields import DelimitedList
 
 # The reference fields this request asked to see in full (`?expand=`); one level deep only.
 expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
+# The item fields this request asked for (`?fields=`); empty: every field.
+chosen_fields: ContextVar[frozenset[str]] = ContextVar("chosen_fields", default=frozenset())
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_FILTER_VALUES = 50
@@ -476,6 +480,18 @@ def facet_field(*names: str) -> ListParameter:
     )
 
 
+def fields_parameter(item_schema: type[Schema]) -> ListParameter:
+    """`fields=a,b`: items with only these fields (and `id`), in JSON and CSV alike."""
+    names = [name for name, field in item_schema().fields.items() if not field.load_only]
+    example = ",".join([name for name in names if name != "id"][:2])
+    return choices_parameter(
+        names,
+        f"Only these fields of each item (and `id`), comma-separated or repeated, e.g. "
+        f"`fields={example}`. The other fields, always sent otherwise, are then left out; in "
+        "CSV, a reference keeps its name column beside it.",
+    )
+
+
 def sort_field(*names: str, description: str = "") -> fields.String:
     """`sort=field` or `sort=-field` over the given fields."""
     choices = [variant for name in names for variant in (name, f"-{name}")]
@@ -519,13 +535,42 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return type(
         name,
-        (Schema,),
+        (PageSchema,),
         {
             "data": fields.List(fields.Nested(item_schema)),
             "meta": fields.Nested(MetaSchema),
             "links": fields.Nested(LinksSchema),
         },
     )
+
+
+# A page narrowed by `?fields=` has its own media type, so that the spec can say exactly what
+# it holds (`sparse_page_schema`) while a full page keeps every field required.
+SPARSE_JSON = "application/vnd.briefing.sparse+json"
+
+
+@functools.cache
+def sparse_page_schema(page_schema_class: type[Schema]) -> type[Schema]:
+    """The page of `?fields=`: its items hold `id` and whichever of the other fields were
+    asked for (`StanceSparsePage` of `StanceSparse`)."""
+    item_schema = page_schema_class._declared_fields["data"].inner.nested
+    name = item_schema.__name__.removesuffix("Schema") + "SparseSchema"
+    sometimes = tuple(field for field in item_schema._declared_fields if field != "id")
+    sparse = type(name, (item_schema,), {"SOMETIMES_SENT": sometimes})
+    return page_schema(sparse)
+
+
+class PageSchema(Schema):
+    @post_dump
+    def keep_chosen_fields(self, page, **kwargs):
+        """With `?fields=`, each item keeps only those (and `id`), in the schema's order."""
+        if chosen := chosen_fields.get():
+            kept = chosen | {"id"}
+            page["data"] = [
+                {name: value for name, value in item.items() if name in kept}
+                for item in page["data"]
+            ]
+        return page
 
 
 class ProblemSchema(Schema):

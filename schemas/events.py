@@ -13,6 +13,7 @@ from schemas.common import (
     enum_filter,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -44,6 +45,7 @@ class EventQuerySchema(CollectionQuerySchema):
     participant = reference_filter("actors", "Actor id, name or alias.", column="participants")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposals")
     facet = facet_field("kind")
+    fields = fields_parameter(EventSchema)
     sort = sort_field("id", "name", "updated_at")
 
 

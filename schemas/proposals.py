@@ -12,6 +12,7 @@ from schemas.common import (
     enum_filter,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -58,6 +59,7 @@ class ProposalQuerySchema(CollectionQuerySchema):
         key="effect",
     )
     facet = facet_field("kind", "status")
+    fields = fields_parameter(ProposalSchema)
     sort = sort_field("id", "title", "status", "updated_at")
 
 

@@ -2,7 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Choice, CollectionQuerySchema, enum_field, page_schema
+from schemas.common import (
+    Choice,
+    CollectionQuerySchema,
+    enum_field,
+    fields_parameter,
+    page_schema,
+)
 from schemas.sources import FACT_TYPES
 
 
@@ -42,6 +48,7 @@ class SearchQuerySchema(CollectionQuerySchema):
         },
     )
     type = Choice(("sources", *FACT_TYPES), metadata={"description": "Only hits of this kind."})
+    fields = fields_parameter(HitSchema)
 
 
 SearchPageSchema = page_schema(HitSchema)

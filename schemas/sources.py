@@ -8,6 +8,7 @@ from schemas.common import (
     enum_field,
     enum_filter,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     request_schema,
@@ -48,6 +49,7 @@ class SourceSchema(ItemSchema):
 class SourceQuerySchema(CollectionQuerySchema):
     language = text_filter(35, "Language tag, e.g. 'en'.")
     facet = facet_field("language")
+    fields = fields_parameter(SourceSchema)
     sort = sort_field("id", "title", "updated_at")
 
 
@@ -68,6 +70,7 @@ class FactSchema(Schema):
 class FactQuerySchema(CollectionQuerySchema):
     type = enum_filter(FACT_TYPES, column="fact_type")
     fact = text_filter(100, "Only the spans backing the fact with this id.", column="fact_id")
+    fields = fields_parameter(FactSchema)
     sort = sort_field("start", "type")
 
 

@@ -14,6 +14,7 @@ from schemas.common import (
     enum_filter,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -55,6 +56,7 @@ class StanceQuerySchema(CollectionQuerySchema):
     position = enum_filter(POSITIONS)
     certainty = enum_filter(CERTAINTIES)
     facet = facet_field("actor", "proposal", "position", "certainty")
+    fields = fields_parameter(StanceSchema)
     sort = sort_field(
         "id",
         "position",

@@ -10,6 +10,7 @@ from schemas.common import (
     Reference,
     expand_field,
     facet_field,
+    fields_parameter,
     page_schema,
     patch_schema,
     reference_filter,
@@ -38,6 +39,7 @@ class StatementQuerySchema(CollectionQuerySchema):
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")
     facet = facet_field("speaker")
+    fields = fields_parameter(StatementSchema)
     sort = sort_field("id", "updated_at")
 
 

@@ -14,7 +14,7 @@ from api.queries import filters_of
 from schemas.common import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.
-COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet"}
+COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet", "fields"}
 # Handled by one view itself: search's `type` chooses the index rows to search.
 OWN = {"SearchQuerySchema": {"type"}}
 # The model each query schema filters (None: a view that applies its parameters itself — the

@@ -151,3 +151,57 @@ def test_a_sources_facts_total_counts_facts_not_quotes(client):
     facts = {(span["type"], span["id"]) for span in spans}
     assert len(spans) > len(facts)  # some facts have several quotes
     assert meta["meta"]["total"] == len(facts)
+
+
+SPARSE = [
+    ("/v1/stances", "position,summary"),
+    ("/v1/actors/italy/stances", "summary"),
+    ("/v1/actors", "name,kind"),
+    ("/v1/proposals", "title,status"),
+    ("/v1/commitments", "value_min,value_max"),
+    ("/v1/events", "name"),
+    ("/v1/statements", "speaker,quote"),
+    ("/v1/sources", "title"),
+    ("/v1/sources/nato-divisions-ukraine/facts", "type,quote"),
+    ("/v1/changes", "resource"),
+    ("/v1/search?q=ceasefire", "label,snippet"),
+]
+
+
+@pytest.mark.parametrize(("path", "chosen"), SPARSE)
+def test_sparse_fields_keep_only_those_and_the_id(client, path, chosen):
+    joiner = "&" if "?" in path else "?"
+    full = client.get(path).json
+    answer = client.get(f"{path}{joiner}fields={chosen}")
+    assert answer.mimetype == "application/vnd.briefing.sparse+json"
+    sparse = answer.json
+    kept = ["id", *chosen.split(",")]
+    assert sparse["data"], path
+    for whole, item in zip(full["data"], sparse["data"], strict=True):
+        assert list(item) == [name for name in whole if name in kept]
+        assert item == {name: whole[name] for name in item}
+    assert sparse["meta"] == full["meta"]
+
+
+def test_sparse_fields_repeat_and_take_any_case(client):
+    one = client.get("/v1/stances?fields=position,summary").json
+    assert client.get("/v1/stances?fields=Position&fields=SUMMARY").json["data"] == one["data"]
+
+
+def test_sparse_fields_follow_the_paging_and_leave_expand_whole(client):
+    page = client.get("/v1/stances?fields=actor&expand=actor&limit=2").json
+    assert [list(item) for item in page["data"]] == [["id", "actor"]] * 2
+    assert "kind" in page["data"][0]["actor"] and "evidence" in page["data"][0]["actor"]
+    following = client.get(page["links"]["next"]).json
+    assert [list(item) for item in following["data"]] == [["id", "actor"]] * 2
+
+
+def test_an_unknown_field_is_a_400_naming_it(client):
+    body = assert_problem(client.get("/v1/stances?fields=position,mood"), 400)
+    assert "'mood'" in body["errors"]["fields"][0]
+    assert "summary" in body["errors"]["fields"][0]
+
+
+def test_sparse_fields_reach_the_spreadsheet_by_accept_too(client):
+    answer = client.get("/v1/stances?fields=summary", headers={"Accept": "text/csv"})
+    assert answer.text.splitlines()[0] == "id,summary"

@@ -12,7 +12,12 @@ type Problem = components["schemas"]["Problem"];
 
 const baseUrl = process.env.BRIEFING_URL ?? "http://localhost:8000";
 const token = process.env.BRIEFING_TOKEN;
-const api = createClient<paths>({ baseUrl });
+// A list answers a full page as application/json, or, with `fields=`, a page of only those
+// fields as application/vnd.briefing.sparse+json: a client picks the media types it reads.
+type Full = "application/json" | "application/problem+json";
+type Sparse = "application/vnd.briefing.sparse+json" | "application/problem+json";
+const api = createClient<paths, Full>({ baseUrl });
+const sparse = createClient<paths, Sparse>({ baseUrl });
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
@@ -75,6 +80,16 @@ async function briefingAndSearch(): Promise<void> {
   check(search.data.data.some((hit) => hit.type === "events"), "the summit among the hits");
 }
 
+// Only the fields asked for (and `id`): every other field is optional in the sparse page.
+async function summaries(): Promise<string[]> {
+  const { data, error } = await sparse.GET("/v1/stances", {
+    params: { query: { fields: ["position", "summary"], position: ["opposes"] } },
+  });
+  if (error) throw new Error(explain(error));
+  check(data.data.every((stance) => stance.actor === undefined), "only the fields asked for");
+  return data.data.map((stance) => `${stance.id}: ${stance.position ?? "?"}`);
+}
+
 // A bad request is a problem+json with what to fix.
 async function badRequest(): Promise<void> {
   const { data, error } = await api.GET("/v1/stances", { params: { query: { limit: 0 } } });
@@ -131,6 +146,8 @@ const stances = await opponents();
 await revalidate(stances[0]?.id ?? "italy-opposes-coalition");
 const lines = await expanded();
 await briefingAndSearch();
+const opposing = await summaries();
+check(opposing.length > 0, "sparse opposing stances");
 await badRequest();
 await edit();
 console.log(`ok: ${stances.length} opposing stances; ${lines[0]}`);
