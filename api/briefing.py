@@ -6,7 +6,17 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Actor, Commitment, Event, Evidence, Proposal, Source, Stance, Statement
+from api.models import (
+    Actor,
+    Attributed,
+    Commitment,
+    Event,
+    Evidence,
+    Proposal,
+    Source,
+    Stance,
+    Statement,
+)
 from api.queries import load_options, resolve
 from api.routing import Blueprint
 from api.views import query_arguments
@@ -16,8 +26,11 @@ blp = Blueprint("briefing", __name__, url_prefix="/v1/briefing", description="Ev
 
 
 def every(model, args):
-    """Every item of `model`; with `source`, those drawn from it (the sources: those)."""
+    """Every item of `model`; with `source`, those drawn from it (the sources: those); with
+    `basis`, the claims of that basis (actors and sources stay whole)."""
     statement = select(model).options(*load_options(model)).order_by(model.id)
+    if args.get("basis") and issubclass(model, Attributed):
+        statement = statement.where(model.basis.in_(args["basis"]))
     if args.get("source"):
         sources = [resolve(Source, "source", value) for value in args["source"]]
         if model is Source:
@@ -36,7 +49,13 @@ class Briefing(MethodView):
         stances_by_proposal = defaultdict(list)
         for stance in every(Stance, args):
             stances_by_proposal[stance.proposal_id].append(stance)
-        all_proposals = every(Proposal, args)
+        # A proposal stays when its stances do, whatever its own basis.
+        chosen = {proposal.id for proposal in every(Proposal, args)}
+        all_proposals = [
+            proposal
+            for proposal in every(Proposal, {**args, "basis": None})
+            if proposal.id in chosen or stances_by_proposal[proposal.id]
+        ]
         for proposal in all_proposals:
             proposal.stances = stances_by_proposal[proposal.id]
         document = {

@@ -89,7 +89,7 @@ def apply_field(item, name: str, value, field) -> None:
     if not isinstance(inner, Reference):
         apply_parts(item, name, value, target, inner.schema.fields)
     elif not is_list(field):
-        set_if_changed(item, name, lookup(target, value))
+        set_if_changed(item, name, None if value is None else lookup(target, value))
     else:
         wanted = sorted(set(value))
         if sorted(linked.id for linked in getattr(item, name)) != wanted:

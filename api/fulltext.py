@@ -286,7 +286,12 @@ def own_texts(item) -> list[tuple[str, str]]:
         and not column.foreign_keys
         and getattr(item, column.key)
     ]
-    return found + [("aliases", alias) for alias in getattr(item, "aliases", None) or []]
+    aliases = [
+        (name, alias)
+        for name in ("aliases", "reference_aliases")
+        for alias in getattr(item, name, None) or []
+    ]
+    return found + aliases
 
 
 def field_texts(item) -> list[tuple[str, str]]:

@@ -9,15 +9,20 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
     and_,
+    func,
+    select,
+    type_coerce,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
+    column_property,
     declared_attr,
     foreign,
     mapped_column,
@@ -115,6 +120,21 @@ class Sourced(Item):
         )
 
 
+class Attributed(Sourced):
+    """A claim, and who asserts it in the article: its `basis` (quoted, reported, article,
+    perceived: see schemas.common.BASES) and the actor it comes from, where there is one."""
+
+    basis: Mapped[str] = mapped_column(String(20), index=True)
+
+    @declared_attr
+    def asserted_by_id(cls) -> Mapped[str | None]:
+        return mapped_column(ForeignKey("actors.id"), index=True)
+
+    @declared_attr
+    def asserted_by(cls) -> Mapped["Actor | None"]:
+        return relationship(foreign_keys=lambda: [cls.asserted_by_id])
+
+
 def link_table(name: str, left: str, right: str) -> Table:
     """A many-to-many table between two slug-keyed tables."""
     left_table, left_column = left.split(".")
@@ -130,6 +150,9 @@ def link_table(name: str, left: str, right: str) -> Table:
 
 
 group_members = link_table("group_members", "actors.group_id", "actors.member_id")
+group_reference_members = link_table(
+    "group_reference_members", "actors.group_id", "actors.member_id"
+)
 proposal_proposers = link_table("proposal_proposers", "proposals.proposal_id", "actors.actor_id")
 event_participants = link_table("event_participants", "events.event_id", "actors.actor_id")
 event_proposals = link_table("event_proposals", "events.event_id", "proposals.proposal_id")
@@ -154,6 +177,14 @@ class Source(Item, Base):
     word_count: Mapped[int]
 
 
+def paragraph_at(text, offset):
+    """The number of the paragraph holding `offset` of `text`, counted from 1, in SQL that
+    SQLite and PostgreSQL share: one more than the blank lines before it."""
+    before = func.substr(text, 1, offset)
+    breaks = func.length(before) - func.length(func.replace(before, "\n\n", ""))
+    return type_coerce(breaks.self_group().op("/")(2), Integer) + 1  # integer division
+
+
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (Index("ix_evidence_fact", "fact_type", "fact_id"),)
@@ -163,9 +194,24 @@ class Evidence(Base):
     fact_id: Mapped[str] = mapped_column(SLUG)
     position: Mapped[int]
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
-    start: Mapped[int]
+    start: Mapped[int] = mapped_column()
     end: Mapped[int]
     quote: Mapped[str] = mapped_column(Text)
+
+    # What a citation names: the source's title, and the paragraph the quote is in (the
+    # paragraphs of a stored text are separated by blank lines), read with the span itself.
+    source_title = column_property(
+        select(Source.title)
+        .where(Source.id == source_id)
+        .correlate_except(Source)
+        .scalar_subquery()
+    )
+    paragraph = column_property(
+        select(paragraph_at(Source.text, start))
+        .where(Source.id == source_id)
+        .correlate_except(Source)
+        .scalar_subquery()
+    )
 
 
 class Actor(Sourced, Base):
@@ -175,6 +221,10 @@ class Actor(Sourced, Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Reference knowledge, not from the article: other common names, and whether the article
+    # names this actor at all (`article`) or it is known only as a member of a group it names.
+    reference_aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    known_from: Mapped[str] = mapped_column(String(20), default="article")
     iso_code: Mapped[str | None] = mapped_column(String(2))
     description: Mapped[str | None] = mapped_column(Text)
     roles: Mapped[list["ActorRole"]] = relationship(
@@ -186,6 +236,12 @@ class Actor(Sourced, Base):
         secondary=group_members,
         primaryjoin=lambda: Actor.id == group_members.c.group_id,
         secondaryjoin=lambda: Actor.id == group_members.c.member_id,
+        order_by=lambda: Actor.id,
+    )
+    reference_members: Mapped[list["Actor"]] = relationship(
+        secondary=group_reference_members,
+        primaryjoin=lambda: Actor.id == group_reference_members.c.group_id,
+        secondaryjoin=lambda: Actor.id == group_reference_members.c.member_id,
         order_by=lambda: Actor.id,
     )
 
@@ -201,7 +257,7 @@ class ActorRole(Base):
     of: Mapped[Actor | None] = relationship(foreign_keys=[of_id])
 
 
-class Proposal(Sourced, Base):
+class Proposal(Attributed, Base):
     __tablename__ = "proposals"
     collection = "proposals"
     label_field = "title"
@@ -234,7 +290,7 @@ class Provision(Base):
     effect: Mapped[str] = mapped_column(String(20))
 
 
-class Stance(Sourced, Base):
+class Stance(Attributed, Base):
     __tablename__ = "stances"
     __table_args__ = (
         Index("ix_stances_actor_id_id", "actor_id", "id"),
@@ -252,11 +308,11 @@ class Stance(Sourced, Base):
     certainty: Mapped[str] = mapped_column(String(20))
     condition: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
-    actor: Mapped[Actor] = relationship()
+    actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     proposal: Mapped[Proposal] = relationship()
 
 
-class Commitment(Sourced, Base):
+class Commitment(Attributed, Base):
     __tablename__ = "commitments"
     collection = "commitments"
     label_field = "summary"
@@ -269,13 +325,13 @@ class Commitment(Sourced, Base):
     target_year: Mapped[int | None]
     horizon: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
-    actor: Mapped[Actor] = relationship()
+    actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     applies_to: Mapped[list[Actor]] = relationship(
         secondary=commitment_applies_to, order_by=lambda: Actor.id
     )
 
 
-class Event(Sourced, Base):
+class Event(Attributed, Base):
     __tablename__ = "events"
     collection = "events"
 
@@ -292,15 +348,16 @@ class Event(Sourced, Base):
     )
 
 
-class Statement(Sourced, Base):
+class Statement(Attributed, Base):
     __tablename__ = "statements"
     collection = "statements"
     label_field = "summary"
 
-    speaker_id: Mapped[str] = mapped_column(ForeignKey("actors.id"), index=True)
+    # No speaker: a perception no one is named behind (basis `perceived`).
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("actors.id"), index=True)
     summary: Mapped[str] = mapped_column(Text)
     quote: Mapped[str | None] = mapped_column(Text)
-    speaker: Mapped[Actor] = relationship()
+    speaker: Mapped[Actor | None] = relationship(foreign_keys=[speaker_id])
     about: Mapped[list[Actor]] = relationship(secondary=statement_about, order_by=lambda: Actor.id)
 
 

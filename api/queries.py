@@ -8,7 +8,7 @@ import re
 import flask
 from flask import request
 from flask_smorest import abort
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
@@ -16,10 +16,11 @@ from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
 from api.headers import permanent_redirect
-from api.models import ITEM_MODELS
+from api.models import ITEM_MODELS, Actor, group_members, group_reference_members
 from schemas.common import SLUG_PATTERN, expanded
 
 MAX_CANDIDATES = 20
+ALIASES = ("aliases", "reference_aliases")  # the article's other names, and common ones
 
 
 def load_options(model) -> list:
@@ -89,15 +90,20 @@ def redirect_to_item(model, item_id: str):
 
 
 def names_of(row) -> list[str]:
-    """What an item answers to: its id, name or title, aliases and ISO code."""
-    names = [row.id, row.label, *(getattr(row, "aliases", None) or [])]
+    """What an item answers to: its id, name or title, aliases (the article's and reference
+    knowledge's) and ISO code."""
+    aliases = [
+        *(getattr(row, "aliases", None) or []),
+        *(getattr(row, "reference_aliases", None) or []),
+    ]
+    names = [row.id, row.label, *aliases]
     return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
 
 
 def named(model) -> list:
     """Every item of `model` with what it answers to, in id order."""
     columns = [model.id, model.label_column().label("label")]
-    columns += [getattr(model, name) for name in ("aliases", "iso_code") if hasattr(model, name)]
+    columns += [getattr(model, name) for name in (*ALIASES, "iso_code") if hasattr(model, name)]
     return db.session.execute(select(*columns).order_by(model.id)).all()
 
 
@@ -151,6 +157,18 @@ def resolve(model, parameter: str, value: str) -> str:
     bad_parameter(parameter, f"No {singular} matches '{value}'. {hint}")
 
 
+def with_their_groups(actor_ids: list[str]) -> list[str]:
+    """These actors and the groups they are members of (as the article names them, or by
+    reference knowledge): `?actor=estonia` answers through the Baltic states."""
+    groups = union(
+        *(
+            select(table.c.group_id).where(table.c.member_id.in_(actor_ids))
+            for table in (group_members, group_reference_members)
+        )
+    )
+    return [*actor_ids, *db.session.scalars(select(groups.subquery().c.group_id))]
+
+
 @functools.cache
 def filters_of(query_schema: type) -> dict:
     """The parameters of a query schema that filter, with how (`schemas.common.Filter`)."""
@@ -179,6 +197,8 @@ def apply_filters(statement, args: dict, query_schema: type):
             continue
         if how.references:
             values = [resolve(ITEM_MODELS[how.references], parameter, value) for value in values]
+        if how.references == "actors" and model is not Actor:
+            values = with_their_groups(values)
         if isinstance(attribute.property, RelationshipProperty):
             related = attribute.property.mapper.class_
             statement = statement.where(attribute.any(getattr(related, how.key).in_(values)))

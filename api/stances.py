@@ -15,6 +15,7 @@ from api.views import query_arguments
 from api.write_docs import documents_change, documents_creation, documents_deletion
 from api.writes import create, delete, update
 from schemas.stances import (
+    CERTAINTIES,
     StanceInputSchema,
     StanceItemQuerySchema,
     StanceMatrixQuerySchema,
@@ -107,7 +108,11 @@ def stance_matrix(args) -> dict:
     stances = db.session.scalars(statement).all()
     actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
     proposals = sorted({stance.proposal for stance in stances}, key=lambda proposal: proposal.id)
-    by_pair = {(stance.actor_id, stance.proposal_id): stance for stance in stances}
+    # Where an actor has two stances on a proposal (a stated opposition and a likely block),
+    # the cell shows the surest; the stances collection has both.
+    by_pair = {}
+    for stance in sorted(stances, key=lambda stance: CERTAINTIES.index(stance.certainty)):
+        by_pair.setdefault((stance.actor_id, stance.proposal_id), stance)
     cells = [
         [matrix_cell(by_pair.get((actor.id, proposal.id))) for proposal in proposals]
         for actor in actors
@@ -118,4 +123,10 @@ def stance_matrix(args) -> dict:
 def matrix_cell(stance: Stance | None) -> dict | None:
     if stance is None:
         return None
-    return {"position": stance.position, "certainty": stance.certainty, "stance": stance.url}
+    return {
+        "position": stance.position,
+        "certainty": stance.certainty,
+        "basis": stance.basis,
+        "asserted_by": stance.asserted_by_id,
+        "stance": stance.url,
+    }

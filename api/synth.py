@@ -33,6 +33,7 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
             "kind": "other",
             "summary": f"Synthetic proposal {n}.",
             "status": "proposed",
+            "basis": "article",
             **stamp,
         }
         for n in range(proposals)
@@ -51,6 +52,8 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
                 "position": position,
                 "certainty": CERTAINTIES[n % len(CERTAINTIES)],
                 "summary": sentence,
+                "basis": "reported",
+                "asserted_by_id": actor["id"],
                 **stamp,
             }
         )

@@ -16,8 +16,9 @@ from api.facts import FieldError, apply_evidence, apply_fields, apply_source
 from api.feed import record
 from api.guards import check_if_match
 from api.idempotency import keep_answer, replay_or_claim
-from api.models import Evidence, Source, utcnow
+from api.models import Attributed, Evidence, Source, utcnow
 from api.queries import get_or_404
+from schemas.common import attribution_problem
 
 # What a new item's id is made of, when the client does not choose one: its name or title,
 # or these fields.
@@ -39,11 +40,21 @@ def apply_write(item, data: dict, schema) -> None:
             apply_fields(item, data, schema, lists=False)
         db.session.flush()
         apply_fields(item, data, schema, lists=True)
+        check_attribution(item)
         if "evidence" in data:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
     except FieldError as error:
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
+
+
+def check_attribution(item) -> None:
+    """A claim's basis and actor go together also after a PATCH that changed one of them."""
+    if isinstance(item, Attributed):
+        asserted_by = item.asserted_by.id if item.asserted_by else None
+        problem = attribution_problem(item.basis, asserted_by)
+        if problem:
+            raise FieldError("asserted_by", problem)
 
 
 def slugify(text: str) -> str:

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import QuerySchema, source_filter
+from schemas.common import ClaimQuerySchema, QuerySchema, source_filter
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
 from schemas.sources import SourceSchema
@@ -48,6 +48,8 @@ class BriefingSchema(Schema):
 
 
 class BriefingQuerySchema(QuerySchema):
-    """The whole picture, or with `source` one article's."""
+    """The whole picture, or with `source` one article's; with `basis`, the claims asserted
+    that way (`basis=article`: what the article asserts on its own authority)."""
 
     source = source_filter()
+    basis = ClaimQuerySchema._declared_fields["basis"]

@@ -3,9 +3,9 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.common import (
-    CollectionQuerySchema,
+    ClaimQuerySchema,
+    ClaimSchema,
     ItemQuerySchema,
-    ItemSchema,
     NamedRefSchema,
     Number,
     Reference,
@@ -28,7 +28,7 @@ COMMITMENT_KINDS = ("current", "announced_plan", "ambition", "proposed_target")
 PERCENT = validate.Range(min=0, max=100)
 
 
-class CommitmentSchema(ItemSchema):
+class CommitmentSchema(ClaimSchema):
     actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
     metric = enum_field(METRICS, required=True)
     value_min = Number(required=True, validate=PERCENT, allow_nan=False)
@@ -60,14 +60,14 @@ class CommitmentSchema(ItemSchema):
             raise ValidationError("Must not exceed value_max.", "value_min")
 
 
-class CommitmentQuerySchema(CollectionQuerySchema):
+class CommitmentQuerySchema(ClaimQuerySchema):
     source = source_filter()
     expand = expand_field(CommitmentSchema)
     actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")
     applies_to = reference_filter("actors", "Actor id, name or alias.")
     metric = enum_filter(METRICS)
     kind = enum_filter(COMMITMENT_KINDS)
-    facet = facet_field("actor", "metric", "kind")
+    facet = facet_field("actor", "metric", "kind", "basis")
     fields = fields_parameter(CommitmentSchema)
     sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
 

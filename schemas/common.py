@@ -273,14 +273,18 @@ class EvidenceSchema(Schema):
     start = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000))
     end = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000))
     quote = text_field(5000, required=True)
+    paragraph = fields.Integer(
+        dump_only=True,
+        metadata={"description": "The paragraph of the source the quote is in, from 1."},
+    )
 
 
 class ItemSchemaMeta(SchemaMeta):
     """Items lead with what they say: `id`, then the item's own fields (actor, proposal,
-    position, …), then its `evidence`, then `url` and the timestamps. The order is the JSON's,
-    the CSV's and the spec's."""
+    position, …), then who says so and its `evidence`, then `url` and the timestamps. The
+    order is the JSON's, the CSV's and the spec's."""
 
-    TAIL = ("evidence", "url", "created_at", "updated_at")
+    TAIL = ("basis", "asserted_by", "citation", "evidence", "url", "created_at", "updated_at")
 
     @classmethod
     def get_declared_fields(mcs, klass, cls_fields, inherited_fields, dict_cls=dict):  # noqa: N804
@@ -311,6 +315,16 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
         }
     )
     url = fields.String(dump_only=True, metadata={"description": "This item's own path."})
+    citation = fields.Function(
+        lambda item: cite(item),
+        dump_only=True,
+        metadata={
+            "type": "string",
+            "description": "Paste-ready: the quote(s) behind the item, where each is, and the "
+            "source's title, e.g. `“others, like Italy, have outright rejected the idea” "
+            "(para. 2) — NATO divisions over Ukraine (untitled article)`.",
+        },
+    )
     evidence = fields.List(
         fields.Nested(EvidenceSchema),
         required=True,
@@ -325,6 +339,84 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
         if data.get("id") in self.RESERVED_IDS:
             message = f"'{data['id']}' is reserved in this collection: it is the path of a view."
             raise ValidationError(message, "id")
+
+
+def cite(item) -> str:
+    """One line to paste into a draft: each source's quotes, with their paragraphs, then its
+    title; a source itself is cited by its title, publisher, date and address."""
+    if not hasattr(item, "evidence"):
+        parts = (item.title, item.publisher, item.published_on, item.original_url)
+        return ", ".join(str(part) for part in parts if part)
+    quotes: dict[str, list[str]] = {}
+    for span in item.evidence:
+        quotes.setdefault(span.source_title, []).append(f"“{span.quote}” (para. {span.paragraph})")
+    return "; ".join(f"{' … '.join(spans)} — {title}" for title, spans in quotes.items())
+
+
+# Who asserts a claim in the article, and an example of each from the seed's article.
+BASES = {
+    "quoted": "the actor's own words, quoted: Trump called Zelensky's remarks “the worst "
+    "statement”",
+    "reported": "speech or acts of the actor that the article reports: “Macron called on "
+    "European countries to increase their military expenditures”; “critics argue that such a "
+    "partial ceasefire would only give Russia an opportunity to regroup”",
+    "article": "the article's own assertion or analysis: “This stance reflects a broader divide "
+    "within the alliance”",
+    "perceived": "a perception no one is named behind: “These statements have been perceived "
+    "as an attempt to undermine European unity”",
+}
+# The bases whose claim comes from an actor, named in `asserted_by`.
+BASES_FROM_AN_ACTOR = ("quoted", "reported")
+
+
+def attribution_problem(basis: str, asserted_by: str | None) -> str | None:
+    """Why this basis and actor do not go together, or None."""
+    if basis in BASES_FROM_AN_ACTOR and asserted_by is None:
+        return (
+            f"A '{basis}' claim needs asserted_by: the actor whose words or acts the article "
+            "reports."
+        )
+    if basis not in BASES_FROM_AN_ACTOR and asserted_by is not None:
+        return (
+            f"A '{basis}' claim comes from no actor: leave asserted_by null, or choose "
+            f"{' or '.join(BASES_FROM_AN_ACTOR)}."
+        )
+    return None
+
+
+class ClaimSchema(ItemSchema):
+    """A fact the article asserts, and who asserts it: `basis`, and `asserted_by`."""
+
+    basis = enum_field(
+        tuple(BASES),
+        required=True,
+        metadata={
+            "description": "Who asserts this in the article. "
+            + "; ".join(f"`{name}`: {example}" for name, example in BASES.items())
+            + ".",
+            "example": "reported",
+        },
+    )
+    asserted_by = Reference(
+        NamedRefSchema,
+        full="ActorSchema",
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "The actor the claim comes from: needed for `quoted` and "
+            "`reported`, null for `article` and `perceived`."
+        },
+    )
+
+    @validates_schema
+    def check_attribution(self, data, partial=None, **kwargs):
+        """A whole item's basis and actor go together (a PATCH is checked on the item it
+        changes, see api.writes)."""
+        if partial or "basis" not in data:
+            return
+        problem = attribution_problem(data["basis"], data.get("asserted_by"))
+        if problem:
+            raise ValidationError(problem, "asserted_by")
 
 
 @dataclass(frozen=True)
@@ -468,6 +560,19 @@ class CollectionQuerySchema(QuerySchema):
             "description": 'Full-text filter, as in /v1/search: words, "phrases", prefix*, '
             "a OR b, -word."
         },
+    )
+
+
+class ClaimQuerySchema(CollectionQuerySchema):
+    """Parameters every collection of claims accepts: who asserts them."""
+
+    basis = enum_filter(
+        tuple(BASES),
+        "Who asserts it: one of quoted, reported, article, perceived; `basis=article` is what "
+        "the article asserts on its own authority.",
+    )
+    asserted_by = reference_filter(
+        "actors", "The actor a claim comes from (id, name or alias).", column="asserted_by_id"
     )
 
 

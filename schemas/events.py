@@ -3,9 +3,9 @@
 from marshmallow import fields
 
 from schemas.common import (
-    CollectionQuerySchema,
+    ClaimQuerySchema,
+    ClaimSchema,
     ItemQuerySchema,
-    ItemSchema,
     NamedRefSchema,
     Reference,
     TitledRefSchema,
@@ -26,7 +26,7 @@ from schemas.common import (
 EVENT_KINDS = ("summit", "meeting", "conference", "other")
 
 
-class EventSchema(ItemSchema):
+class EventSchema(ClaimSchema):
     name = text_field(300, required=True)
     kind = enum_field(EVENT_KINDS, required=True)
     location = text_field(300, allow_none=True, load_default=None)
@@ -38,13 +38,13 @@ class EventSchema(ItemSchema):
     proposals = fields.List(Reference(TitledRefSchema, full="ProposalSchema"), load_default=list)
 
 
-class EventQuerySchema(CollectionQuerySchema):
+class EventQuerySchema(ClaimQuerySchema):
     source = source_filter()
     expand = expand_field(EventSchema)
     kind = enum_filter(EVENT_KINDS)
     participant = reference_filter("actors", "Actor id, name or alias.", column="participants")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposals")
-    facet = facet_field("kind")
+    facet = facet_field("kind", "basis")
     fields = fields_parameter(EventSchema)
     sort = sort_field("id", "name", "updated_at")
 

@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import (
-    CollectionQuerySchema,
+    ClaimQuerySchema,
+    ClaimSchema,
     ItemQuerySchema,
-    ItemSchema,
     NamedRefSchema,
     Reference,
     enum_field,
@@ -23,7 +23,8 @@ from schemas.common import (
 )
 
 PROPOSAL_KINDS = ("ceasefire", "troop_deployment", "spending_target", "security_guarantee", "other")
-PROPOSAL_STATUSES = ("proposed", "under_discussion", "stalled", "rejected", "adopted")
+# `unknown`: the article says nothing that settles where the proposal stands.
+PROPOSAL_STATUSES = ("proposed", "under_discussion", "stalled", "rejected", "adopted", "unknown")
 PROVISION_EFFECTS = ("halts", "allows", "includes", "excludes")
 
 
@@ -32,7 +33,7 @@ class ProvisionSchema(Schema):
     effect = enum_field(PROVISION_EFFECTS, required=True)
 
 
-class ProposalSchema(ItemSchema):
+class ProposalSchema(ClaimSchema):
     title = text_field(300, required=True)
     kind = enum_field(PROPOSAL_KINDS, required=True)
     summary = text_field(5000, required=True)
@@ -45,7 +46,7 @@ class ProposalSchema(ItemSchema):
     events = fields.List(Reference(NamedRefSchema, full="EventSchema"), dump_only=True)
 
 
-class ProposalQuerySchema(CollectionQuerySchema):
+class ProposalQuerySchema(ClaimQuerySchema):
     source = source_filter()
     expand = expand_field(ProposalSchema)
     kind = enum_filter(PROPOSAL_KINDS)
@@ -58,7 +59,7 @@ class ProposalQuerySchema(CollectionQuerySchema):
         column="provisions",
         key="effect",
     )
-    facet = facet_field("kind", "status")
+    facet = facet_field("kind", "status", "basis")
     fields = fields_parameter(ProposalSchema)
     sort = sort_field("id", "title", "status", "updated_at")
 

@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields
 
 from schemas.common import (
-    CollectionQuerySchema,
+    ClaimQuerySchema,
+    ClaimSchema,
     ItemQuerySchema,
-    ItemSchema,
     NamedRefSchema,
     QuerySchema,
     Reference,
@@ -28,7 +28,7 @@ POSITIONS = ("proposes", "supports", "conditional", "skeptical", "opposes")
 CERTAINTIES = ("stated", "reported", "likely")
 
 
-class StanceSchema(ItemSchema):
+class StanceSchema(ClaimSchema):
     RESERVED_IDS = ("matrix",)  # /v1/stances/matrix
     actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
     proposal = Reference(TitledRefSchema, full="ProposalSchema", required=True)
@@ -45,7 +45,7 @@ class StanceSchema(ItemSchema):
     summary = text_field(5000, required=True)
 
 
-class StanceQuerySchema(CollectionQuerySchema):
+class StanceQuerySchema(ClaimQuerySchema):
     # `sort=position` and `sort=certainty` follow these scales, not the alphabet.
     SCALES = {"position": POSITIONS, "certainty": CERTAINTIES}
 
@@ -55,7 +55,7 @@ class StanceQuerySchema(CollectionQuerySchema):
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
     position = enum_filter(POSITIONS)
     certainty = enum_filter(CERTAINTIES)
-    facet = facet_field("actor", "proposal", "position", "certainty")
+    facet = facet_field("actor", "proposal", "position", "certainty", "basis")
     fields = fields_parameter(StanceSchema)
     sort = sort_field(
         "id",
@@ -80,6 +80,10 @@ StancePageSchema = page_schema(StanceSchema)
 class MatrixCellSchema(Schema):
     position = fields.String()
     certainty = fields.String()
+    basis = fields.String(metadata={"description": "Who asserts it, as a stance's `basis`."})
+    asserted_by = fields.String(
+        allow_none=True, metadata={"description": "The id of the actor it comes from, or null."}
+    )
     stance = fields.String(metadata={"description": "The stance's own path."})
 
 
@@ -99,3 +103,4 @@ class StanceMatrixQuerySchema(QuerySchema):
     proposal = reference_filter(
         "proposals", "Only this proposal's column (id or title).", column="proposal_id"
     )
+    basis = ClaimQuerySchema._declared_fields["basis"]

@@ -1,11 +1,12 @@
 """Schemas for statements: remarks the source reports an actor making."""
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validates_schema
 
 from schemas.common import (
-    CollectionQuerySchema,
+    BASES_FROM_AN_ACTOR,
+    ClaimQuerySchema,
+    ClaimSchema,
     ItemQuerySchema,
-    ItemSchema,
     NamedRefSchema,
     Reference,
     expand_field,
@@ -21,8 +22,17 @@ from schemas.common import (
 )
 
 
-class StatementSchema(ItemSchema):
-    speaker = Reference(NamedRefSchema, full="ActorSchema", required=True)
+class StatementSchema(ClaimSchema):
+    speaker = Reference(
+        NamedRefSchema,
+        full="ActorSchema",
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Who made the remarks; null for a perception no one is named "
+            "behind (basis `perceived`)."
+        },
+    )
     about = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
     summary = text_field(5000, required=True)
     quote = text_field(
@@ -32,13 +42,23 @@ class StatementSchema(ItemSchema):
         metadata={"description": "The words the source puts in quotation marks, if any."},
     )
 
+    @validates_schema
+    def check_speaker(self, data, partial=None, **kwargs):
+        """Remarks have a speaker, unless no one is named behind them."""
+        if not partial and data.get("speaker") is None and data.get("basis") in BASES_FROM_AN_ACTOR:
+            raise ValidationError(
+                f"A '{data['basis']}' statement needs its speaker; only a 'perceived' or "
+                "'article' one has none.",
+                "speaker",
+            )
 
-class StatementQuerySchema(CollectionQuerySchema):
+
+class StatementQuerySchema(ClaimQuerySchema):
     source = source_filter()
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")
-    facet = facet_field("speaker")
+    facet = facet_field("speaker", "basis")
     fields = fields_parameter(StatementSchema)
     sort = sort_field("id", "updated_at")
 

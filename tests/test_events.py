@@ -10,7 +10,8 @@ from tests.helpers import ids
     [
         ("kind=summit", ["lancaster-house-summit"]),
         ("kind=meeting", []),
-        ("participant=european leaders", ["lancaster-house-summit"]),
+        ("participant=lancaster-house-leaders", ["lancaster-house-summit"]),
+        ("participant=european leaders", []),
         ("proposal=macron-30-day-ceasefire", ["lancaster-house-summit"]),
         ("sort=-name", ["lancaster-house-summit"]),
     ],

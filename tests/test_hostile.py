@@ -23,6 +23,8 @@ STANCE = {
     "position": "opposes",
     "certainty": "stated",
     "summary": "A hostile test.",
+    "basis": "reported",
+    "asserted_by": "italy",
     "evidence": [{"source": "nato-divisions-ukraine", "quote": "like Italy"}],
 }
 
@@ -68,7 +70,8 @@ CASES = [
         "/v1/commitments",
         {},
         b'{"id": "x", "actor": "italy", "metric": "defense_spending_pct_gdp", "value_min": 1e999, '
-        b'"value_max": 1e999, "kind": "current", "summary": "s", "evidence": [{"quote": "Italy"}]}',
+        b'"value_max": 1e999, "kind": "current", "summary": "s", "basis": "article", '
+        b'"evidence": [{"quote": "Italy"}]}',
         "editor",
         422,
     ),

@@ -8,7 +8,8 @@ from tests.helpers import assert_problem, assert_sorted, ids
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("status=stalled", ["macron-30-day-ceasefire", "nato-collective-deployment"]),
+        ("status=stalled", ["macron-30-day-ceasefire"]),
+        ("status=unknown", ["nato-collective-deployment"]),
         ("kind=troop_deployment", ["coalition-of-the-willing", "nato-collective-deployment"]),
         ("proposer=macron", ["european-defense-spending-target", "macron-30-day-ceasefire"]),
         ("proposer=ukraine", ["robust-security-agreement"]),

@@ -16,12 +16,12 @@ from tests.helpers import run_command, snapshot
 BUNDLE = SEED_DIR / "nato-divisions-ukraine.yaml"
 COUNTS = {
     "sources": 1,
-    "actors": 19,
+    "actors": 24,
     "proposals": 6,
     "events": 1,
-    "stances": 16,
+    "stances": 19,
     "commitments": 3,
-    "statements": 6,
+    "statements": 7,
 }
 
 
@@ -125,7 +125,7 @@ def test_seed_reset_rebuilds_the_same_facts(db, runner, restore_seed):
     result = runner.invoke(args=["seed", "--reset", "--yes"])
     assert result.exit_code == 0, result.output
     assert "--reset deletes every source and fact" in result.output
-    assert "52 added" in result.output
+    assert "61 added" in result.output
     assert db.session.scalar(select(Evidence.id).limit(1)) is not None
 
 
@@ -268,26 +268,26 @@ def test_seed_does_not_bring_back_what_an_editor_deleted(client, runner, editor,
 
 
 def test_seed_adds_what_is_missing_and_records_it(client, runner, db, tmp_path, restore):
-    def add_estonia(document):
+    def add_iceland(document):
         document["actors"].append(
             {
-                "id": "estonia",
-                "name": "Estonia",
+                "id": "iceland",
+                "name": "Iceland",
                 "kind": "country",
-                "iso_code": "EE",
-                "evidence": [{"quote": "the Baltic states"}],
+                "iso_code": "IS",
+                "evidence": [{"quote": "the alliance’s long-term viability"}],
             }
         )
         item(document, "actors", "emmanuel-macron")["name"] = "Not applied"
 
-    result = runner.invoke(args=["seed", str(write_bundle(tmp_path, add_estonia))])
-    assert "1 added" in result.output and "52 left alone" in result.output
-    assert client.get("/v1/actors/estonia").status_code == 200
+    result = runner.invoke(args=["seed", str(write_bundle(tmp_path, add_iceland))])
+    assert "1 added" in result.output and "61 left alone" in result.output
+    assert client.get("/v1/actors/iceland").status_code == 200
     assert client.get("/v1/actors/emmanuel-macron").json["name"] == "Emmanuel Macron"
     change = client.get("/v1/changes?resource=actors&sort=-id&limit=1").json["data"][0]
     assert (change["method"], change["item_id"], change["token_name"]) == (
         "POST",
-        "estonia",
+        "iceland",
         "cli:seed",
     )
     assert_feed_agrees_with_data(client)
@@ -327,6 +327,6 @@ def test_seed_reset_records_every_deletion_and_addition(client, runner, editor, 
     assert result.exit_code == 0, result.output
     assert client.get(STANCE).json["summary"] != "An editor's correction."
     stances = client.get("/v1/changes?resource=stances&limit=200").json["data"]
-    reset = [(c["method"], c["token_name"]) for c in stances[-32:]]
-    assert reset == [("DELETE", "cli:seed")] * 16 + [("POST", "cli:seed")] * 16
+    reset = [(c["method"], c["token_name"]) for c in stances[-38:]]
+    assert reset == [("DELETE", "cli:seed")] * 19 + [("POST", "cli:seed")] * 19
     assert_feed_agrees_with_data(client)

@@ -101,6 +101,7 @@ def test_racing_retries_with_one_idempotency_key_write_once(server, client, edit
         "name": "Racing summit",
         "kind": "summit",
         "participants": ["france"],
+        "basis": "article",
         "evidence": [{"source": "nato-divisions-ukraine", "quote": "Lancaster House"}],
     }
 

@@ -89,6 +89,8 @@ def test_retire_with_something_else_referring_is_409_and_deletes_nothing(
         "position": "supports",
         "certainty": "stated",
         "summary": "Drawn from the NATO article, naming an example actor.",
+        "basis": "reported",
+        "asserted_by": "ruritania",
         "evidence": [{"source": "nato-divisions-ukraine", "quote": "French President"}],
     }
     created = client.post("/v1/stances", json=stance, headers=editor)

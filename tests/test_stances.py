@@ -31,7 +31,7 @@ def test_filter_by_proposal_title(client):
     [
         ("certainty=likely", 2),
         ("certainty=reported", 1),
-        ("position=skeptical", 3),
+        ("position=skeptical", 4),
         ("position=conditional", 1),
         ("position=supports", 2),
     ],

@@ -79,12 +79,14 @@ def test_matrix_shows_who_stands_where(client):
     matrix = client.get("/v1/stances/matrix").json
     rows = [row["id"] for row in matrix["rows"]]
     columns = [column["id"] for column in matrix["columns"]]
-    assert len(rows) == 12 and len(columns) == 6
+    assert len(rows) == 13 and len(columns) == 6
     italy = matrix["cells"][rows.index("italy")]
     cell = italy[columns.index("coalition-of-the-willing")]
     assert cell == {
         "position": "opposes",
         "certainty": "stated",
+        "basis": "reported",
+        "asserted_by": "italy",
         "stance": "/v1/stances/italy-opposes-coalition",
     }
     assert italy[columns.index("macron-30-day-ceasefire")] is None
@@ -96,7 +98,8 @@ def test_matrix_as_csv(client):
     header = rows[0]
     hungary = next(row for row in rows if row[0] == "hungary")
     assert header[0] == "actor"
-    assert hungary[header.index("nato-collective-deployment")] == "opposes (likely)"
+    # Hungary's stated opposition, not its likely block (the surest of its two stances)
+    assert hungary[header.index("nato-collective-deployment")] == "opposes"
 
 
 def test_matrix_filtered_to_one_proposal(client):
@@ -113,12 +116,12 @@ def test_briefing_has_everything_in_one_call(client):
     briefing = client.get("/v1/briefing").json
     assert briefing["counts"] == {
         "sources": 1,
-        "actors": 19,
+        "actors": 24,
         "proposals": 6,
         "commitments": 3,
         "events": 1,
-        "statements": 6,
-        "stances": 16,
+        "statements": 7,
+        "stances": 19,
     }
     for name, count in briefing["counts"].items():
         if name != "stances":

@@ -12,10 +12,10 @@ from tests.helpers import assert_problem, edits, newest_change, snapshot
 QUOTE = {"source": "nato-divisions-ukraine", "quote": "The cracks within NATO are widening"}
 NEW = {
     "actors": {
-        "id": "estonia",
-        "name": "Estonia",
+        "id": "moldova",
+        "name": "Moldova",
         "kind": "country",
-        "iso_code": "EE",
+        "iso_code": "MD",
         "evidence": [QUOTE],
     },
     "proposals": {
@@ -25,6 +25,8 @@ NEW = {
         "summary": "A plan.",
         "status": "proposed",
         "proposers": ["france"],
+        "basis": "reported",
+        "asserted_by": "france",
         "evidence": [QUOTE],
     },
     "stances": {
@@ -34,6 +36,8 @@ NEW = {
         "position": "skeptical",
         "certainty": "likely",
         "summary": "A test stance.",
+        "basis": "reported",
+        "asserted_by": "italy",
         "evidence": [QUOTE],
     },
     "commitments": {
@@ -44,6 +48,8 @@ NEW = {
         "value_max": 2,
         "kind": "current",
         "summary": "A test.",
+        "basis": "reported",
+        "asserted_by": "italy",
         "evidence": [QUOTE],
     },
     "events": {
@@ -51,6 +57,7 @@ NEW = {
         "name": "Another summit",
         "kind": "summit",
         "participants": ["france"],
+        "basis": "article",
         "evidence": [QUOTE],
     },
     "statements": {
@@ -58,6 +65,8 @@ NEW = {
         "speaker": "mark-rutte",
         "about": ["nato"],
         "summary": "A test remark.",
+        "basis": "reported",
+        "asserted_by": "mark-rutte",
         "evidence": [QUOTE],
     },
     "sources": {"id": "second-article", "title": "A second article", "text": "Short text."},
@@ -97,7 +106,7 @@ def test_create_returns_201_with_location_and_etag(client, editor, admin, restor
 
 def test_create_fills_offsets_from_a_unique_quote(client, editor, restore):
     response = client.post("/v1/actors", json=NEW["actors"], headers=editor)
-    assert response.json["evidence"] == [{**QUOTE, "start": 0, "end": 35}]
+    assert response.json["evidence"] == [{**QUOTE, "start": 0, "end": 35, "paragraph": 1}]
 
 
 def test_create_is_recorded_in_the_change_feed(client, editor, restore):

@@ -27,6 +27,7 @@ from briefing_api_client.models import (
     Problem,
     Stance,
     StanceInput,
+    StanceInputBasis,
     StanceInputCertainty,
     StanceInputPosition,
     StancePatch,
@@ -92,6 +93,8 @@ def edit(token: str) -> None:
         position=StanceInputPosition.SKEPTICAL,
         certainty=StanceInputCertainty.LIKELY,
         summary="An example client's draft stance.",
+        basis=StanceInputBasis.REPORTED,
+        asserted_by="italy",
         evidence=[
             EvidenceInput(
                 source="nato-divisions-ukraine",

@@ -108,6 +108,8 @@ async function edit(): Promise<void> {
     position: "skeptical",
     certainty: "likely",
     summary: "An example client's draft stance.",
+    basis: "reported",
+    asserted_by: "italy",
     evidence: [
       { source: "nato-divisions-ukraine", quote: "others, like Italy, have outright rejected the idea" },
     ],
