@@ -45,6 +45,7 @@ def apply_write(item, data: dict, schema) -> None:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
     except FieldError as error:
+        db.session.rollback()  # what was flushed before the error is undone, not left pending
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
 
 
