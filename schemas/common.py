@@ -371,14 +371,12 @@ BASES_FROM_AN_ACTOR = ("quoted", "reported")
 
 def attribution_problem(basis: str, asserted_by: str | None) -> str | None:
     """Why this basis and actor do not go together, or None."""
+    claim = f"{'An' if basis[0] in 'aeiou' else 'A'} '{basis}' claim"
     if basis in BASES_FROM_AN_ACTOR and asserted_by is None:
-        return (
-            f"A '{basis}' claim needs asserted_by: the actor whose words or acts the article "
-            "reports."
-        )
+        return f"{claim} needs asserted_by: the actor whose words or acts the article reports."
     if basis not in BASES_FROM_AN_ACTOR and asserted_by is not None:
         return (
-            f"A '{basis}' claim comes from no actor: leave asserted_by null, or choose "
+            f"{claim} comes from no actor: leave asserted_by null, or choose "
             f"{' or '.join(BASES_FROM_AN_ACTOR)}."
         )
     return None
