@@ -47,6 +47,12 @@ def place(
     return source_id, start, start + len(quote), quote
 
 
+def paragraph_at(text: str, offset: int) -> int:
+    """The paragraph of `text` holding `offset`, from 1: paragraphs are separated by blank
+    lines."""
+    return text.count("\n\n", 0, offset) + 1
+
+
 def set_if_changed(item, name: str, value) -> None:
     """Assign only real changes, so that reloading the same data writes nothing."""
     if getattr(item, name) != value:
@@ -145,6 +151,7 @@ def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_sourc
             start=start,
             end=end,
             quote=quote,
+            paragraph=paragraph_at(texts[source_id], start),
         )
         for index, (source_id, start, end, quote) in enumerate(placed)
     )

@@ -9,15 +9,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
     Text,
     and_,
-    func,
     select,
-    type_coerce,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -177,14 +174,6 @@ class Source(Item, Base):
     word_count: Mapped[int]
 
 
-def paragraph_at(text, offset):
-    """The number of the paragraph holding `offset` of `text`, counted from 1, in SQL that
-    SQLite and PostgreSQL share: one more than the blank lines before it."""
-    before = func.substr(text, 1, offset)
-    breaks = func.length(before) - func.length(func.replace(before, "\n\n", ""))
-    return type_coerce(breaks.self_group().op("/")(2), Integer) + 1  # integer division
-
-
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (Index("ix_evidence_fact", "fact_type", "fact_id"),)
@@ -194,20 +183,15 @@ class Evidence(Base):
     fact_id: Mapped[str] = mapped_column(SLUG)
     position: Mapped[int]
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
-    start: Mapped[int] = mapped_column()
+    start: Mapped[int]
     end: Mapped[int]
     quote: Mapped[str] = mapped_column(Text)
 
-    # What a citation names: the source's title, and the paragraph the quote is in (the
-    # paragraphs of a stored text are separated by blank lines), read with the span itself.
+    # The paragraph the quote is in, from 1 (a stored text's paragraphs are separated by blank
+    # lines), and the source's title, read with the span: what a citation names.
+    paragraph: Mapped[int] = mapped_column(default=1)
     source_title = column_property(
         select(Source.title)
-        .where(Source.id == source_id)
-        .correlate_except(Source)
-        .scalar_subquery()
-    )
-    paragraph = column_property(
-        select(paragraph_at(Source.text, start))
         .where(Source.id == source_id)
         .correlate_except(Source)
         .scalar_subquery()

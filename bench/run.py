@@ -16,6 +16,7 @@ Datasette runs with facet suggestions off, page size 50, and `_nocount=1` on tab
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -151,9 +153,35 @@ def datasette(database_file):
     )
 
 
+RANDOM_PATHS = """
+local paths = {{}}
+for line in io.lines("{file}") do paths[#paths + 1] = line end
+local thread_number = 0
+function setup(thread)
+  thread_number = thread_number + 1
+  thread:set("seed", thread_number)
+end
+function init(args)
+  math.randomseed(os.time() + seed)
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
 def wrk(url: str, seconds: int) -> dict:
+    """wrk on one URL, or, for a `base@file` URL, on paths drawn at random from that file."""
+    url, _, paths = url.partition("@")
+    script = []
+    if paths:
+        lua = Path(paths).with_suffix(".lua")
+        lua.write_text(RANDOM_PATHS.format(file=paths))
+        script = ["-s", str(lua)]
     # A slow answer is slow, not failed: allow 30 s before wrk counts a timeout.
-    output = sh("wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency", url)
+    output = sh(
+        "wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency", *script, url
+    )
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
@@ -253,11 +281,96 @@ def main():
         copy = Path(directory) / f"{table}.db"
         shutil.copy(sqlite_file, copy)
         with served_database(options, sqlite_file) as url:
-            results, targets = run_cases(options, url, copy, table)
+            results, targets = run_cases(options, url, copy, table, Path(directory))
     report(results, targets, options)
 
 
-def run_cases(options, url: str, copy: Path, table: str):
+RANDOM_SETS = {  # workload: how many distinct URLs it draws from
+    "random filtered keyset pages": 5_000,
+    "random stances by id": 20_000,
+    "random pages of all stances": 20_000,
+    "random phrase searches": 500,
+}
+SYNTH_ACTORS = 500  # `flask synth`: stance n is actor n % 500's, position POSITIONS[n % 5]
+
+
+def random_urls(stances: int, table: str, seed: int = 6) -> dict[str, tuple[list, list]]:
+    """The random-URL workloads, drawn once for both servers: (our paths, Datasette's), the
+    same rows asked for in the same order. Pages continue after a random stance, as a client
+    following cursors would be."""
+    from schemas.stances import POSITIONS
+
+    rng = random.Random(seed)
+    sets = {name: ([], []) for name in RANDOM_SETS}
+    page = "_size=50&_nocount=1&_sort=id&_shape=objects"
+
+    def stance(n: int) -> str:
+        return f"stance-{n:07d}"
+
+    for _ in range(RANDOM_SETS["random filtered keyset pages"]):
+        n = rng.randrange(stances)
+        actor = f"actor-{n % SYNTH_ACTORS:05d}"
+        cursor = encode_cursor("id", stance(n), stance(n))
+        ours, theirs = sets["random filtered keyset pages"]
+        ours.append(f"/v1/stances?actor={actor}&limit=50&cursor={cursor}")
+        theirs.append(f"/{table}/stances.json?actor_id={actor}&id__gt={stance(n)}&{page}")
+    for _ in range(RANDOM_SETS["random stances by id"]):
+        n = rng.randrange(stances)
+        ours, theirs = sets["random stances by id"]
+        ours.append(f"/v1/stances/{stance(n)}")
+        theirs.append(f"/{table}/stances/{stance(n)}.json?_shape=objects")
+    for _ in range(RANDOM_SETS["random pages of all stances"]):
+        n = rng.randrange(stances)
+        cursor = encode_cursor("id", stance(n), stance(n))
+        ours, theirs = sets["random pages of all stances"]
+        ours.append(f"/v1/stances?limit=50&cursor={cursor}")
+        theirs.append(f"/{table}/stances.json?id__gt={stance(n)}&{page}")
+    for actor in rng.sample(range(SYNTH_ACTORS), RANDOM_SETS["random phrase searches"]):
+        phrase = urllib.parse.quote(f'"actor {actor} {POSITIONS[actor % len(POSITIONS)]}"')
+        ours, theirs = sets["random phrase searches"]
+        ours.append(f"/v1/search?q={phrase}&limit=50")
+        theirs.append(
+            f"/{table}/search_index.json?_search={phrase}&_searchmode=raw&_size=50&_nocount=1"
+        )
+    return sets
+
+
+def same_rows(ours_base: str, theirs_base: str, sets: dict, checks: int = 5) -> None:
+    """Preflight: for the first URLs of each workload, both servers answer the same rows (a
+    search: as many hits, all of the phrase's actor, which the two rank each in their way)."""
+    for name, (ours, theirs) in sets.items():
+        found = 0
+        for mine, yours in list(zip(ours, theirs, strict=True))[:checks]:
+            body, other = fetch(ours_base + mine), fetch(theirs_base + yours)
+            mine_ids = [body["id"]] if "id" in body else [row["id"] for row in body["data"]]
+            rows = [
+                row if isinstance(row, dict) else dict(zip(other["columns"], row, strict=True))
+                for row in other["rows"]
+            ]
+            their_ids = [row.get("item_id") or row["id"] for row in rows]
+            if "search" in name:
+                actor = int(re.search(r"actor%20(\d+)", mine).group(1))
+                same = len(mine_ids) == len(their_ids) and all(
+                    int(item.removeprefix("stance-")) % SYNTH_ACTORS == actor
+                    for item in mine_ids + their_ids
+                )
+            else:
+                same = mine_ids == their_ids
+            if not same:
+                sys.exit(f"preflight: {name}: {mine} and {yours} answer different rows")
+            found += len(mine_ids)
+        if not found:
+            sys.exit(f"preflight: {name}: no rows at all")
+
+
+def fetch(url: str):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def run_cases(options, url: str, copy: Path, table: str, directory: Path):
     item = "stance-0050000" if options.stances else "italy-opposes-coalition"
     filtered = "/v1/stances?position=opposes&limit=50"
     search = "/v1/search?q=opposes&limit=50"
@@ -292,6 +405,15 @@ def run_cases(options, url: str, copy: Path, table: str):
         for target in ("ours", "ours, uncached"):
             cases.append(("first page of stances", target, "/v1/stances?limit=50"))
             cases.append(("last page of stances", target, f"/v1/stances?limit=50&cursor={LAST}"))
+        sets = random_urls(options.stances, table)
+        same_rows(targets["ours"].base, targets["datasette"].base, sets)
+        for number, (name, (ours, theirs)) in enumerate(sets.items()):
+            for who, paths in (("ours", ours), ("datasette", theirs)):
+                listed = directory / f"{who}-{number}.txt"
+                listed.write_text("\n".join(paths) + "\n")
+                cases.append((name, who, f"@{listed}"))
+                if who == "ours":
+                    cases.append((name, "ours, uncached", f"@{listed}"))
     else:
         cases.append(("full briefing", "ours", "/v1/briefing"))
         cases.append(("full briefing", "ours, uncached", "/v1/briefing"))
@@ -321,7 +443,10 @@ def report(results, targets, options):
         "÷ ceiling p99 |"
     )
     print("|---|---|---|---|---|---|")
-    for label in ("filtered page of 50 stances", "one stance by id", "text search"):
+    labels = ["filtered page of 50 stances", "one stance by id", "text search"]
+    if options.stances:
+        labels += list(RANDOM_SETS)
+    for label in labels:
         theirs = rows[(label, "datasette")]
         for target in ("ours", "ours, uncached"):
             ours = rows[(label, target)]
