@@ -19,8 +19,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     inspect,
+    or_,
     select,
     text,
     tuple_,
@@ -232,10 +234,17 @@ def hit_texts(rows) -> dict:
         statement = select(model).where(model.id.in_(item_ids)).options(raiseload("*"))
         for item in db.session.scalars(statement):
             texts[kind, item.id] = own_texts(item)
-    keys = [(row.type, row.item_id) for row in rows if row.type != "sources"]
-    if keys:
+    facts = {kind: item_ids for kind, item_ids in wanted.items() if kind != "sources"}
+    if facts:
+        # Per collection, so that SQLite walks the (fact_type, fact_id) index: a row-value IN
+        # over both columns makes it scan every span (34 ms against 0.8 at 100,000 stances).
         spans = select(Evidence.fact_type, Evidence.fact_id, Evidence.quote).where(
-            tuple_(Evidence.fact_type, Evidence.fact_id).in_(keys)
+            or_(
+                *(
+                    and_(Evidence.fact_type == kind, Evidence.fact_id.in_(item_ids))
+                    for kind, item_ids in facts.items()
+                )
+            )
         )
         for kind, item_id, quote in db.session.execute(spans.order_by(Evidence.position)):
             texts.setdefault((kind, item_id), []).append(("evidence", quote))

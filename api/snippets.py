@@ -22,16 +22,22 @@ class Matcher:
 
     def __init__(self, query, dialect: str):
         self.stemmer = snowballstemmer.stemmer(STEMMERS.get(dialect, "porter"))
+        self.known: dict[str, tuple[str, str]] = {}  # word: (plain, stem), stemmed once
         self.groups = [
-            [(self.stem_all(term.words), term.prefix) for term in group] for group in query.groups
+            [([self.forms(word)[1] for word in term.words], term.prefix) for term in group]
+            for group in query.groups
         ]
 
-    def stem_all(self, words) -> list[str]:
-        return [self.stemmer.stemWord(one_spelling(word).lower()) for word in words]
+    def forms(self, word: str) -> tuple[str, str]:
+        """The word as the index compares it: one spelling, lowercase, and its stem (the
+        same words recur across a page of hits: each is stemmed once per request)."""
+        if word not in self.known:
+            plain = one_spelling(word).lower()
+            self.known[word] = (plain, self.stemmer.stemWord(plain))
+        return self.known[word]
 
     def answers(self, word: str, wanted: str, prefix: bool) -> bool:
-        plain = one_spelling(word).lower()
-        stem = self.stemmer.stemWord(plain)
+        plain, stem = self.forms(word)
         return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
 
     def marks(self, words: list[str]) -> tuple[set[int], int]:
