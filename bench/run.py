@@ -427,7 +427,7 @@ def run_cases(options, url: str, copy: Path, table: str, directory: Path):
 def report(results, targets, options):
     rows = {key: summarize(runs) for key, runs in results.items()}
     print(
-        f"## {options.stances or 'seed (16)'} stances on {options.database}; {options.rounds} "
+        f"## {options.stances or 'the seed'} stances on {options.database}; {options.rounds} "
         f"rounds x {options.seconds} s; wrk -t2 -c32; {os.cpu_count()} cores\n"
     )
     print("| request | server | req/s (median) | p50 ms | p99 ms | CPU ms/req | errors |")
