@@ -314,9 +314,9 @@ def check_summaries(bundle: Bundle) -> None:
     names = actor_names(bundle)
     for name, index, data in bundle.entries()[1:]:
         quotes = " ".join(span["quote"] for span in data["evidence"]).replace("’", "'")
+        numbers = NUMBER.findall(quotes)
         for told_in in TOLD_IN:
             told = (data.get(told_in) or "").replace("’", "'")
-            numbers = NUMBER.findall(quotes)
             missing = [number for number in NUMBER.findall(told) if number not in numbers]
             missing += [
                 found

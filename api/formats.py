@@ -109,11 +109,6 @@ class Table:
             if isinstance(inner, Reference):
                 self.columns.append((f"{name}_name", name, labels))
 
-    @property
-    def fields(self) -> list[str]:
-        """The item's fields, in column order."""
-        return list(dict.fromkeys(name for _, name, _ in self.columns))
-
     def only(self, names) -> "Table":
         """The same table with the columns of these fields alone (and `id`, first)."""
         if not names:

@@ -92,10 +92,7 @@ def redirect_to_item(model, item_id: str):
 def names_of(row) -> list[str]:
     """What an item answers to: its id, name or title, aliases (the article's and reference
     knowledge's) and ISO code."""
-    aliases = [
-        *(getattr(row, "aliases", None) or []),
-        *(getattr(row, "reference_aliases", None) or []),
-    ]
+    aliases = [alias for name in ALIASES for alias in getattr(row, name, None) or []]
     names = [row.id, row.label, *aliases]
     return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
 
