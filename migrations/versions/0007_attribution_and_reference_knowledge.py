@@ -1,5 +1,4 @@
-"""Say who asserts each claim (basis, asserted_by), keep reference knowledge apart, and number
-each span's paragraph
+"""Say who asserts each claim (basis, asserted_by), and keep reference knowledge apart
 
 Revision ID: 0007
 Revises: 0006
@@ -54,24 +53,6 @@ def upgrade():
         batch_op.add_column(
             sa.Column("known_from", sa.String(length=20), nullable=False, server_default="article")
         )
-    with op.batch_alter_table("evidence") as batch_op:
-        batch_op.add_column(sa.Column("paragraph", sa.Integer(), nullable=True))
-    spans = op.get_bind().execute(
-        sa.text(
-            "SELECT evidence.id, evidence.start, sources.text FROM evidence "
-            "JOIN sources ON sources.id = evidence.source_id"
-        )
-    )
-    numbered = [
-        {"id": span_id, "paragraph": text.count("\n\n", 0, start) + 1}
-        for span_id, start, text in spans
-    ]
-    if numbered:
-        op.get_bind().execute(
-            sa.text("UPDATE evidence SET paragraph = :paragraph WHERE id = :id"), numbered
-        )
-    with op.batch_alter_table("evidence") as batch_op:
-        batch_op.alter_column("paragraph", existing_type=sa.Integer(), nullable=False)
     op.create_table(
         "group_reference_members",
         sa.Column("group_id", sa.String(length=100), nullable=False),
@@ -91,8 +72,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table("group_reference_members")
-    with op.batch_alter_table("evidence") as batch_op:
-        batch_op.drop_column("paragraph")
     with op.batch_alter_table("actors") as batch_op:
         batch_op.drop_column("known_from")
         batch_op.drop_column("reference_aliases")
