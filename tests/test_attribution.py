@@ -319,7 +319,9 @@ def test_the_loader_refuses_words_its_evidence_does_not_back(
 
 
 @pytest.mark.parametrize(
-    "path", [*bundle_paths(), SEED_DIR / "examples" / "example-ruritania.yaml"], ids=str
+    "path",
+    [*bundle_paths(), SEED_DIR / "examples" / "example-ruritania.yaml"],
+    ids=lambda path: path.name,
 )
 def test_the_seed_and_the_example_pass_the_check(db, path):
     check_summaries(Bundle(path))  # raises SeedError naming the item and the field
