@@ -371,16 +371,31 @@ def fetch(url: str):
 
 
 def run_cases(options, url: str, copy: Path, table: str, directory: Path):
-    item = "stance-0050000" if options.stances else "italy-opposes-coalition"
+    """Start the servers, check and measure every case; the servers stop whatever happens (a
+    server that does not start, a preflight that finds different rows, an interrupted run)."""
+    targets = {}
+    try:
+        targets["ours"] = gunicorn("ours", "api:create_app()", url)
+        # The same service with its response cache off: what rendering a page costs.
+        targets["ours, uncached"] = gunicorn(
+            "ours, uncached", "api:create_app()", url, RESPONSE_CACHE="0"
+        )
+        targets["datasette"] = datasette(copy)
+        targets["ceiling"] = gunicorn("ceiling", "bench.ceiling:create_app()", "")
+        cases = fixed_cases(options, table)
+        if options.stances:
+            cases += random_cases(options, table, directory, targets)
+        return measure(targets, cases, options.rounds, options.seconds), targets
+    finally:
+        for target in targets.values():
+            target.stop()
+
+
+def fixed_cases(options, table: str) -> list:
+    # A stance in the middle (one that exists at any --stances), or one of the seed's.
+    item = f"stance-{options.stances // 2:07d}" if options.stances else "italy-opposes-coalition"
     filtered = "/v1/stances?position=opposes&limit=50"
     search = "/v1/search?q=opposes&limit=50"
-    targets = {
-        "ours": gunicorn("ours", "api:create_app()", url),
-        # The same service with its response cache off: what rendering a page costs.
-        "ours, uncached": gunicorn("ours, uncached", "api:create_app()", url, RESPONSE_CACHE="0"),
-        "datasette": datasette(copy),
-        "ceiling": gunicorn("ceiling", "bench.ceiling:create_app()", ""),
-    }
     cases = [
         ("filtered page of 50 stances", "ours", filtered),
         ("filtered page of 50 stances", "ours, uncached", filtered),
@@ -405,23 +420,25 @@ def run_cases(options, url: str, copy: Path, table: str, directory: Path):
         for target in ("ours", "ours, uncached"):
             cases.append(("first page of stances", target, "/v1/stances?limit=50"))
             cases.append(("last page of stances", target, f"/v1/stances?limit=50&cursor={LAST}"))
-        sets = random_urls(options.stances, table)
-        same_rows(targets["ours"].base, targets["datasette"].base, sets)
-        for number, (name, (ours, theirs)) in enumerate(sets.items()):
-            for who, paths in (("ours", ours), ("datasette", theirs)):
-                listed = directory / f"{who}-{number}.txt"
-                listed.write_text("\n".join(paths) + "\n")
-                cases.append((name, who, f"@{listed}"))
-                if who == "ours":
-                    cases.append((name, "ours, uncached", f"@{listed}"))
     else:
         cases.append(("full briefing", "ours", "/v1/briefing"))
         cases.append(("full briefing", "ours, uncached", "/v1/briefing"))
-    try:
-        return measure(targets, cases, options.rounds, options.seconds), targets
-    finally:
-        for target in targets.values():
-            target.stop()
+    return cases
+
+
+def random_cases(options, table: str, directory: Path, targets: dict) -> list:
+    """The random-URL workloads, checked at preflight, each URL set in a file wrk reads."""
+    sets = random_urls(options.stances, table)
+    same_rows(targets["ours"].base, targets["datasette"].base, sets)
+    cases = []
+    for number, (name, (ours, theirs)) in enumerate(sets.items()):
+        for who, paths in (("ours", ours), ("datasette", theirs)):
+            listed = directory / f"{who}-{number}.txt"
+            listed.write_text("\n".join(paths) + "\n")
+            cases.append((name, who, f"@{listed}"))
+            if who == "ours":
+                cases.append((name, "ours, uncached", f"@{listed}"))
+    return cases
 
 
 def report(results, targets, options):
