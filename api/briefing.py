@@ -49,12 +49,12 @@ class Briefing(MethodView):
         stances_by_proposal = defaultdict(list)
         for stance in every(Stance, args):
             stances_by_proposal[stance.proposal_id].append(stance)
-        # A proposal stays when its stances do, whatever its own basis.
-        chosen = {proposal.id for proposal in every(Proposal, args)}
+        # With `basis`, a proposal stays when it or one of its stances has that basis.
+        bases = args.get("basis")
         all_proposals = [
             proposal
             for proposal in every(Proposal, {**args, "basis": None})
-            if proposal.id in chosen or stances_by_proposal[proposal.id]
+            if not bases or proposal.basis in bases or proposal.id in stances_by_proposal
         ]
         for proposal in all_proposals:
             proposal.stances = stances_by_proposal[proposal.id]

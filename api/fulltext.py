@@ -31,7 +31,7 @@ from sqlalchemy.orm import raiseload, selectinload
 
 from api.cache import current_data_version
 from api.extensions import db
-from api.models import FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+from api.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
 from api.snippets import Matcher, best_field
 from api.spelling import one_spelling
 
@@ -295,11 +295,7 @@ def own_texts(item) -> list[tuple[str, str]]:
         and not column.foreign_keys
         and getattr(item, column.key)
     ]
-    aliases = [
-        (name, alias)
-        for name in ("aliases", "reference_aliases")
-        for alias in getattr(item, name, None) or []
-    ]
+    aliases = [(name, alias) for name in ALIAS_FIELDS for alias in getattr(item, name, None) or []]
     return found + aliases
 
 

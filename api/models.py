@@ -198,6 +198,10 @@ class Evidence(Base):
     )
 
 
+# An actor's other names: the article's own, and common ones it does not use.
+ALIAS_FIELDS = ("aliases", "reference_aliases")
+
+
 class Actor(Sourced, Base):
     __tablename__ = "actors"
     collection = "actors"

@@ -16,11 +16,16 @@ from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
 from api.headers import permanent_redirect
-from api.models import ITEM_MODELS, Actor, group_members, group_reference_members
+from api.models import (
+    ALIAS_FIELDS,
+    ITEM_MODELS,
+    Actor,
+    group_members,
+    group_reference_members,
+)
 from schemas.common import SLUG_PATTERN, expanded
 
 MAX_CANDIDATES = 20
-ALIASES = ("aliases", "reference_aliases")  # the article's other names, and common ones
 
 
 def load_options(model) -> list:
@@ -92,7 +97,7 @@ def redirect_to_item(model, item_id: str):
 def names_of(row) -> list[str]:
     """What an item answers to: its id, name or title, aliases (the article's and reference
     knowledge's) and ISO code."""
-    aliases = [alias for name in ALIASES for alias in getattr(row, name, None) or []]
+    aliases = [alias for name in ALIAS_FIELDS for alias in getattr(row, name, None) or []]
     names = [row.id, row.label, *aliases]
     return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
 
@@ -100,7 +105,9 @@ def names_of(row) -> list[str]:
 def named(model) -> list:
     """Every item of `model` with what it answers to, in id order."""
     columns = [model.id, model.label_column().label("label")]
-    columns += [getattr(model, name) for name in (*ALIASES, "iso_code") if hasattr(model, name)]
+    columns += [
+        getattr(model, name) for name in (*ALIAS_FIELDS, "iso_code") if hasattr(model, name)
+    ]
     return db.session.execute(select(*columns).order_by(model.id)).all()
 
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import ClaimQuerySchema, QuerySchema, source_filter
+from schemas.common import QuerySchema, basis_filter, source_filter
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
 from schemas.sources import SourceSchema
@@ -52,4 +52,4 @@ class BriefingQuerySchema(QuerySchema):
     that way (`basis=article`: what the article asserts on its own authority)."""
 
     source = source_filter()
-    basis = ClaimQuerySchema._declared_fields["basis"]
+    basis = basis_filter()

@@ -561,14 +561,19 @@ class CollectionQuerySchema(QuerySchema):
     )
 
 
-class ClaimQuerySchema(CollectionQuerySchema):
-    """Parameters every collection of claims accepts: who asserts them."""
-
-    basis = enum_filter(
+def basis_filter() -> ListParameter:
+    """`basis=`: the claims asserted that way."""
+    return enum_filter(
         tuple(BASES),
         "Who asserts it: one of quoted, reported, article, perceived; `basis=article` is what "
         "the article asserts on its own authority.",
     )
+
+
+class ClaimQuerySchema(CollectionQuerySchema):
+    """Parameters every collection of claims accepts: who asserts them."""
+
+    basis = basis_filter()
     asserted_by = reference_filter(
         "actors", "The actor a claim comes from (id, name or alias).", column="asserted_by_id"
     )

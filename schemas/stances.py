@@ -10,6 +10,7 @@ from schemas.common import (
     QuerySchema,
     Reference,
     TitledRefSchema,
+    basis_filter,
     enum_field,
     enum_filter,
     expand_field,
@@ -103,4 +104,4 @@ class StanceMatrixQuerySchema(QuerySchema):
     proposal = reference_filter(
         "proposals", "Only this proposal's column (id or title).", column="proposal_id"
     )
-    basis = ClaimQuerySchema._declared_fields["basis"]
+    basis = basis_filter()

@@ -125,9 +125,13 @@ def test_an_unknown_basis_is_a_400_naming_the_four(client):
     assert "quoted, reported, article, perceived" in body["errors"]["basis"][0]
 
 
+def spreadsheet_row(client, path: str, item_id: str) -> dict:
+    rows = csv.DictReader(io.StringIO(client.get(path).text))
+    return next(row for row in rows if row["id"] == item_id)
+
+
 def test_a_spreadsheet_says_who_asserts_each_claim(client):
-    rows = list(csv.DictReader(io.StringIO(client.get("/v1/stances.csv").text)))
-    italy = next(row for row in rows if row["id"] == "italy-opposes-coalition")
+    italy = spreadsheet_row(client, "/v1/stances.csv", "italy-opposes-coalition")
     assert (italy["basis"], italy["asserted_by"], italy["asserted_by_name"]) == (
         "reported",
         "italy",
@@ -276,14 +280,13 @@ def test_a_member_answers_through_its_group(client):
 
 
 def test_the_actors_spreadsheet_marks_reference_knowledge(client):
-    rows = list(csv.DictReader(io.StringIO(client.get("/v1/actors.csv").text)))
-    uk = next(row for row in rows if row["id"] == "united-kingdom")
+    uk = spreadsheet_row(client, "/v1/actors.csv", "united-kingdom")
     assert (uk["known_from"], uk["reference_aliases"], uk["iso_code"]) == (
         "article",
         "Britain",
         "GB",
     )
-    baltic = next(row for row in rows if row["id"] == "baltic-states")
+    baltic = spreadsheet_row(client, "/v1/actors.csv", "baltic-states")
     assert baltic["reference_members_name"] == "Estonia; Latvia; Lithuania"
 
 
