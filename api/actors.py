@@ -8,6 +8,7 @@ from api.headers import with_item_etag
 from api.models import Actor, Commitment, Stance
 from api.pagination import list_items
 from api.queries import get_or_404
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import (
@@ -62,7 +63,7 @@ class ActorById(MethodView):
     @with_item_etag(ActorSchema)
     def get(self, args, actor_id):
         """Get an actor by id"""
-        return get_or_404(Actor, actor_id)
+        return read_item(Actor, actor_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(ActorPatchSchema)

@@ -16,6 +16,7 @@ import yaml
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import tuple_
 
+from api import renders
 from api.commits import end_write, write_transaction
 from api.errors import describe, flatten
 from api.extensions import db
@@ -430,6 +431,8 @@ def load(paths: list[Path], rules: Rules, reset: bool = False) -> list[Report]:
             reports.append(report)
         if reset or any(report.changed for report in reports):
             end_write(reindex=True)
+        else:
+            renders.store_all(missing_only=True)  # a database older than stored renders
     return reports
 
 

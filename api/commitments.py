@@ -7,7 +7,7 @@ from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Commitment
 from api.pagination import list_items
-from api.queries import get_or_404
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import (
@@ -57,7 +57,7 @@ class CommitmentById(MethodView):
     @with_item_etag(CommitmentSchema)
     def get(self, args, commitment_id):
         """Get a spending commitment by id"""
-        return get_or_404(Commitment, commitment_id)
+        return read_item(Commitment, commitment_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(CommitmentPatchSchema)

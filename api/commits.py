@@ -2,20 +2,23 @@
 
 from contextlib import contextmanager
 
-from api import fulltext
+from api import fulltext, renders
 from api.cache import bump_data_version
 from api.database import marked_as_write
 from api.extensions import db
 
 
 def end_write(*indexed, reindex: bool = False) -> None:
-    """The last steps of every write, in its own transaction: bring the search index up to
-    date (for the items written, or all of it), and move the data version on, so that cached
-    answers made before the write are stale from its commit."""
+    """The last steps of every write, in its own transaction: bring the search index and the
+    stored renders up to date (for the items written and what shows them, or all of it), and
+    move the data version on, so that cached answers made before the write are stale from its
+    commit."""
     if reindex:
         fulltext.reindex()
+        renders.store_all()
     for item in indexed:
         fulltext.index_item(item)
+    renders.refresh(*indexed)
     bump_data_version()
 
 

@@ -7,7 +7,7 @@ from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Event
 from api.pagination import list_items
-from api.queries import get_or_404
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import (
@@ -55,7 +55,7 @@ class EventById(MethodView):
     @with_item_etag(EventSchema)
     def get(self, args, event_id):
         """Get an event by id"""
-        return get_or_404(Event, event_id)
+        return read_item(Event, event_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(EventPatchSchema)

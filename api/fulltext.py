@@ -45,7 +45,8 @@ search_index = Table(
     Column("body", Text),
 )
 SEARCHABLE = {"sources": Source, **FACT_MODELS}
-SKIPPED_COLUMNS = {"id", "sha256", "original_url"}
+# Not text a journalist searches: ids, digests, addresses, and the stored JSON of the item.
+SKIPPED_COLUMNS = {"id", "sha256", "original_url", "rendered"}
 TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
 WORD = re.compile(r"\w+")
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from api.database import SAFE_METHODS
 from api.extensions import rate_limiter
+from api.formats import Stored
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 EXPOSED_HEADERS = [
@@ -65,9 +66,10 @@ def item_etag(response, version: int) -> str:
 
 
 def with_item_etag(schema_class):
-    """Answer with the item the view returns, dumped by `schema_class` and tagged with its
-    `item_etag`. Placed under `@blp.response`, which hands a ready response on as it is, with
-    the view's status and headers; a response the view built itself (a replayed POST) too."""
+    """Answer with the item the view returns, dumped by `schema_class` (or as stored), and
+    tagged with its `item_etag`. Placed under `@blp.response`, which hands a ready response on
+    as it is, with the view's status and headers; a response the view built itself (a replayed
+    POST) too."""
     schema = schema_class()
 
     def decorate(view):
@@ -77,7 +79,8 @@ def with_item_etag(schema_class):
             item, *status_and_headers = result if isinstance(result, tuple) else (result,)
             if isinstance(item, Response):
                 return result
-            response = current_app.json.response(schema.dump(item))
+            body = item.body if isinstance(item, Stored) else schema.dump(item)
+            response = current_app.json.response(body)
             response.set_etag(item_etag(response, item.version))
             return (response, *status_and_headers) if status_and_headers else response
 

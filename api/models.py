@@ -103,7 +103,12 @@ class Item:
 
 
 class Sourced(Item):
-    """A fact backed by evidence spans (viewonly: the loader writes Evidence rows itself)."""
+    """A fact backed by evidence spans (viewonly: the loader writes Evidence rows itself).
+
+    `rendered` is the fact's JSON as its schema dumps it, stored by every write that changes
+    what it shows (`api.renders`); read only when a request serves it."""
+
+    rendered: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     @declared_attr
     def evidence(cls) -> Mapped[list["Evidence"]]:

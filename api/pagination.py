@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import and_, case, func, or_, select
 
+from api import renders
 from api.errors import bad_parameter
 from api.extensions import db
 from api.queries import apply_filters, filters_of, load_options
@@ -100,16 +101,22 @@ def paginate(statement, args, model, *, columns=None, scales=None):
         tie_break = or_(after, and_(column == value, after_id))
         statement = statement.where(after_id if column is id_column else tie_break)
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-    items = db.session.scalars(
-        statement.options(*load_options(model)).order_by(*order).limit(limit + 1)
-    ).all()
+    rows = page_rows(statement.order_by(*order).limit(limit + 1), model, key)
     next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        last = items[-1]
-        value = getattr(last, key)
-        next_cursor = encode_cursor(sort, ranks.get(value, len(ranks)) if ranks else value, last.id)
-    return envelope(items, total, limit, next_cursor)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        _, value, last_id = rows[-1]
+        next_cursor = encode_cursor(sort, ranks.get(value, len(ranks)) if ranks else value, last_id)
+    return envelope([item for item, _, _ in rows], total, limit, next_cursor)
+
+
+def page_rows(statement, model, key: str) -> list[tuple]:
+    """A page's rows as (item, sort value, id): stored renders where the model has them
+    (`api.renders`), else the items themselves, loaded with all they show."""
+    if renders.is_stored(model):
+        return renders.page_rows(statement, model, key)
+    items = db.session.scalars(statement.options(*load_options(model))).all()
+    return [(item, getattr(item, key), item.id) for item in items]
 
 
 def list_items(model, args: dict, query_schema, **fixed):

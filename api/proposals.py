@@ -8,6 +8,7 @@ from api.headers import with_item_etag
 from api.models import Proposal, Stance
 from api.pagination import list_items
 from api.queries import get_or_404
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import (
@@ -58,7 +59,7 @@ class ProposalById(MethodView):
     @with_item_etag(ProposalSchema)
     def get(self, args, proposal_id):
         """Get a proposal by id"""
-        return get_or_404(Proposal, proposal_id)
+        return read_item(Proposal, proposal_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(ProposalPatchSchema)

@@ -64,11 +64,16 @@ def full_load(model) -> list:
         expanded.reset(token)
 
 
+def is_slug(value: str) -> bool:
+    """Whether `value` could be an id (what else is a name, an alias or a mistake)."""
+    return len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value) is not None
+
+
 def get_or_404(model, item_id: str):
     """Fetch one item by id; for a name, alias or ISO code of one item, answer 308 with its
     own URL; else abort with a 404 a reader can act on."""
     item = None
-    if len(item_id) <= 100 and re.fullmatch(SLUG_PATTERN, item_id):
+    if is_slug(item_id):
         item = db.session.get(model, item_id, options=load_options(model))
     if item is None and len(item_id) <= 200:
         canonical = ids_answering_to(model, item_id)
@@ -129,7 +134,7 @@ def ids_answering_to(model, value: str) -> list[str]:
 
 def resolve(model, parameter: str, value: str) -> str:
     """Turn what a journalist typed (id, name, alias or ISO code, any case) into one id."""
-    if len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value):
+    if is_slug(value):
         if db.session.get(model, value) is not None:
             return value
     rows = named(model)

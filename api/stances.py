@@ -9,7 +9,8 @@ from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Stance
 from api.pagination import list_items
-from api.queries import apply_filters, get_or_404, load_options
+from api.queries import apply_filters, load_options
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import documents_change, documents_creation, documents_deletion
@@ -56,7 +57,7 @@ class StanceById(MethodView):
     @with_item_etag(StanceSchema)
     def get(self, args, stance_id):
         """Get a stance by id"""
-        return get_or_404(Stance, stance_id)
+        return read_item(Stance, stance_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(StancePatchSchema)

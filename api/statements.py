@@ -7,7 +7,7 @@ from api.guards import guarded
 from api.headers import with_item_etag
 from api.models import Statement
 from api.pagination import list_items
-from api.queries import get_or_404
+from api.renders import read_item
 from api.routing import Blueprint
 from api.views import query_arguments
 from api.write_docs import (
@@ -57,7 +57,7 @@ class StatementById(MethodView):
     @with_item_etag(StatementSchema)
     def get(self, args, statement_id):
         """Get a statement by id"""
-        return get_or_404(Statement, statement_id)
+        return read_item(Statement, statement_id)
 
     @guarded("editor", if_match=True)
     @blp.arguments(StatementPatchSchema)

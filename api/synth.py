@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
+from api import renders
 from api.commits import end_write, write_transaction
 from api.extensions import db
 from api.fulltext import search_index
@@ -112,5 +113,6 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
         ):
             for start in range(0, len(rows), BATCH):
                 db.session.execute(insert(model), rows[start : start + BATCH])
+        renders.store_all()
         end_write()
     return {"actors": actors, "proposals": proposals, "stances": stances}

@@ -9,7 +9,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import fulltext
+from api import fulltext, renders
 from api.commits import commit_write
 from api.extensions import db
 from api.facts import FieldError, apply_evidence, apply_fields, apply_source
@@ -121,6 +121,7 @@ def update(model, schema_class, item_id: str, data: dict):
     item = get_or_404(model, item_id)
     check_if_match(item)
     before = schema_class().dump(item)
+    renders.note(item)  # what shows the item now may not show it after: render it afresh
     item.updated_at = utcnow()  # an UPDATE even when only links change: the version moves on
     apply_write(item, data, schema_class())
     db.session.flush()
@@ -134,6 +135,7 @@ def update(model, schema_class, item_id: str, data: dict):
 def remove_item(item, schema, who=None) -> None:
     """Delete an item with its evidence and its search row, recording it, in this transaction."""
     before = schema.dump(item)
+    renders.note(item)
     if not isinstance(item, Source):
         db.session.execute(
             db.delete(Evidence).where(

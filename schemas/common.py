@@ -638,6 +638,19 @@ class LinksSchema(Schema):
     next = fields.String(allow_none=True)
 
 
+class Dumped(dict):
+    """An item its schema has dumped already (a stored render): served as it is."""
+
+
+class PageItem(fields.Nested):
+    """An item of a page: dumped by its schema, unless it is `Dumped` already."""
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        if isinstance(nested_obj, Dumped):
+            return nested_obj
+        return super()._serialize(nested_obj, attr, obj, **kwargs)
+
+
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
     """The collection envelope `{data, meta, links}` around one item schema."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
@@ -645,7 +658,7 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
         name,
         (PageSchema,),
         {
-            "data": fields.List(fields.Nested(item_schema)),
+            "data": fields.List(PageItem(item_schema)),
             "meta": fields.Nested(MetaSchema),
             "links": fields.Nested(LinksSchema),
         },
