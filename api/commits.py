@@ -2,6 +2,8 @@
 
 from contextlib import contextmanager
 
+from sqlalchemy import text
+
 from api import fulltext, renders
 from api.cache import bump_data_version
 from api.database import marked_as_write
@@ -16,10 +18,17 @@ def end_write(*indexed, reindex: bool = False) -> None:
     if reindex:
         fulltext.reindex()
         renders.store_all()
+        refresh_statistics()
     for item in indexed:
         fulltext.index_item(item)
     renders.refresh(*indexed)
     bump_data_version()
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, let the planner know the tables' new sizes (`ANALYZE`), so that a
+    filtered page walks the index that fits it, in the write's transaction."""
+    db.session.execute(text("ANALYZE"))
 
 
 def commit_write(*indexed) -> None:

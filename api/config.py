@@ -37,7 +37,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(
             os.environ.get("DATABASE_URL") or "sqlite:///briefing.db"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A server's connections can drop (a restart, a proxy's timeout); a file's cannot.
+        is_file = self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not is_file}
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
         self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None

@@ -27,9 +27,9 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.orm import raiseload, selectinload
+from sqlalchemy.orm import selectinload
 
-from api.cache import current_data_version
+from api.cache import current_data_version, remembered
 from api.extensions import db
 from api.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
 from api.snippets import Matcher, best_field
@@ -194,7 +194,10 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
     if kind:
         where += " AND type = :kind"
         params["kind"] = kind
-    total = db.session.execute(text(f"SELECT count(*) FROM search_index WHERE {where}"), params)
+    counting = text(f"SELECT count(*) FROM search_index WHERE {where}")
+    total = remembered(
+        ("search", query, kind), lambda: db.session.execute(counting, params).scalar_one()
+    )
     if is_postgres():
         score = "ts_rank_cd(document, to_tsquery('english', :match))"
     else:
@@ -220,7 +223,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
                 "score": round(float(row.score), 6),
             }
         )
-    return hits, total.scalar_one()
+    return hits, total
 
 
 def hit_texts(rows) -> dict:
@@ -232,9 +235,12 @@ def hit_texts(rows) -> dict:
     texts: dict[tuple[str, str], list] = {}
     for kind, item_ids in wanted.items():
         model = SEARCHABLE[kind]
-        statement = select(model).where(model.id.in_(item_ids)).options(raiseload("*"))
-        for item in db.session.scalars(statement):
-            texts[kind, item.id] = own_texts(item)
+        names = text_fields(model)
+        columns = [getattr(model, name) for name in names]
+        for item_id, *values in db.session.execute(
+            select(model.id, *columns).where(model.id.in_(item_ids))
+        ):
+            texts[kind, item_id] = texts_of(dict(zip(names, values, strict=True)))
     facts = {kind: item_ids for kind, item_ids in wanted.items() if kind != "sources"}
     if facts:
         # Per collection, so that SQLite walks the (fact_type, fact_id) index: a row-value IN
@@ -285,18 +291,32 @@ def related_text(value) -> list[str]:
     return []
 
 
-def own_texts(item) -> list[tuple[str, str]]:
-    """The texts an item holds in its own columns, with their field: (field, text)."""
-    mapper = inspect(type(item))
-    found = [
-        (column.key, str(getattr(item, column.key)))
-        for column in mapper.columns
+@functools.cache
+def text_fields(model) -> tuple[str, ...]:
+    """The columns that hold an item's own texts (not its ids, keys or digests), then its
+    alias lists."""
+    columns = [
+        column.key
+        for column in inspect(model).columns
         if isinstance(column.type, String | Text)
         and column.key not in SKIPPED_COLUMNS
         and not column.foreign_keys
-        and getattr(item, column.key)
     ]
-    aliases = [(name, alias) for name in ALIAS_FIELDS for alias in getattr(item, name, None) or []]
+    return (*columns, *(name for name in ALIAS_FIELDS if hasattr(model, name)))
+
+
+def own_texts(item) -> list[tuple[str, str]]:
+    """The texts an item holds in its own columns, with their field: (field, text)."""
+    return texts_of({name: getattr(item, name) for name in text_fields(type(item))})
+
+
+def texts_of(values: dict) -> list[tuple[str, str]]:
+    """(field, text) of an item's own texts, read as `text_fields` names them; an alias list
+    gives one per alias."""
+    found = [
+        (name, str(value)) for name, value in values.items() if value and name not in ALIAS_FIELDS
+    ]
+    aliases = [(name, alias) for name in ALIAS_FIELDS for alias in values.get(name) or []]
     return found + aliases
 
 

@@ -10,6 +10,7 @@ from flask import request
 from sqlalchemy import and_, case, func, or_, select
 
 from api import renders
+from api.cache import remembered
 from api.errors import bad_parameter
 from api.extensions import db
 from api.queries import apply_filters, filters_of, load_options
@@ -75,12 +76,13 @@ def page_url(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-def paginate(statement, args, model, *, columns=None, scales=None):
+def paginate(statement, args, model, *, columns=None, scales=None, filters=None):
     """Run one page of `statement` over `model`; return (envelope, headers).
 
     Sort names are the model's attributes unless `columns` maps them; a name in `scales` sorts
     by its place on that scale (proposes → … → opposes), not alphabetically. The id breaks
-    ties, so the order is total and a cursor is the last (sort value, id) seen.
+    ties, so the order is total and a cursor is the last (sort value, id) seen. `filters`
+    names what `statement` selects, so that its total is counted once per data version.
     """
     sort, limit = args["sort"], args["limit"]
     name = sort.removeprefix("-")
@@ -92,7 +94,13 @@ def paginate(statement, args, model, *, columns=None, scales=None):
         ranks = {value: rank for rank, value in enumerate(scales[name])}
         column = case(ranks, value=column, else_=len(ranks))
     id_column = model.id
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    if filters is None:
+        total = db.session.scalar(counting)
+    else:
+        total = remembered(
+            ("total", model.__tablename__, filters), lambda: db.session.scalar(counting)
+        )
     if args.get("cursor"):
         value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
         after = column < value if descending else column > value
@@ -123,10 +131,22 @@ def list_items(model, args: dict, query_schema, **fixed):
     """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
     actor of /v1/actors/{id}/stances); returns (envelope, headers)."""
     statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
-    body, headers = paginate(statement, args, model, scales=getattr(query_schema, "SCALES", None))
+    scales = getattr(query_schema, "SCALES", None)
+    body, headers = paginate(
+        statement, args, model, scales=scales, filters=filters_given(args, query_schema, fixed)
+    )
     if args.get("facet"):
         body["meta"]["facets"] = count_facets(statement, model, query_schema, args["facet"])
     return body, headers
+
+
+def filters_given(args: dict, query_schema, fixed: dict) -> tuple:
+    """What a list's filters select, as a key: the parameters that filter, as parsed, and the
+    fixed ones (a sub-collection's actor)."""
+    given = [(name, args.get(name)) for name in ("q", *filters_of(query_schema))]
+    return tuple(sorted(fixed.items())) + tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in given
+    )
 
 
 def count_facets(statement, model, query_schema, names: list[str]) -> dict[str, dict]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
+from api.cache import remembered
 from api.errors import bad_parameter
 from api.extensions import db
 from api.fulltext import EmptyQuery, matching
@@ -134,9 +135,8 @@ def ids_answering_to(model, value: str) -> list[str]:
 
 def resolve(model, parameter: str, value: str) -> str:
     """Turn what a journalist typed (id, name, alias or ISO code, any case) into one id."""
-    if is_slug(value):
-        if db.session.get(model, value) is not None:
-            return value
+    if is_slug(value) and value in ids_of(model):
+        return value
     rows = named(model)
     exact = answering_to(rows, value)
     if len(exact) == 1:
@@ -166,16 +166,33 @@ def resolve(model, parameter: str, value: str) -> str:
     bad_parameter(parameter, f"No {singular} matches '{value}'. {hint}")
 
 
+def ids_of(model) -> frozenset[str]:
+    """Every id of a collection that filters refer to (actors, proposals: hundreds), read once
+    per data version."""
+    return remembered(
+        ("ids", model.collection), lambda: frozenset(db.session.scalars(select(model.id)))
+    )
+
+
 def with_their_groups(actor_ids: list[str]) -> list[str]:
     """These actors and the groups they are members of (as the article names them, or by
     reference knowledge): `?actor=estonia` answers through the Baltic states."""
-    groups = union(
+    groups = remembered(("groups",), groups_of_members)
+    return [*actor_ids, *sorted({group for actor in actor_ids for group in groups.get(actor, ())})]
+
+
+def groups_of_members() -> dict[str, list[str]]:
+    """Each member's groups, by either kind of membership, read once per data version."""
+    links = union(
         *(
-            select(table.c.group_id).where(table.c.member_id.in_(actor_ids))
+            select(table.c.member_id, table.c.group_id)
             for table in (group_members, group_reference_members)
         )
     )
-    return [*actor_ids, *db.session.scalars(select(groups.subquery().c.group_id))]
+    groups: dict[str, list[str]] = {}
+    for member, group in db.session.execute(select(links.subquery())):
+        groups.setdefault(member, []).append(group)
+    return groups
 
 
 @functools.cache

@@ -5,8 +5,10 @@ item uses (its own spelling and case): the first field that matches the most of 
 groups, cut to a window around its first match, escaped as HTML with the matched words in
 <mark>. Words are compared as the index compares them: one spelling, the same stemmer."""
 
+import functools
 import html
 import re
+import threading
 
 import snowballstemmer
 
@@ -17,46 +19,50 @@ WINDOW = 30  # words shown around the first match
 STEMMERS = {"sqlite": "porter", "postgresql": "english"}  # FTS5 porter; PostgreSQL's snowball
 
 
+WORDS_KEPT = 100_000  # words whose stems a process keeps
+
+
 class Matcher:
     """Whether a word of a text answers a term of a query (`api.fulltext.Query`)."""
 
     def __init__(self, query, dialect: str):
-        self.stemmer = snowballstemmer.stemmer(STEMMERS.get(dialect, "porter"))
-        self.known: dict[str, tuple[str, str]] = {}  # word: (plain, stem), stemmed once
+        self.algorithm = STEMMERS.get(dialect, "porter")
         self.groups = [
             [([self.forms(word)[1] for word in term.words], term.prefix) for term in group]
             for group in query.groups
         ]
 
     def forms(self, word: str) -> tuple[str, str]:
-        """The word as the index compares it: one spelling, lowercase, and its stem (the
-        same words recur across a page of hits: each is stemmed once per request)."""
-        if word not in self.known:
-            plain = one_spelling(word).lower()
-            self.known[word] = (plain, self.stemmer.stemWord(plain))
-        return self.known[word]
-
-    def answers(self, word: str, wanted: str, prefix: bool) -> bool:
-        plain, stem = self.forms(word)
-        return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
+        """The word as the index compares it: one spelling, lowercase, and its stem."""
+        return word_forms(self.algorithm, word)
 
     def marks(self, words: list[str]) -> tuple[set[int], int]:
         """The positions of the words that answer a term, and how many groups they answer."""
+        forms = [self.forms(word) for word in words]
         marked, groups = set(), 0
         for group in self.groups:
             hit = False
             for stems, prefix in group:
-                for start in range(len(words) - len(stems) + 1):
+                last = len(stems) - 1
+                for start in range(len(forms) - last):
                     # A phrase matches where its words follow one another (only its last
-                    # word can be a prefix).
+                    # word can be a prefix); most places fail at its first word.
+                    if not answers(forms[start], stems[0], prefix and last == 0):
+                        continue
                     if all(
-                        self.answers(words[start + k], stem, prefix and k == len(stems) - 1)
-                        for k, stem in enumerate(stems)
+                        answers(forms[start + k], stem, prefix and k == last)
+                        for k, stem in enumerate(stems[1:], 1)
                     ):
                         marked.update(range(start, start + len(stems)))
                         hit = True
             groups += hit
         return marked, groups
+
+
+def answers(form: tuple[str, str], wanted: str, prefix: bool) -> bool:
+    """Whether a word, as (plain, stem), answers a term's word (a prefix: begins it)."""
+    plain, stem = form
+    return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
 
 
 def best_field(fields: list[tuple[str, str]], matcher: Matcher) -> tuple[str, str]:
@@ -92,3 +98,17 @@ def snippet(text: str, spans: list[tuple[int, int]], marked: set[int]) -> str:
     parts.append(html.escape(text[cursor:end]))
     body = "".join(parts).strip()
     return ("…" if start else "") + body + ("…" if end < len(text) else "")
+
+
+# Stemmers keep state while they work: one per thread.
+stemmers = threading.local()
+
+
+@functools.lru_cache(maxsize=WORDS_KEPT)
+def word_forms(algorithm: str, word: str) -> tuple[str, str]:
+    """(plain, stem) of a word; the same words recur across hits and requests, so each is
+    stemmed once per process."""
+    if not hasattr(stemmers, algorithm):
+        setattr(stemmers, algorithm, snowballstemmer.stemmer(algorithm))
+    plain = one_spelling(word).lower()
+    return plain, getattr(stemmers, algorithm).stemWord(plain)

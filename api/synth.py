@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from api import renders
-from api.commits import end_write, write_transaction
+from api.commits import end_write, refresh_statistics, write_transaction
 from api.extensions import db
 from api.fulltext import search_index
 from api.models import Actor, Evidence, Proposal, Source, Stance
@@ -114,5 +114,6 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
             for start in range(0, len(rows), BATCH):
                 db.session.execute(insert(model), rows[start : start + BATCH])
         renders.store_all()
+        refresh_statistics()
         end_write()
     return {"actors": actors, "proposals": proposals, "stances": stances}

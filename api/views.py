@@ -14,7 +14,8 @@ def query_arguments(blp, schema):
     `?fields=` names."""
 
     def decorate(view):
-        return blp.arguments(schema, location="query", unknown=RAISE, error_status_code=400)(
+        # One instance for every request: building a schema copies each of its fields.
+        return blp.arguments(schema(), location="query", unknown=RAISE, error_status_code=400)(
             shaped(view)
         )
 

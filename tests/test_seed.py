@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.bundles import SEED_DIR
 from api.models import FACT_MODELS, Actor, Commitment, Event, Evidence, Proposal, Source, Stance
@@ -330,3 +330,11 @@ def test_seed_reset_records_every_deletion_and_addition(client, runner, editor, 
     reset = [(c["method"], c["token_name"]) for c in stances[-38:]]
     assert reset == [("DELETE", "cli:seed")] * 19 + [("POST", "cli:seed")] * 19
     assert_feed_agrees_with_data(client)
+
+
+def test_seed_leaves_the_planner_statistics_of_what_it_loaded(db):
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT reltuples FROM pg_class WHERE relname = 'stances'"
+    else:
+        query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'stances'"
+    assert db.session.execute(text(query)).scalar() > 0
