@@ -29,7 +29,9 @@ KEPT_HEADERS = {
     "Cache-Control",
     *SECURITY_HEADERS,  # Flask-CORS adds its headers to every answer, a cached one too
 }
-LOCAL_BYTES = 32 * 1024 * 1024  # per process, without Redis
+# Per process, without Redis. Small: with stored renders a miss costs a few ms, and five
+# workers each holding 32 MiB of pages put the service over 300 MiB (bench/RESULTS.md).
+LOCAL_BYTES = 8 * 1024 * 1024
 # Renders of the same missing answer queue on one of these (by key), so a burst of identical
 # requests after a write, or in a fresh worker, costs one render rather than one per thread.
 RENDER_LOCKS = [threading.Lock() for _ in range(64)]
