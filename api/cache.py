@@ -1,20 +1,22 @@
-"""Rendered GET responses, cached under the data version that every write moves on.
+"""Rendered GET responses and totals, cached under the data version that every write moves on.
 
-A hit costs one query (reading the version); so does a 304. Every worker and machine sees a
-write on its next request, because the version is read from the database each time. The
-cache itself is Redis when REDIS_URL is set (shared), or a small per-process map otherwise;
-if Redis fails, requests are simply served uncached.
+A hit costs one query (reading the version); so does a 304; on PostgreSQL none, since each write
+notifies every worker of the new version as it commits. Every worker and machine sees a write
+on its next request. The response cache itself is Redis when REDIS_URL is set (shared), or a
+small per-process map otherwise; if Redis fails, requests are simply served uncached. Totals
+per filter are remembered per process (`remembered`).
 """
 
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from contextlib import suppress
 
 import redis
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from api.extensions import db
 from api.formats import wants_csv, wants_pretty
@@ -41,8 +43,14 @@ TTL_SECONDS = 3600
 
 
 def bump_data_version() -> None:
-    """Move the data version on, inside the current (write) transaction."""
+    """Move the data version on, inside the current (write) transaction; on PostgreSQL, tell
+    every listening worker the new version as the transaction commits (`NotifiedVersionReader`)."""
     db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_notify(:channel, (SELECT version::text FROM data_version))"),
+            {"channel": NotifiedVersionReader.CHANNEL},
+        )
 
 
 def current_data_version() -> int:
@@ -118,15 +126,49 @@ class VersionReader:
             try:
                 if self.connection is None or self.pid != os.getpid():
                     self.connection, self.pid = self.connect(), os.getpid()
-                cursor = self.connection.cursor()
-                cursor.execute(self.QUERY)
-                row = cursor.fetchone()
-                cursor.close()
-                return row[0] if row else 0
+                return self.latest(self.connection)
             except Exception:
                 self.discard()
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(self.QUERY).scalar() or 0
+
+    def latest(self, connection) -> int:
+        """The version as the table holds it now."""
+        cursor = connection.cursor()
+        cursor.execute(self.QUERY)
+        row = cursor.fetchone()
+        cursor.close()
+        return row[0] if row else 0
+
+
+class NotifiedVersionReader(VersionReader):
+    """On PostgreSQL, a read costs no round trip: the reader's connection LISTENs, every write
+    NOTIFYs its new version as it commits (`bump_data_version`), and a read takes the
+    notifications that have arrived (a look at the socket, without waiting). The table is
+    still read when the connection is new, and at least once a second, so that a connection
+    that died without a word leaves a worker behind for a second at most."""
+
+    CHANNEL = "briefing_data_version"
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.version = 0
+        self.checked = float("-inf")
+
+    def connect(self):
+        connection = super().connect()
+        connection.execute(f"LISTEN {self.CHANNEL}")
+        self.checked = float("-inf")
+        return connection
+
+    def latest(self, connection) -> int:
+        if time.monotonic() - self.checked >= self.RECHECK_SECONDS:
+            self.version = super().latest(connection)
+            self.checked = time.monotonic()
+        for notification in connection.notifies(timeout=0):  # in the order of the commits
+            self.version = int(notification.payload)
+        return self.version
 
 
 class LocalStore:
@@ -245,4 +287,6 @@ def init_cache(app) -> None:
     app.extensions["response_cache"] = RedisStore(url) if url else LocalStore()
     app.extensions["totals"] = Totals()
     with app.app_context():
-        app.extensions["data_version"] = VersionReader(db.engine)
+        postgres = db.engine.dialect.name == "postgresql"
+        reader = NotifiedVersionReader if postgres else VersionReader
+        app.extensions["data_version"] = reader(db.engine)

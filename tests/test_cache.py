@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from api.cache import LocalStore, VersionReader
+from api.cache import LocalStore, NotifiedVersionReader, VersionReader
 from tests.helpers import counting_queries
 
 
@@ -119,3 +119,25 @@ def test_the_local_cache_keeps_to_its_size_by_dropping_the_least_recently_used()
     assert store.size == 8
     store.set("huge", ([], b"x" * 11))  # larger than the whole cache: not kept
     assert store.get("huge") is None and store.size == 8
+
+
+def test_a_write_reaches_every_reader_without_a_read_of_the_table(make_app, editor, restore):
+    """On PostgreSQL the new version is pushed (NOTIFY) to every instance's reader; SQLite,
+    a file every worker reads at no network cost, reads the table each time."""
+    reading, writing = make_app(), make_app()
+    reader = reading.extensions["data_version"]
+    with reading.app_context():
+        before = reader.read()
+    if reading.extensions["data_version"].engine.dialect.name != "postgresql":
+        assert type(reader) is VersionReader
+        return
+    assert isinstance(reader, NotifiedVersionReader)
+    reader.checked = float("inf")  # no reading of the table from now on: only notifications
+    response = writing.test_client().patch(
+        "/v1/stances/italy-opposes-coalition",
+        json={"summary": "Pushed."},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert response.status_code == 200
+    with reading.app_context():
+        assert reader.read() == before + 1
