@@ -32,7 +32,10 @@ def available_cpus(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
 
 
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
-workers = int(os.environ.get("WEB_CONCURRENCY") or available_cpus() * 2 + 1)
+# One worker per CPU and one more: answers are mostly stored renders now, and on 2 cores three
+# workers served random pages as fast as five, with a lower p99, in 150–200 MiB instead of
+# 190–265 (bench/RESULTS.md, issue 16).
+workers = int(os.environ.get("WEB_CONCURRENCY") or available_cpus() + 1)
 worker_class = "gthread"
 threads = 16
 timeout = 30

@@ -93,7 +93,7 @@ class Target:
         self.name, self.port = name, free_port()
         command = [part.replace("{port}", str(self.port)) for part in command]
         environment = {**os.environ, **environment}
-        environment.pop("WEB_CONCURRENCY", None)  # gunicorn's default: 2 x cores + 1
+        environment.pop("WEB_CONCURRENCY", None)  # gunicorn.conf.py's default: cores + 1
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
