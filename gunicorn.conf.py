@@ -31,11 +31,20 @@ def available_cpus(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
     return count or 1
 
 
+def default_workers(database_url: str) -> int:
+    """As measured (bench/RESULTS.md, issue 16): on a SQLite file a request is CPU in this
+    process alone, and one worker per CPU and one more serve random pages as fast as twice as
+    many, in a quarter less memory (253 MiB against 345 at 100,000 stances); on PostgreSQL a
+    request waits on the network, and 2 × CPUs + 1 keep the CPUs busy (cache hits at 66–88 %
+    of the ceiling, against 44–49 % with three workers)."""
+    cpus = available_cpus()
+    return cpus * 2 + 1 if database_url.startswith("postgres") else cpus + 1
+
+
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
-# One worker per CPU and one more: answers are mostly stored renders now, and on 2 cores three
-# workers served random pages as fast as five, with a lower p99, in 150–200 MiB instead of
-# 190–265 (bench/RESULTS.md, issue 16).
-workers = int(os.environ.get("WEB_CONCURRENCY") or available_cpus() + 1)
+workers = int(
+    os.environ.get("WEB_CONCURRENCY") or default_workers(os.environ.get("DATABASE_URL", ""))
+)
 worker_class = "gthread"
 threads = 16
 timeout = 30

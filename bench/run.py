@@ -93,7 +93,7 @@ class Target:
         self.name, self.port = name, free_port()
         command = [part.replace("{port}", str(self.port)) for part in command]
         environment = {**os.environ, **environment}
-        environment.pop("WEB_CONCURRENCY", None)  # gunicorn.conf.py's default: cores + 1
+        environment.pop("WEB_CONCURRENCY", None)  # gunicorn.conf.py's default for the database
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -381,7 +381,8 @@ def run_cases(options, url: str, copy: Path, table: str, directory: Path):
             "ours, uncached", "api:create_app()", url, RESPONSE_CACHE="0"
         )
         targets["datasette"] = datasette(copy)
-        targets["ceiling"] = gunicorn("ceiling", "bench.ceiling:create_app()", "")
+        # The ceiling takes ours' DATABASE_URL (which it never opens) for the same worker count.
+        targets["ceiling"] = gunicorn("ceiling", "bench.ceiling:create_app()", url)
         cases = fixed_cases(options, table)
         if options.stances:
             cases += random_cases(options, table, directory, targets)

@@ -100,6 +100,14 @@ def test_graceful_timeout_ends_before_the_container_is_killed():
         assert settings["graceful_timeout"] < grace
 
 
+def test_workers_by_default_suit_the_database():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    cpus = settings["available_cpus"]()
+    assert settings["default_workers"]("sqlite:///briefing.db") == cpus + 1
+    assert settings["default_workers"]("") == cpus + 1
+    assert settings["default_workers"]("postgresql+psycopg://db/briefing") == 2 * cpus + 1
+
+
 def test_workers_follow_the_containers_cpu_quota(tmp_path):
     available_cpus = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["available_cpus"]
     quota = tmp_path / "cpu.max"
