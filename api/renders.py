@@ -12,7 +12,7 @@ from sqlalchemy import String, bindparam, literal, select, update
 from api.extensions import db
 from api.formats import Stored, dump_json
 from api.models import FACT_MODELS
-from api.queries import get_or_404, is_slug, load_options
+from api.queries import full_load, get_or_404, is_slug
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
 from schemas.common import Dumped, expanded
@@ -76,17 +76,13 @@ def load(model, ids: list[str]) -> dict:
     """These facts of `model`, loaded afresh with all they show, by id."""
     if not ids:
         return {}
-    token = expanded.set(frozenset())
-    try:
-        statement = (
-            select(model)
-            .where(model.id.in_(ids))
-            .options(*load_options(model))
-            .execution_options(populate_existing=True)
-        )
-        return {item.id: item for item in db.session.scalars(statement)}
-    finally:
-        expanded.reset(token)
+    statement = (
+        select(model)
+        .where(model.id.in_(ids))
+        .options(*full_load(model))
+        .execution_options(populate_existing=True)
+    )
+    return {item.id: item for item in db.session.scalars(statement)}
 
 
 def store(model, ids) -> None:
