@@ -99,7 +99,7 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
-    """Never share a connection pool between processes: a worker starts without the pool it
+    """Never share a connection pool between processes: a worker starts without the pools it
     inherited from the preloaded app (the master's connections are left alone)."""
     app = server.app.wsgi() if server.cfg.preload_app else None
     if app is not None and "sqlalchemy" in app.extensions:
@@ -107,3 +107,4 @@ def post_fork(server, worker):
 
         with app.app_context():
             db.engine.dispose(close=False)
+        app.extensions["direct_reads"].dispose(close=False)

@@ -30,6 +30,7 @@ from api.extensions import db, make_api, migrate
 from api.formats import BriefingJSONProvider
 from api.hooks import register_request_hooks
 from api.logs import configure_access_log
+from api.reads import init_reads
 from api.routing import CONVERTERS, item_id_schema
 
 RESOURCES = (
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     init_cache(app)
+    init_reads(app)
 
     # The request path, in order: see register_request_hooks.
     register_request_hooks(app, exempt=(ops.blp, ops.docs, ops.swagger_ui))

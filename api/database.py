@@ -32,6 +32,16 @@ def configure_sqlite(engine) -> None:
     With SQLite's default deferred BEGIN, two writers that both read first deadlock on upgrade
     and one fails with "database is locked"; BEGIN IMMEDIATE makes the second wait instead.
     """
+    tune_sqlite_connections(engine)
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing() else "BEGIN")
+
+
+def tune_sqlite_connections(engine) -> None:
+    """Every connection of `engine` gets WAL, a busy timeout, foreign keys, a small page cache,
+    and leaves BEGIN to SQLAlchemy (or, in autocommit, to no one)."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -45,7 +55,3 @@ def configure_sqlite(engine) -> None:
         # system caches once for all; 256 KiB measured as fast (bench/RESULTS.md).
         cursor.execute("PRAGMA cache_size=-256")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing() else "BEGIN")

@@ -25,7 +25,7 @@ CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 def register_request_hooks(app, exempt=()) -> None:
     """Hook the request path into `app`; `exempt` are blueprints never rate limited.
 
-    What runs for `GET /v1/stances?format=csv`, top to bottom:
+    What runs for `GET /v1/stances` with `Accept: text/csv`, top to bottom:
 
     1. `ProxyFix` (WSGI, only with PROXY_HOPS) takes the client's address from the proxy.
     2. `begin_request`: a request id (the client's X-Request-ID if well formed) and a clock;

@@ -10,12 +10,13 @@ import orjson
 from sqlalchemy import String, bindparam, literal, select, update
 
 from api.extensions import db
-from api.formats import Stored, dump_json
+from api.formats import Stored, dump_json, wants_csv, wants_pretty
 from api.models import FACT_MODELS
 from api.queries import full_load, get_or_404, is_slug
+from api.reads import direct_reads
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import Dumped, expanded
+from schemas.common import Dumped, chosen_fields, expanded
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
 from schemas.stances import StanceSchema
@@ -42,25 +43,34 @@ def read_item(model, item_id: str):
     """One item for a read: its stored render, or (expanded, or not rendered yet) the item
     itself, to be dumped; a name or alias answers 308 and an unknown id 404 (`get_or_404`)."""
     if is_stored(model) and is_slug(item_id):
-        row = db.session.execute(
-            select(model.version, model.rendered).where(model.id == item_id)
-        ).first()
-        if row is not None and row.rendered is not None:
-            return Stored(row.version, Dumped(orjson.loads(row.rendered)))
+        version, rendered = direct_reads().item(model, item_id) or (None, None)
+        if rendered is not None:
+            return Stored(version, parsed(rendered))
     return get_or_404(model, item_id)
 
 
 def page_rows(statement, model, key: str) -> list[tuple]:
     """The rows of an ordered, limited page of `model` as (stored render, sort value, id):
-    one query, reading the renders and the cursor's columns only."""
+    one query, reading the renders and the cursor's columns only. Compact JSON with every
+    field takes each render's bytes as they are (`orjson.Fragment`); CSV, pretty output and
+    `?fields=` get them parsed."""
     columns = statement.with_only_columns(model.id, getattr(model, key), model.rendered)
-    rows = db.session.execute(columns).all()
+    rows = direct_reads().rows(columns)
     missing = [row[0] for row in rows if row[2] is None]
     fresh = {item_id: render(item) for item_id, item in load(model, missing).items()}
+    as_is = orjson.Fragment if shown_as_stored() else parsed
     return [
-        (Dumped(orjson.loads(fresh.get(item_id) or rendered)), value, item_id)
-        for item_id, value, rendered in rows
+        (as_is(fresh.get(item_id) or rendered), value, item_id) for item_id, value, rendered in rows
     ]
+
+
+def shown_as_stored() -> bool:
+    """Whether this request's answer is compact JSON of every field: what a render is."""
+    return not (wants_csv() or wants_pretty() or chosen_fields.get())
+
+
+def parsed(rendered) -> Dumped:
+    return Dumped(orjson.loads(rendered))
 
 
 def render(item) -> bytes:

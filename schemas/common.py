@@ -6,6 +6,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import orjson
 from flask import request
 from marshmallow import (
     INCLUDE,
@@ -643,10 +644,11 @@ class Dumped(dict):
 
 
 class PageItem(fields.Nested):
-    """An item of a page: dumped by its schema, unless it is `Dumped` already."""
+    """An item of a page: dumped by its schema, unless it is dumped already (`Dumped`, or a
+    stored render's JSON as it is: `orjson.Fragment`)."""
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
-        if isinstance(nested_obj, Dumped):
+        if isinstance(nested_obj, Dumped | orjson.Fragment):
             return nested_obj
         return super()._serialize(nested_obj, attr, obj, **kwargs)
 

@@ -90,8 +90,9 @@ def app(database_url):
 
 
 def close(app) -> None:
-    """Close an app's database connections: its pool and its data-version reader's."""
+    """Close an app's database connections: its pools and its data-version reader's."""
     app.extensions["data_version"].close()
+    app.extensions["direct_reads"].dispose()
     with app.app_context():
         database.engine.dispose()
 
