@@ -29,9 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
-from api.cache import current_data_version, remembered
+from api.cache import current_data_version
 from api.extensions import db
 from api.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+from api.reads import direct_reads
 from api.snippets import Matcher, best_field
 from api.spelling import one_spelling
 
@@ -194,19 +195,25 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
     if kind:
         where += " AND type = :kind"
         params["kind"] = kind
-    counting = text(f"SELECT count(*) FROM search_index WHERE {where}")
-    total = remembered(
-        ("search", query, kind), lambda: db.session.execute(counting, params).scalar_one()
-    )
     if is_postgres():
         score = "ts_rank_cd(document, to_tsquery('english', :match))"
     else:
         score = "-bm25(search_index, 0, 0, 4.0, 1.0)"
+    # The total comes with the page: ranking visits every match anyway, and a window counts
+    # them for nothing more (a count of its own cost as much again).
     sql = (
-        f"SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where} "
+        "SELECT type, item_id, label, score, count(*) OVER () AS total FROM "
+        f"(SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where}) AS hits "
         "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
     )
-    rows = db.session.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
+    rows = direct_reads().rows(text(sql), {**params, "limit": limit, "offset": offset})
+    if rows:
+        total = rows[0].total
+    elif offset:  # past the last hit
+        counting = text(f"SELECT count(*) FROM search_index WHERE {where}")
+        total = direct_reads().rows(counting, params)[0][0]
+    else:
+        total = 0
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
     texts = hit_texts(rows)
     hits = []
@@ -237,7 +244,7 @@ def hit_texts(rows) -> dict:
         model = SEARCHABLE[kind]
         names = text_fields(model)
         columns = [getattr(model, name) for name in names]
-        for item_id, *values in db.session.execute(
+        for item_id, *values in direct_reads().rows(
             select(model.id, *columns).where(model.id.in_(item_ids))
         ):
             texts[kind, item_id] = texts_of(dict(zip(names, values, strict=True)))
@@ -253,7 +260,7 @@ def hit_texts(rows) -> dict:
                 )
             )
         )
-        for kind, item_id, quote in db.session.execute(spans.order_by(Evidence.position)):
+        for kind, item_id, quote in direct_reads().rows(spans.order_by(Evidence.position)):
             texts.setdefault((kind, item_id), []).append(("evidence", quote))
     return texts
 

@@ -15,9 +15,10 @@ from api.database import tune_sqlite_connections
 from api.extensions import db
 from api.models import FACT_MODELS
 
-# Each read holds its connection for one statement only: a few per worker serve its threads.
-POOL_SIZE = 4
-MAX_OVERFLOW = 4
+# Each read holds its connection for one statement only: a few per worker serve its threads
+# (on PostgreSQL, at most four more connections per worker: see the README).
+POOL_SIZE = 2
+MAX_OVERFLOW = 2
 
 
 class DirectReads:
@@ -69,13 +70,13 @@ class DirectReads:
         statement = select(model.version, model.rendered).where(model.id == item_id)
         return db.session.execute(statement).first()
 
-    def rows(self, statement) -> list:
-        """All the rows of a Core statement (a page of stored renders)."""
+    def rows(self, statement, parameters: dict | None = None) -> list:
+        """All the rows of a Core statement (a page of stored renders, of search hits)."""
         try:
             with self.engine.connect() as connection:
-                return connection.execute(statement).all()
+                return connection.execute(statement, parameters).all()
         except DBAPIError:
-            return db.session.execute(statement).all()
+            return db.session.execute(statement, parameters).all()
 
     def dispose(self, close: bool = True) -> None:
         self.engine.dispose(close=close)

@@ -5,6 +5,7 @@ import flask_migrate
 import orjson
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import undefer
 
 from api import create_app
@@ -181,3 +182,53 @@ def test_synth_stores_a_fresh_render_of_every_fact(tmp_path):
         database.session.remove()
         database.engine.dispose()
     app.extensions["data_version"].close()
+    app.extensions["direct_reads"].dispose()
+
+
+def test_a_page_of_compact_json_holds_each_stored_render_byte_for_byte(client, db):
+    body = client.get("/v1/stances?limit=200").get_data()
+    stored = dict(db.session.execute(select(Stance.id, Stance.rendered)).all())
+    items = orjson.loads(body)["data"]
+    assert len(items) == len(stored) > 10
+    assert all(stored[item["id"]].encode() in body for item in items)
+    # Parsed for the other forms: pretty output and chosen fields say the same.
+    assert client.get("/v1/stances?limit=200&pretty=true").json["data"] == items
+    chosen = client.get("/v1/stances?limit=200&fields=position").json["data"]
+    assert chosen == [{"id": item["id"], "position": item["position"]} for item in items]
+
+
+def refuse(*args, **kwargs):
+    raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+
+def fail_with(error_class):
+    def execute(*args, **kwargs):
+        raise error_class("the connection broke")
+
+    return execute
+
+
+@pytest.mark.parametrize("failure", ["a failed statement", "no connection"])
+def test_reads_go_through_the_session_when_their_own_connection_fails(
+    make_app, monkeypatch, failure
+):
+    app = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    paths = [
+        "/v1/stances/italy-opposes-coalition",
+        "/v1/stances?limit=5",
+        "/v1/stances?actor=italy",
+        "/v1/search?q=NATO",
+    ]
+    expected = [client.get(path).get_data() for path in paths]
+    reads = app.extensions["direct_reads"]
+    if failure == "a failed statement":
+        broken = {model: ("SELECT no_such_column", False) for model in reads.item_queries}
+        monkeypatch.setattr(reads, "item_queries", broken)
+        monkeypatch.setattr(reads.engine.dialect, "do_execute", fail_with(reads.dbapi_error))
+    else:
+        monkeypatch.setattr(reads.engine, "raw_connection", refuse)
+        monkeypatch.setattr(reads.engine, "connect", refuse)
+    answers = [client.get(path) for path in paths]
+    assert [answer.status_code for answer in answers] == [200] * len(paths)
+    assert [answer.get_data() for answer in answers] == expected

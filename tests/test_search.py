@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from api.bundles import SEED_DIR
-from tests.helpers import assert_problem
+from api.pagination import encode_cursor
+from tests.helpers import assert_problem, counting_queries
 
 
 def hits(client, query, **params):
@@ -92,6 +93,20 @@ def test_search_pages_with_cursors(client):
         url = body["links"]["next"]
     assert seen == everything
     assert len(seen) == hits(client, "NATO")["meta"]["total"] > 3
+
+
+def test_a_search_counts_its_hits_with_its_page(make_app):
+    app = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    everything = hits(client, "NATO", limit=200)
+    with counting_queries(app) as counted:
+        page = hits(client, "NATO", limit=2)
+    assert page["meta"]["total"] == len(everything["data"]) > 2
+    assert not [sql for sql in counted if "count(*) FROM search_index" in sql]
+    past_the_end = hits(client, "NATO", limit=2, cursor=encode_cursor("offset", 10_000))
+    assert past_the_end["data"] == []
+    assert past_the_end["meta"]["total"] == page["meta"]["total"]
+    assert hits(client, "zzyzxq")["meta"]["total"] == 0
 
 
 @pytest.mark.parametrize("cursor", ["x", "WyJpZCIsImEiLCJiIl0", "WyJvZmZzZXQiLC0xXQ"])
