@@ -93,15 +93,16 @@ def add_freshness_headers(response) -> None:
     """On a fresh answer (what a cached copy then carries too): how long it may be kept and
     how to revalidate it (an ETag on every 200 to a GET), and the security headers."""
     if request.method in ("GET", "HEAD") and response.status_code == 200:
-        response.vary.update(("Accept", "User-Agent"))
-        if not response.is_streamed and "ETag" not in response.headers:
+        headers = response.headers
+        # Set as text: nothing before this sets them, and werkzeug's parsed forms cost more.
+        headers["Vary"] = "Accept, User-Agent"
+        if not response.is_streamed and "ETag" not in headers:
             response.add_etag()
         if request.path.startswith("/v1/"):
             # Public data that editors may correct: cache briefly, then revalidate by ETag.
-            response.cache_control.public = True
-            response.cache_control.max_age = 30
+            headers["Cache-Control"] = "public, max-age=30"
         else:
-            response.cache_control.no_cache = True
+            headers["Cache-Control"] = "no-cache"
     docs = request.path.startswith("/docs")
     response.headers.update(DOCS_SECURITY_HEADERS if docs else SECURITY_HEADERS)
 

@@ -94,13 +94,16 @@ def paginate(statement, args, model, *, columns=None, scales=None, filters=None)
         ranks = {value: rank for rank, value in enumerate(scales[name])}
         column = case(ranks, value=column, else_=len(ranks))
     id_column = model.id
-    counting = select(func.count()).select_from(statement.order_by(None).subquery())
-    if filters is None:
-        total = db.session.scalar(counting)
-    else:
-        total = remembered(
-            ("total", model.__tablename__, filters), lambda: db.session.scalar(counting)
+
+    def count() -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
         )
+
+    if filters is None:
+        total = count()
+    else:
+        total = remembered(("total", model.__tablename__, filters), count)
     if args.get("cursor"):
         value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
         after = column < value if descending else column > value

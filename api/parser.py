@@ -6,6 +6,7 @@ from flask_smorest import abort
 from marshmallow import fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
 
 from schemas.common import has_forbidden_characters
 
@@ -41,13 +42,26 @@ class StrictParser(FlaskParser):
             abort(400, message=f"Invalid JSON body: {detail}.", errors={"_body": [detail]})
 
     def load_querystring(self, req, schema):
+        args = QueryArgs(req.args)
         problems = {}
-        for name in req.args:
-            values = req.args.getlist(name)
+        for name, values in args.lists.items():
             if len(values) > 1 and not isinstance(schema.fields.get(name), fields.List):
                 problems[name] = ["Give this parameter once."]
             if any(has_forbidden_characters(value) for value in values):
                 problems[name] = ["Must not contain NUL characters."]
         if problems:
             abort(400, errors=problems)
-        return super().load_querystring(req, schema)
+        return MultiDictProxy(args, schema, known_multi_fields=tuple(self.KNOWN_MULTI_FIELDS))
+
+
+class QueryArgs(dict):
+    """A query string as webargs reads it, a parameter at a time: its first values, and
+    `getlist` for all. Werkzeug's own MultiDict raises (and builds) an HTTP exception for each
+    parameter not given, a dozen per request on a collection."""
+
+    def __init__(self, args):
+        self.lists = args.to_dict(flat=False)
+        super().__init__((name, values[0]) for name, values in self.lists.items())
+
+    def getlist(self, name: str) -> list:
+        return self.lists.get(name, [])
