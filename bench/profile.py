@@ -3,13 +3,17 @@
 
     .venv/bin/python bench/profile.py [--stances 100000] [--requests 20000] [--uncached] PATH
 
-PATH is a URL path with its query, e.g. "/v1/stances?position=opposes&limit=50". The database is
+PATH is a URL path with its query, e.g. "/v1/stances?position=opposes&limit=50", or @FILE for a
+path drawn at random from FILE's lines for every request, or the name of one of bench/run.py's
+random-URL workloads ("random stances by id", …: its URL set). The database is
 a temporary SQLite file filled by `flask synth` (or `flask seed` with --stances 0). Needs py-spy
 (`pip install -e ".[bench]"`). --uncached switches the response cache off: the cost of rendering.
 """
 
 import argparse
+import gc
 import os
+import random
 import re
 import subprocess
 import sys
@@ -22,19 +26,23 @@ from werkzeug.test import create_environ
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import BIN, prepare  # noqa: E402
+from bench.run import BIN, RANDOM_SETS, prepare, random_urls  # noqa: E402
 
 ROOT_FRAME = "Flask.wsgi_app"  # samples outside a request (imports, set-up) are left out
 
 
 def drive(path: str, requests: int) -> None:
-    """Answer `path` `requests` times through the WSGI app, as gunicorn would call it."""
+    """Answer `path` `requests` times through the WSGI app, as gunicorn would call it; for
+    `@FILE`, a path drawn at random from that file's lines each time."""
     from api import create_app
 
     app = create_app()
-    route, _, query = path.partition("?")
+    gc.freeze()  # as gunicorn.conf.py does after loading the app
+    paths = Path(path[1:]).read_text().split() if path.startswith("@") else [path]
+    rng = random.Random(1)
     statuses = Counter()
     for _ in range(requests):
+        route, _, query = rng.choice(paths).partition("?")
         environ = create_environ(route, query_string=query, headers={"User-Agent": "wrk"})
         app(environ, lambda status, headers, exc_info=None: statuses.update([status]))
     print(dict(statuses), file=sys.stderr)
@@ -83,8 +91,14 @@ def main():
             "RESPONSE_CACHE": "false" if options.uncached else "true",
         }
         prepare(options.stances, url)
+        path = options.path
+        if path in RANDOM_SETS:  # one of bench/run.py's random-URL workloads, by name
+            ours, _ = random_urls(options.stances, "synth")[path]
+            paths = Path(directory) / "paths.txt"
+            paths.write_text("\n".join(ours))
+            path = f"@{paths}"
         raw = Path(directory) / "samples.txt"
-        command = [sys.executable, __file__, options.path, "--drive"]
+        command = [sys.executable, __file__, path, "--drive"]
         command += ["--requests", str(options.requests)]
         spy = [str(BIN / "py-spy"), "record", "--rate", "500", "--format", "raw", "--nonblocking"]
         subprocess.run(
