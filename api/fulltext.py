@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+import orjson
 import snowballstemmer
 from sqlalchemy import (
     Column,
@@ -234,11 +235,42 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
 
 
 def hit_texts(rows) -> dict:
-    """The texts of the items a page of hits names, by field: their own columns (one query
-    per collection) and their evidence's quotes (one query)."""
+    """The texts of the items a page of hits names, by field (their own, then their evidence's
+    quotes): a fact's from its stored render, one query per collection; a source's, and a
+    fact's that has no render yet, from its columns and its evidence."""
     wanted: dict[str, list[str]] = {}
     for row in rows:
         wanted.setdefault(row.type, []).append(row.item_id)
+    texts: dict[tuple[str, str], list] = {}
+    for kind, item_ids in wanted.items():
+        if kind in FACT_MODELS:
+            texts.update(texts_from_renders(kind, item_ids))
+    unread: dict[str, list[str]] = {}
+    for kind, item_ids in wanted.items():
+        missing = [item_id for item_id in item_ids if (kind, item_id) not in texts]
+        if missing:
+            unread[kind] = missing
+    texts.update(texts_from_columns(unread))
+    return texts
+
+
+def texts_from_renders(kind: str, item_ids: list[str]) -> dict:
+    """(kind, id) → texts, for the facts of `kind` that have a stored render."""
+    model = FACT_MODELS[kind]
+    names = text_fields(model)
+    texts = {}
+    statement = select(model.id, model.rendered).where(model.id.in_(item_ids))
+    for item_id, rendered in direct_reads().rows(statement):
+        if rendered is not None:
+            values = orjson.loads(rendered)
+            quotes = [("evidence", span["quote"]) for span in values["evidence"]]
+            texts[kind, item_id] = texts_of({name: values.get(name) for name in names}) + quotes
+    return texts
+
+
+def texts_from_columns(wanted: dict[str, list[str]]) -> dict:
+    """(kind, id) → texts, read from the items' own columns (one query per collection) and
+    their evidence's quotes (one query)."""
     texts: dict[tuple[str, str], list] = {}
     for kind, item_ids in wanted.items():
         model = SEARCHABLE[kind]

@@ -12,6 +12,7 @@ from api import create_app
 from api.bundles import SEED_DIR
 from api.cache import bump_data_version
 from api.extensions import db as database
+from api.fulltext import texts_from_columns, texts_from_renders
 from api.models import FACT_MODELS, Stance
 from api.queries import load_options
 from api.renders import SCHEMAS
@@ -153,6 +154,7 @@ def test_a_fact_without_a_render_is_rendered_afresh_then_stored_by_seed(
 ):
     path = "/v1/stances/italy-opposes-coalition"
     item, page = client.get(path).get_data(), client.get("/v1/stances?limit=200").json
+    search = client.get("/v1/search?q=oppose&type=stances").json
     # As a database migrated from before stored renders has them; a new data version, so that
     # no cached answer stands in for the read.
     database.session.execute(update(Stance).values(rendered=None, updated_at=Stance.updated_at))
@@ -160,6 +162,7 @@ def test_a_fact_without_a_render_is_rendered_afresh_then_stored_by_seed(
     database.session.commit()
     assert client.get(path).get_data() == item
     assert client.get("/v1/stances?limit=200").json["data"] == page["data"]
+    assert client.get("/v1/search?q=oppose&type=stances").json["data"] == search["data"] != []
     assert runner.invoke(args=["seed"]).exit_code == 0
     assert stale_renders() == []
 
@@ -232,3 +235,11 @@ def test_reads_go_through_the_session_when_their_own_connection_fails(
     answers = [client.get(path) for path in paths]
     assert [answer.status_code for answer in answers] == [200] * len(paths)
     assert [answer.get_data() for answer in answers] == expected
+
+
+def test_a_hits_texts_read_from_its_render_are_its_columns_and_quotes(db):
+    for collection, model in FACT_MODELS.items():
+        ids = database.session.scalars(select(model.id)).all()
+        from_renders = texts_from_renders(collection, ids)
+        assert from_renders == texts_from_columns({collection: ids})
+        assert len(from_renders) == len(ids) > 0
