@@ -22,7 +22,7 @@ MAX_OVERFLOW = 2
 
 
 class DirectReads:
-    """The autocommit engine, and each fact model's item query compiled for it."""
+    """The autocommit engine, and each fact model's item query, compiled for it."""
 
     def __init__(self, engine):
         self.engine = create_engine(
@@ -34,11 +34,12 @@ class DirectReads:
         )
         if engine.dialect.name == "sqlite":
             tune_sqlite_connections(self.engine)
-        self.item_queries = {
-            model: self.compile(
-                select(model.version, model.rendered).where(model.id == bindparam("item_id"))
-            )
+        self.item_statements = {
+            model: select(model.version, model.rendered).where(model.id == bindparam("item_id"))
             for model in FACT_MODELS.values()
+        }
+        self.item_queries = {
+            model: self.compile(statement) for model, statement in self.item_statements.items()
         }
         self.dbapi_error = self.engine.dialect.loaded_dbapi.Error
 
@@ -67,8 +68,7 @@ class DirectReads:
         return row
 
     def through_the_session(self, model, item_id: str) -> tuple | None:
-        statement = select(model.version, model.rendered).where(model.id == item_id)
-        return db.session.execute(statement).first()
+        return db.session.execute(self.item_statements[model], {"item_id": item_id}).first()
 
     def rows(self, statement, parameters: dict | None = None) -> list:
         """All the rows of a Core statement (a page of stored renders, of search hits)."""
