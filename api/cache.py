@@ -2,9 +2,10 @@
 
 A hit costs one query (reading the version); so does a 304; on PostgreSQL none, since each write
 notifies every worker of the new version as it commits. Every worker and machine sees a write
-on its next request. The response cache itself is Redis when REDIS_URL is set (shared), or a
-small per-process map otherwise; if Redis fails, requests are simply served uncached. Totals
-per filter are remembered per process (`remembered`).
+on its next request (on PostgreSQL, once the notification has arrived, which the writing worker
+waits for before it answers). The response cache itself is Redis when REDIS_URL is set
+(shared), or a small per-process map otherwise; if Redis fails, requests are simply served
+uncached. Totals per filter are remembered per process (`remembered`).
 """
 
 import json
@@ -51,6 +52,12 @@ def bump_data_version() -> None:
             text("SELECT pg_notify(:channel, (SELECT version::text FROM data_version))"),
             {"channel": NotifiedVersionReader.CHANNEL},
         )
+
+
+def catch_up_with_own_write() -> None:
+    """After a write commits: this process's version reader catches up with it, before the
+    write's answer leaves (see `NotifiedVersionReader.catch_up`)."""
+    current_app.extensions["data_version"].catch_up()
 
 
 def current_data_version() -> int:
@@ -124,21 +131,32 @@ class VersionReader:
     def read(self) -> int:
         with self.lock:
             try:
-                if self.connection is None or self.pid != os.getpid():
-                    self.connection, self.pid = self.connect(), os.getpid()
-                return self.latest(self.connection)
+                return self.latest(self.connected())
             except Exception:
                 self.discard()
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(self.QUERY).scalar() or 0
 
+    def connected(self):
+        """This process's connection, made if it has none yet (or was forked from one that had)."""
+        if self.connection is None or self.pid != os.getpid():
+            self.connection, self.pid = self.connect(), os.getpid()
+        return self.connection
+
     def latest(self, connection) -> int:
         """The version as the table holds it now."""
+        return self.in_table(connection)
+
+    def in_table(self, connection) -> int:
         cursor = connection.cursor()
         cursor.execute(self.QUERY)
         row = cursor.fetchone()
         cursor.close()
         return row[0] if row else 0
+
+    def catch_up(self) -> None:
+        """After this process commits a write: nothing to do here, since every read reads the
+        table (`NotifiedVersionReader` has to wait for its notification)."""
 
 
 class NotifiedVersionReader(VersionReader):
@@ -146,10 +164,16 @@ class NotifiedVersionReader(VersionReader):
     NOTIFYs its new version as it commits (`bump_data_version`), and a read takes the
     notifications that have arrived (a look at the socket, without waiting). The table is
     still read when the connection is new, and at least once a second, so that a connection
-    that died without a word leaves a worker behind for a second at most."""
+    that died without a word leaves a worker behind for a second at most.
+
+    PostgreSQL signals every listener as a write commits and each one's notification reaches
+    its socket a moment later (usually well under a millisecond; longer on a busy machine). So
+    that the write is seen by the time its answer is, the writing process waits for its own
+    notification before answering (`catch_up`): the other workers were told at the same moment."""
 
     CHANNEL = "briefing_data_version"
     RECHECK_SECONDS = 1.0
+    CATCH_UP_SECONDS = 1.0
 
     def __init__(self, engine):
         super().__init__(engine)
@@ -164,11 +188,34 @@ class NotifiedVersionReader(VersionReader):
 
     def latest(self, connection) -> int:
         if time.monotonic() - self.checked >= self.RECHECK_SECONDS:
-            self.version = super().latest(connection)
-            self.checked = time.monotonic()
-        for notification in connection.notifies(timeout=0):  # in the order of the commits
-            self.version = int(notification.payload)
+            self.version, self.checked = self.in_table(connection), time.monotonic()
+        self.hear(connection.notifies(timeout=0))
         return self.version
+
+    def hear(self, notifications) -> None:
+        """Take the versions notified; never step back to an older one (a notification can
+        arrive after the table was read at a newer version)."""
+        for notification in notifications:
+            self.version = max(self.version, int(notification.payload))
+
+    def catch_up(self) -> None:
+        """Read the version the table holds now, then wait (a second at most) until this
+        reader has heard its notification, so that this worker's next read sees its own write
+        and the write's answer leaves only once PostgreSQL has delivered the news here."""
+        with self.lock:
+            try:
+                listened = self.connection is not None and self.pid == os.getpid()
+                connection = self.connected()
+                committed = self.in_table(connection)
+                deadline = time.monotonic() + self.CATCH_UP_SECONDS
+                while listened and self.version < committed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.hear(connection.notifies(timeout=left, stop_after=1))
+                self.version = max(self.version, committed)
+            except Exception:
+                self.discard()  # the next read starts afresh, through the pool if need be
 
 
 class LocalStore:

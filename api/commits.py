@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from api import fulltext, renders
-from api.cache import bump_data_version
+from api.cache import bump_data_version, catch_up_with_own_write
 from api.database import marked_as_write
 from api.extensions import db
 
@@ -35,6 +35,7 @@ def commit_write(*indexed) -> None:
     """End a request's write (see `end_write`) and commit it."""
     end_write(*indexed)
     db.session.commit()
+    catch_up_with_own_write()
 
 
 @contextmanager
@@ -44,3 +45,4 @@ def write_transaction():
     db.session.rollback()  # end whatever read went before: this transaction starts afresh
     with marked_as_write(), db.session.begin():
         yield
+    catch_up_with_own_write()
