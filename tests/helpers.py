@@ -67,6 +67,13 @@ def edits(client, resource: str) -> list[dict]:
     return [change for change in changes if change["token_name"] != "cli:seed"]
 
 
+def caught_up(app) -> None:
+    """Let an app's version reader catch up with a write another process made: on PostgreSQL
+    the news reaches each listener a moment after the commit (`NotifiedVersionReader`)."""
+    with app.app_context():
+        app.extensions["data_version"].catch_up()
+
+
 def run_command(*command: str, **environment) -> str:
     """Run a command from the project's root; return what it printed, stripped."""
     return subprocess.run(

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import edits, get_json, start_gunicorn, stop
+from tests.helpers import caught_up, edits, get_json, start_gunicorn, stop
 
 
 @pytest.fixture
@@ -64,6 +64,7 @@ def test_racing_editors_on_one_item_one_wins(server, client, editor, restore):
     statuses = sorted(status for _, status in results)
     assert statuses == [200] + [412] * (racers - 1)
     winner = next(number for number, status in results if status == 200)
+    caught_up(client.application)  # written by the server, read in this process
     assert client.get(path).json["summary"] == f"Racer {winner}."
     changes = edits(client, "stances")
     assert [change["after"]["summary"] for change in changes] == [f"Racer {winner}."]
@@ -119,5 +120,6 @@ def test_racing_retries_with_one_idempotency_key_write_once(server, client, edit
     replayed = [headers.get("Idempotent-Replayed") for status, headers, _ in results]
     assert replayed.count("true") == len(created) - 1
     assert created[0]["id"] == "racing-summit"
+    caught_up(client.application)  # written by the server, read in this process
     assert [change["item_id"] for change in edits(client, "events")] == ["racing-summit"]
     assert client.get("/v1/events?q=Racing").json["meta"]["total"] == 1
