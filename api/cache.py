@@ -208,10 +208,11 @@ class NotifiedVersionReader(VersionReader):
                 connection = self.connected()
                 committed = self.in_table(connection)
                 deadline = time.monotonic() + self.CATCH_UP_SECONDS
-                while listened and self.version < committed:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        break
+                while (
+                    listened
+                    and self.version < committed
+                    and (left := deadline - time.monotonic()) > 0
+                ):
                     self.hear(connection.notifies(timeout=left, stop_after=1))
                 self.version = max(self.version, committed)
             except Exception:
