@@ -139,9 +139,12 @@ class VersionReader:
 
     def connected(self):
         """This process's connection, made if it has none yet (or was forked from one that had)."""
-        if self.connection is None or self.pid != os.getpid():
+        if not self.has_connection():
             self.connection, self.pid = self.connect(), os.getpid()
         return self.connection
+
+    def has_connection(self) -> bool:
+        return self.connection is not None and self.pid == os.getpid()
 
     def latest(self, connection) -> int:
         """The version as the table holds it now."""
@@ -204,7 +207,7 @@ class NotifiedVersionReader(VersionReader):
         and the write's answer leaves only once PostgreSQL has delivered the news here."""
         with self.lock:
             try:
-                listened = self.connection is not None and self.pid == os.getpid()
+                listened = self.has_connection()  # since before the commit
                 connection = self.connected()
                 committed = self.in_table(connection)
                 deadline = time.monotonic() + self.CATCH_UP_SECONDS
