@@ -7,7 +7,16 @@ from flask import Flask
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import (
+from api.cli import commands
+from api.config import Config
+from api.extensions import db, make_api, migrate
+from api.http.cache import init_cache
+from api.http.errors import register_error_handlers
+from api.http.formats import BriefingJSONProvider
+from api.http.hooks import register_request_hooks
+from api.http.logs import configure_access_log
+from api.http.routing import CONVERTERS, item_id_schema
+from api.resources import (
     actors,
     briefing,
     changes,
@@ -21,17 +30,8 @@ from api import (
     stances,
     statements,
 )
-from api.cache import init_cache
-from api.cli import commands
-from api.config import Config
-from api.database import configure_sqlite
-from api.errors import register_error_handlers
-from api.extensions import db, make_api, migrate
-from api.formats import BriefingJSONProvider
-from api.hooks import register_request_hooks
-from api.logs import configure_access_log
-from api.reads import init_reads
-from api.routing import CONVERTERS, item_id_schema
+from api.store.database import configure_sqlite
+from api.store.reads import init_reads
 
 RESOURCES = (
     sources,

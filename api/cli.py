@@ -6,8 +6,9 @@ import click
 from flask import Blueprint
 from flask.cli import AppGroup
 
-from api.auth import ROLES, create_token
-from api.bundles import (
+from api.extensions import db
+from api.http.auth import ROLES, create_token
+from api.loading.bundles import (
     SeedError,
     StillReferenced,
     bundle_paths,
@@ -17,11 +18,10 @@ from api.bundles import (
     retirement,
     seed,
 )
-from api.commits import end_write, write_transaction
-from api.extensions import db
-from api.feed import RETIRE_WRITER
-from api.models import ApiToken, Source, utcnow
-from api.synth import synthesize
+from api.loading.synth import synthesize
+from api.store.commits import end_write, write_transaction
+from api.store.feed import RETIRE_WRITER
+from api.store.models import ApiToken, Source, utcnow
 
 commands = Blueprint("commands", __name__, cli_group=None)
 

@@ -50,7 +50,7 @@ class Config:
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         # Shared by every worker when Redis is there; per process otherwise.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
-        # Flask-Limiter counts; api/headers.py sends the rate-limit headers (Retry-After only
+        # Flask-Limiter counts; api/http/headers.py sends the rate-limit headers (Retry-After only
         # on a 429), so that no hook has to take back what another added.
         self.RATELIMIT_HEADERS_ENABLED = False
         # A Redis outage must not take reads down: count in memory until it is back.

@@ -9,10 +9,10 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from api.contract import ContractMarshmallowPlugin, ContractPlugin
-from api.database import SAFE_METHODS
-from api.errors import ProblemApi
-from api.models import Base
+from api.http.contract import ContractMarshmallowPlugin, ContractPlugin
+from api.http.errors import ProblemApi
+from api.store.database import SAFE_METHODS
+from api.store.models import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -38,7 +38,7 @@ def rate_limiter() -> Limiter:
 
 
 def make_api(app) -> ProblemApi:
-    """The app's flask-smorest Api, with our completions of the spec (api/contract.py);
+    """The app's flask-smorest Api, with our completions of the spec (api/http/contract.py);
     `openapi_of(app)` finds it again."""
     plugins = {
         "marshmallow_plugin": ContractMarshmallowPlugin(),

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.pagination import encode_cursor  # noqa: E402
+from api.store.pagination import encode_cursor  # noqa: E402
 from tests.helpers import free_port, run_command  # noqa: E402
 
 BIN = Path(sys.executable).parent

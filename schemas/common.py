@@ -410,7 +410,7 @@ class ClaimSchema(ItemSchema):
     @validates_schema
     def check_attribution(self, data, partial=None, **kwargs):
         """A whole item's basis and actor go together (a PATCH is checked on the item it
-        changes, see api.writes)."""
+        changes, see api.store.writes)."""
         if partial or "basis" not in data:
             return
         problem = attribution_problem(data["basis"], data.get("asserted_by"))

@@ -11,11 +11,11 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from api import create_app
-from api.auth import create_token
-from api.bundles import bundle_paths, seed
-from api.commits import end_write
 from api.extensions import db as database
-from api.models import Change
+from api.http.auth import create_token
+from api.loading.bundles import bundle_paths, seed
+from api.store.commits import end_write
+from api.store.models import Change
 
 # The service's settings: an operator's values must not change what the suite finds. Only
 # DATABASE_URL, which chooses the database to test on, is read from the environment.

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from api.bundles import SEED_DIR, Bundle, bundle_paths, check_summaries
+from api.loading.bundles import SEED_DIR, Bundle, bundle_paths, check_summaries
 from tests.helpers import assert_problem, ids, snapshot
 from tests.test_seed import item, write_bundle
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from api.cache import LocalStore, NotifiedVersionReader, VersionReader
+from api.http.cache import LocalStore, NotifiedVersionReader, VersionReader
 from tests.helpers import counting_queries
 
 

@@ -28,7 +28,7 @@ def test_openapi_write_generates_the_spec(runner, tmp_path):
 
 
 def test_tokens_create_prints_a_token_once_and_stores_its_hash(runner, db):
-    from api.models import ApiToken
+    from api.store.models import ApiToken
 
     token = runner.invoke(args=["tokens", "create", "--name", "cli-desk", "--role", "admin"])
     assert token.exit_code == 0
@@ -72,7 +72,7 @@ def test_synth_fills_an_empty_database_with_verbatim_evidence(tmp_path):
 
     from api import create_app
     from api.extensions import db
-    from api.models import Evidence, Source, Stance
+    from api.store.models import Evidence, Source, Stance
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/synth.db"})
     with app.app_context():

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import func, select
 
 from api.extensions import db as database
-from api.feed import LOADERS
-from api.models import Change
+from api.store.feed import LOADERS
+from api.store.models import Change
 from tests.conftest import make_token, reseed
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"

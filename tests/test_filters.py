@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 
 import schemas
-from api.models import ITEM_MODELS, Change, Evidence
-from api.queries import filters_of
+from api.store.models import ITEM_MODELS, Change, Evidence
+from api.store.queries import filters_of
 from schemas.common import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.

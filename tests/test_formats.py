@@ -57,7 +57,7 @@ def test_csv_keeps_curly_quotes_as_utf8(client):
     [("=cmd()", "'=cmd()"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM", "'@SUM"), ("plain", "plain")],
 )
 def test_csv_defuses_formula_injection(value, expected):
-    from api.formats import cell
+    from api.http.formats import cell
 
     assert cell(value) == expected
 

@@ -9,9 +9,9 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from api.auth import hash_token
 from api.extensions import db as database
-from api.models import ApiToken, utcnow
+from api.http.auth import hash_token
+from api.store.models import ApiToken, utcnow
 from tests.conftest import make_token
 from tests.helpers import snapshot, start_gunicorn, stop
 

@@ -5,8 +5,8 @@ import shutil
 import pytest
 import yaml
 
-from api.bundles import SEED_DIR
-from api.pagination import encode_cursor
+from api.loading.bundles import SEED_DIR
+from api.store.pagination import encode_cursor
 from tests.helpers import assert_problem, counting_queries
 
 

@@ -8,8 +8,17 @@ import pytest
 import yaml
 from sqlalchemy import select, text
 
-from api.bundles import SEED_DIR
-from api.models import FACT_MODELS, Actor, Commitment, Event, Evidence, Proposal, Source, Stance
+from api.loading.bundles import SEED_DIR
+from api.store.models import (
+    FACT_MODELS,
+    Actor,
+    Commitment,
+    Event,
+    Evidence,
+    Proposal,
+    Source,
+    Stance,
+)
 from tests.conftest import reseed
 from tests.helpers import run_command, snapshot
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from api.models import IdempotentResponse, utcnow
+from api.store.models import IdempotentResponse, utcnow
 from tests.conftest import make_token
 from tests.helpers import assert_problem, edits, newest_change, snapshot
 

@@ -1,0 +1,193 @@
+"""What a response body looks like: JSON laid out for its reader, or CSV on request."""
+
+import copy
+import csv
+import functools
+import io
+from dataclasses import dataclass
+
+import orjson
+from flask import current_app, has_request_context, request, stream_with_context
+from flask.json.provider import DefaultJSONProvider
+from marshmallow.fields import List
+from werkzeug.wrappers import Response
+
+from schemas.common import Dumped, Reference, chosen_fields
+
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def wants_pretty() -> bool:
+    """Indent for people: `?pretty=true`, or a curl user agent unless `?pretty=false`."""
+    if b"pretty" in request.query_string:  # parse the query only when it may say so
+        return request.args.get("pretty", "").lower() in ("true", "1", "yes", "on")
+    return request.headers.get("User-Agent", "").startswith(("curl/", "HTTPie/", "Wget/"))
+
+
+def wants_csv() -> bool:
+    """CSV for a `.csv` path, or an Accept header that prefers text/csv to JSON."""
+    if request.path.endswith(".csv"):
+        return True
+    if "csv" not in request.headers.get("Accept", ""):
+        return False  # spare the parsing of Accept: only CSV can win over JSON here
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+class BriefingJSONProvider(DefaultJSONProvider):
+    """UTF-8 as is, keys in schema order, indented only for people; written by orjson, which
+    costs a tenth of the standard library's on a page (bench/RESULTS.md)."""
+
+    def dumps(self, obj, *, indent=None, **kwargs) -> str:
+        return dump_json(obj, pretty=bool(indent)).decode()
+
+    def response(self, *args, **kwargs):
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        obj = kwargs or (args[0] if len(args) == 1 else list(args) or None)
+        pretty = has_request_context() and wants_pretty()
+        return self._app.response_class(dump_json(obj, pretty) + b"\n", mimetype=self.mimetype)
+
+
+# Dates and times go to Flask's own encoder, as they did before orjson (marshmallow has dumped
+# every resource's to ISO strings already); so does anything else orjson does not know.
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+PRETTY_JSON_OPTIONS = JSON_OPTIONS | orjson.OPT_INDENT_2
+
+
+def dump_json(obj, pretty: bool = False) -> bytes:
+    """Compact JSON for programs; indented by two spaces for people."""
+    options = PRETTY_JSON_OPTIONS if pretty else JSON_OPTIONS
+    return orjson.dumps(obj, default=DefaultJSONProvider.default, option=options)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A fact's JSON as a write stored it (`api.store.renders`), and the version it was rendered at:
+    served as it is."""
+
+    version: int
+    body: Dumped
+
+
+def cell(value) -> str:
+    """Flatten a JSON value into one spreadsheet cell, defused against formula injection."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        text = "; ".join(cell(item) for item in value)
+    elif isinstance(value, dict):
+        # A reference becomes its id, an evidence span its quote, anything else its values.
+        if "id" in value:
+            text = str(value["id"])
+        elif "quote" in value:
+            text = str(value["quote"])
+        else:
+            text = " ".join(cell(item) for item in value.values() if item is not None)
+    elif isinstance(value, bool):
+        return "true" if value else "false"
+    elif isinstance(value, int | float):
+        return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+
+
+def csv_text(rows) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [cell(value) for value in row] for row in rows
+    )
+    return buffer.getvalue()
+
+
+def csv_response(rows: list[list]):
+    return current_app.response_class(csv_text(rows), content_type=CSV_TYPE)
+
+
+def csv_stream(table: "Table", bodies):
+    """A CSV answer written as it goes: the header, then the rows of each dumped body (page)
+    `bodies` yields, so that a spreadsheet of any size is one request and little memory."""
+
+    def lines():
+        yield csv_text([table.header()])
+        for body in bodies:
+            yield csv_text(table.rows(body))
+
+    return current_app.response_class(stream_with_context(lines()), content_type=CSV_TYPE)
+
+
+class Table:
+    """A collection's items as spreadsheet rows: a column per field (a reference by its id),
+    and beside each reference one more with the name or title of what it names."""
+
+    def __init__(self, page_schema):
+        self.schema = page_schema()
+        self.columns = []  # (header, field, what of the value the cell shows)
+        for name, field in self.schema.fields["data"].inner.schema.fields.items():
+            if field.load_only:
+                continue
+            self.columns.append((name, name, as_is))
+            inner = field.inner if isinstance(field, List) else field
+            if isinstance(inner, Reference):
+                self.columns.append((f"{name}_name", name, labels))
+
+    def only(self, names) -> "Table":
+        """The same table with the columns of these fields alone (and `id`, first)."""
+        if not names:
+            return self
+        kept = {"id", *names}
+        narrowed = copy.copy(self)
+        narrowed.columns = [column for column in self.columns if column[1] in kept]
+        return narrowed
+
+    def header(self) -> list[str]:
+        return [header for header, _, _ in self.columns]
+
+    def rows(self, body: dict) -> list[list]:
+        """The rows of a dumped page."""
+        return [[show(item.get(name)) for _, name, show in self.columns] for item in body["data"]]
+
+
+def as_is(value):
+    return value
+
+
+def labels(value):
+    """What a reference (or a list of them) names: its name or title."""
+    if isinstance(value, list):
+        return [labels(item) for item in value]
+    return value and (value.get("name") or value.get("title"))
+
+
+def csv_view(schema_class, rows):
+    """Let a view answer as CSV when the request asks for it (`wants_csv`): what the view
+    returns is dumped by `schema_class`, and `rows(body)` lays it out as a table. Placed under
+    `@blp.response`, which hands a ready response on as it is (with the view's headers, e.g.
+    `Link`); so is one the view made itself (a stream)."""
+    schema = schema_class()
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            result = view(*args, **kwargs)
+            if not wants_csv() or isinstance(result, Response):
+                return result
+            body, headers = result if isinstance(result, tuple) else (result, {})
+            return csv_response(rows(schema.dump(body))), headers
+
+        return wrapper
+
+    return decorate
+
+
+def csv_table(page_schema):
+    """`csv_view` for a collection: a header row (see `Table`), then one row per item, of the
+    columns `?fields=` chose."""
+    table = Table(page_schema)
+
+    def rows(body: dict) -> list[list]:
+        sheet = table.only(chosen_fields.get())
+        return [sheet.header(), *sheet.rows(body)]
+
+    return csv_view(page_schema, rows)

@@ -1,0 +1,149 @@
+"""The headers a response carries besides its body: ETags and caching, security, CORS, rate
+limits and the request id."""
+
+import functools
+import hashlib
+import os
+import re
+import time
+
+from flask import current_app, g, request
+from flask_smorest import abort
+from werkzeug.wrappers import Response
+
+from api.extensions import rate_limiter
+from api.http.formats import Stored
+from api.store.database import SAFE_METHODS
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+EXPOSED_HEADERS = [
+    "ETag",
+    "Link",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI's page starts itself with an inline script; everything else comes from /docs.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": API_POLICY,
+}
+DOCS_SECURITY_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+
+
+def request_id() -> str:
+    """The client's X-Request-ID when it is well formed, else a new one."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.match(given) else os.urandom(16).hex()
+
+
+def permanent_redirect(location: str):
+    """A 308 with no body: the same request, method and body, belongs at `location`."""
+    return current_app.response_class(status=308, headers={"Location": location})
+
+
+def item_etag(response, version: int) -> str:
+    """An item's strong ETag: its version (what If-Match checks) and a digest of these bytes."""
+    return f"v{version}.{hashlib.sha1(response.get_data()).hexdigest()[:20]}"
+
+
+def with_item_etag(schema_class):
+    """Answer with the item the view returns, dumped by `schema_class` (or as stored), and
+    tagged with its `item_etag`. Placed under `@blp.response`, which hands a ready response on
+    as it is, with the view's status and headers; a response the view built itself (a replayed
+    POST) too."""
+    schema = schema_class()
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            result = view(*args, **kwargs)
+            item, *status_and_headers = result if isinstance(result, tuple) else (result,)
+            if isinstance(item, Response):
+                return result
+            body = item.body if isinstance(item, Stored) else schema.dump(item)
+            response = current_app.json.response(body)
+            response.set_etag(item_etag(response, item.version))
+            return (response, *status_and_headers) if status_and_headers else response
+
+        return wrapper
+
+    return decorate
+
+
+def add_freshness_headers(response) -> None:
+    """On a fresh answer (what a cached copy then carries too): how long it may be kept and
+    how to revalidate it (an ETag on every 200 to a GET), and the security headers."""
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        headers = response.headers
+        # Set as text: nothing before this sets them, and werkzeug's parsed forms cost more.
+        headers["Vary"] = "Accept, User-Agent"
+        if not response.is_streamed and "ETag" not in headers:
+            response.add_etag()
+        if request.path.startswith("/v1/"):
+            # Public data that editors may correct: cache briefly, then revalidate by ETag.
+            headers["Cache-Control"] = "public, max-age=30"
+        else:
+            headers["Cache-Control"] = "no-cache"
+    docs = request.path.startswith("/docs")
+    response.headers.update(DOCS_SECURITY_HEADERS if docs else SECURITY_HEADERS)
+
+
+def add_rate_limit_headers(response) -> None:
+    """The client's budget under the rate limit that applies to this request, and on a 429
+    when to come back (Flask-Limiter counts; its own headers are off, see api/config.py)."""
+    current = rate_limiter().current_limit
+    if current is None:
+        return  # limits off, or a path that is never limited
+    try:
+        reset_at = current.reset_at
+    except Exception:  # the limit's storage is unreachable: no budget to tell
+        current_app.logger.warning("rate-limit storage unreachable; no rate-limit headers")
+        return
+    response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = str(current.remaining)
+    response.headers["X-RateLimit-Reset"] = str(reset_at)
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
+
+
+def add_request_id(response) -> None:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+
+
+def refuse_writes_from_other_origins() -> None:
+    """With CORS_ORIGINS set, only pages on those origins may write: a write, or the preflight
+    of one, from a page elsewhere is a 403 before anything is read. Reads stay open to every
+    origin. With CORS_ORIGINS unset, any origin may write (a write needs a bearer token, which a
+    page elsewhere does not have)."""
+    allowed = current_app.config["CORS_ORIGINS"]
+    origin = request.headers.get("Origin")
+    if not allowed or "*" in allowed or origin is None or origin in allowed:
+        return
+    method = request.method
+    if method == "OPTIONS":
+        method = request.headers.get("Access-Control-Request-Method", "GET").upper()
+    if method not in SAFE_METHODS:
+        abort(
+            403,
+            message=f"Pages on {origin} may not write here; the origins that may are: "
+            f"{', '.join(allowed)} (CORS_ORIGINS).",
+        )

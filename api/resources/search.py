@@ -1,0 +1,39 @@
+"""Search: ranked full-text hits over every fact and the source texts."""
+
+from flask.views import MethodView
+
+from api.http.errors import bad_parameter
+from api.http.formats import csv_table
+from api.http.routing import Blueprint
+from api.http.views import query_arguments
+from api.search import fulltext
+from api.store.pagination import decode_offset, encode_cursor, envelope
+from schemas.search import SearchPageSchema, SearchQuerySchema
+
+blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-text search.")
+
+
+@blp.route("")
+class Search(MethodView):
+    @query_arguments(blp, SearchQuerySchema)
+    @blp.response(200, SearchPageSchema)
+    @csv_table(SearchPageSchema)
+    def get(self, args):
+        """Search every fact and source text, best match first"""
+        return search_hits(args)
+
+
+def search_hits(args):
+    """One page of hits, best first: (envelope, headers)."""
+    limit, offset = args["limit"], decode_offset(args.get("cursor"))
+    try:
+        hits, total = fulltext.search(args["q"], args.get("type"), limit, offset)
+    except fulltext.EmptyQuery as error:
+        bad_parameter("q", str(error))
+    more = offset + limit < total
+    body, headers = envelope(
+        hits, total, limit, encode_cursor("offset", offset + limit) if more else None
+    )
+    if total == 0:
+        body["meta"]["suggestions"] = fulltext.suggestions(fulltext.parse(args["q"]))
+    return body, headers

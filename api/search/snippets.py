@@ -1,0 +1,114 @@
+"""Which field of a search hit matched, and that field's own text with the match marked.
+
+The database finds and ranks the hits; this says why each one was found, in the words the
+item uses (its own spelling and case): the first field that matches the most of the query's
+groups, cut to a window around its first match, escaped as HTML with the matched words in
+<mark>. Words are compared as the index compares them: one spelling, the same stemmer."""
+
+import functools
+import html
+import re
+import threading
+
+import snowballstemmer
+
+from api.search.spelling import one_spelling
+
+TOKEN = re.compile(r"\w+")
+WINDOW = 30  # words shown around the first match
+STEMMERS = {"sqlite": "porter", "postgresql": "english"}  # FTS5 porter; PostgreSQL's snowball
+
+
+WORDS_KEPT = 100_000  # words whose stems a process keeps
+
+
+class Matcher:
+    """Whether a word of a text answers a term of a query (`api.search.fulltext.Query`)."""
+
+    def __init__(self, query, dialect: str):
+        self.algorithm = STEMMERS.get(dialect, "porter")
+        self.groups = [
+            [([self.forms(word)[1] for word in term.words], term.prefix) for term in group]
+            for group in query.groups
+        ]
+
+    def forms(self, word: str) -> tuple[str, str]:
+        """The word as the index compares it: one spelling, lowercase, and its stem."""
+        return word_forms(self.algorithm, word)
+
+    def marks(self, words: list[str]) -> tuple[set[int], int]:
+        """The positions of the words that answer a term, and how many groups they answer."""
+        forms = [self.forms(word) for word in words]
+        marked, groups = set(), 0
+        for group in self.groups:
+            hit = False
+            for stems, prefix in group:
+                last = len(stems) - 1
+                for start in range(len(forms) - last):
+                    # A phrase matches where its words follow one another (only its last
+                    # word can be a prefix); most places fail at its first word.
+                    if not answers(forms[start], stems[0], prefix and last == 0):
+                        continue
+                    if all(
+                        answers(forms[start + k], stem, prefix and k == last)
+                        for k, stem in enumerate(stems[1:], 1)
+                    ):
+                        marked.update(range(start, start + len(stems)))
+                        hit = True
+            groups += hit
+        return marked, groups
+
+
+def answers(form: tuple[str, str], wanted: str, prefix: bool) -> bool:
+    """Whether a word, as (plain, stem), answers a term's word (a prefix: begins it)."""
+    plain, stem = form
+    return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
+
+
+def best_field(fields: list[tuple[str, str]], matcher: Matcher) -> tuple[str, str]:
+    """The field that matched (the first matching the most groups) and its marked snippet."""
+    best = None
+    for name, text in fields:
+        spans = [match.span() for match in TOKEN.finditer(text)]
+        marked, groups = matcher.marks([text[start:end] for start, end in spans])
+        if groups and (best is None or groups > best[0]):
+            best = (groups, name, text, spans, marked)
+    if best is None:  # matched through what the index adds (a referenced item's name)
+        name, text = fields[0] if fields else ("", "")
+        return name, html.escape(text[:300])
+    _, name, text, spans, marked = best
+    return name, snippet(text, spans, marked)
+
+
+def snippet(text: str, spans: list[tuple[int, int]], marked: set[int]) -> str:
+    """The text around its first marked word, escaped, the marked words in <mark>."""
+    first = min(marked)
+    start_word = max(0, first - WINDOW // 3)
+    end_word = min(len(spans), start_word + WINDOW)
+    start, end = spans[start_word][0] if start_word else 0, spans[end_word - 1][1]
+    if end_word == len(spans):
+        end = len(text)
+    parts, cursor = [], start
+    for index in range(start_word, end_word):
+        if index in marked:
+            word_start, word_end = spans[index]
+            parts.append(html.escape(text[cursor:word_start]))
+            parts.append(f"<mark>{html.escape(text[word_start:word_end])}</mark>")
+            cursor = word_end
+    parts.append(html.escape(text[cursor:end]))
+    body = "".join(parts).strip()
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")
+
+
+# Stemmers keep state while they work: one per thread.
+stemmers = threading.local()
+
+
+@functools.lru_cache(maxsize=WORDS_KEPT)
+def word_forms(algorithm: str, word: str) -> tuple[str, str]:
+    """(plain, stem) of a word; the same words recur across hits and requests, so each is
+    stemmed once per process."""
+    if not hasattr(stemmers, algorithm):
+        setattr(stemmers, algorithm, snowballstemmer.stemmer(algorithm))
+    plain = one_spelling(word).lower()
+    return plain, getattr(stemmers, algorithm).stemWord(plain)

@@ -1,0 +1,49 @@
+"""How every write ends, whoever makes it: an editor's request, seed, import, retire, synth."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import text
+
+from api.extensions import db
+from api.http.cache import bump_data_version, catch_up_with_own_write
+from api.search import fulltext
+from api.store import renders
+from api.store.database import marked_as_write
+
+
+def end_write(*indexed, reindex: bool = False) -> None:
+    """The last steps of every write, in its own transaction: bring the search index and the
+    stored renders up to date (for the items written and what shows them, or all of it), and
+    move the data version on, so that cached answers made before the write are stale from its
+    commit."""
+    if reindex:
+        fulltext.reindex()
+        renders.store_all()
+        refresh_statistics()
+    for item in indexed:
+        fulltext.index_item(item)
+    renders.refresh(*indexed)
+    bump_data_version()
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, let the planner know the tables' new sizes (`ANALYZE`), so that a
+    filtered page walks the index that fits it, in the write's transaction."""
+    db.session.execute(text("ANALYZE"))
+
+
+def commit_write(*indexed) -> None:
+    """End a request's write (see `end_write`) and commit it."""
+    end_write(*indexed)
+    db.session.commit()
+    catch_up_with_own_write()
+
+
+@contextmanager
+def write_transaction():
+    """One write outside a request, all or nothing: its reads and writes in one transaction
+    (BEGIN IMMEDIATE on SQLite), committed when the block ends, rolled back if it raises."""
+    db.session.rollback()  # end whatever read went before: this transaction starts afresh
+    with marked_as_write(), db.session.begin():
+        yield
+    catch_up_with_own_write()

@@ -1,0 +1,171 @@
+"""Applying validated fields and evidence to models: references resolved, quotes placed."""
+
+import hashlib
+
+from marshmallow import Schema, fields
+
+from api.extensions import db
+from api.store.models import Evidence, Item, Source
+from schemas.common import Reference
+
+
+class FieldError(ValueError):
+    """A value that passed the schema but not the database: an unknown reference, a bad quote."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def place(
+    span: dict, texts: dict[str, str], default_source: str | None
+) -> tuple[str, int, int, str]:
+    """Where a quote sits in its source; offsets are found when the quote occurs once."""
+    source_id = span.get("source_id") or default_source
+    quote = span["quote"]
+    if source_id is None:
+        raise ValueError("give the id of the source the quote comes from ('source')")
+    if source_id not in texts:
+        raise ValueError(f"unknown source '{source_id}'")
+    text = texts[source_id]
+    if "start" in span:
+        start = span["start"]
+        end = span.get("end", start + len(quote))
+        if text[start:end] != quote:
+            raise ValueError(
+                f"quote is not verbatim at {start}..{end} of '{source_id}', "
+                f"which reads {text[start:end]!r}"
+            )
+        return source_id, start, end, quote
+    count = text.count(quote)
+    if count != 1:
+        found = "is not in" if count == 0 else f"occurs {count} times in"
+        hint = "; copy it exactly" if count == 0 else "; give its start offset"
+        raise ValueError(f"quote {quote!r} {found} source '{source_id}'{hint}")
+    start = text.index(quote)
+    return source_id, start, start + len(quote), quote
+
+
+def paragraph_at(text: str, offset: int) -> int:
+    """The paragraph of `text` holding `offset`, from 1: paragraphs are separated by blank
+    lines."""
+    return text.count("\n\n", 0, offset) + 1
+
+
+def set_if_changed(item, name: str, value) -> None:
+    """Assign only real changes, so that reloading the same data writes nothing."""
+    if getattr(item, name) != value:
+        setattr(item, name, value)
+
+
+def lookup(model, item_id: str):
+    found = db.session.get(model, item_id)
+    if found is None:
+        raise ValueError(f"unknown {model.collection.removesuffix('s')} '{item_id}'")
+    return found
+
+
+def is_list(field) -> bool:
+    return isinstance(field, fields.List)
+
+
+def apply_fields(item, data: dict, schema: Schema, lists: bool) -> None:
+    """Copy loaded fields onto a model, resolving references to the items they name.
+
+    Scalars and single references go first (`lists=False`); lists second, once every item they
+    may name exists.
+    """
+    for name, value in data.items():
+        field = schema.fields[name]
+        if name == "evidence" or is_list(field) != lists:
+            continue
+        try:
+            apply_field(item, name, value, field)
+        except ValueError as error:
+            raise FieldError(name, str(error)) from error
+
+
+def apply_field(item, name: str, value, field) -> None:
+    inner = field.inner if is_list(field) else field
+    if not isinstance(inner, fields.Nested):
+        set_if_changed(item, name, value)
+        return
+    target = related_model(type(item), name)
+    if not isinstance(inner, Reference):
+        apply_parts(item, name, value, target, inner.schema.fields)
+    elif not is_list(field):
+        set_if_changed(item, name, None if value is None else lookup(target, value))
+    else:
+        wanted = sorted(set(value))
+        if sorted(linked.id for linked in getattr(item, name)) != wanted:
+            setattr(item, name, [lookup(target, linked) for linked in wanted])
+
+
+def related_model(model, name: str):
+    return getattr(model, name).property.mapper.class_
+
+
+def apply_parts(item, name: str, parts: list[dict], model, part_fields: dict) -> None:
+    """Replace an item's own parts (an actor's roles, a proposal's provisions), rows kept in
+    the order given, unless they already say the same; a part's reference names an item."""
+
+    def seen(row) -> tuple:
+        values = (getattr(row, key) for key in part_fields)
+        return tuple(value.id if isinstance(value, Item) else value for value in values)
+
+    wanted = [tuple(part.get(key) for key in part_fields) for part in parts]
+    if [seen(row) for row in getattr(item, name)] == wanted:
+        return
+    rows = []
+    for position, values in enumerate(wanted):
+        row = dict(zip(part_fields, values, strict=True))
+        for key, field in part_fields.items():
+            if isinstance(field, Reference) and row[key] is not None:
+                row[key] = lookup(related_model(model, key), row[key])
+        rows.append(model(position=position, **row))
+    setattr(item, name, rows)
+
+
+def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source=None) -> None:
+    placed = []
+    for index, span in enumerate(spans):
+        try:
+            placed.append(place(span, texts, default_source))
+        except ValueError as error:
+            raise FieldError(f"evidence.{index}.quote", str(error)) from error
+    current = [(span.source_id, span.start, span.end, span.quote) for span in item.evidence]
+    if current == placed:
+        return
+    db.session.execute(
+        db.delete(Evidence).where(
+            Evidence.fact_type == item.collection, Evidence.fact_id == item.id
+        )
+    )
+    db.session.add_all(
+        Evidence(
+            fact_type=item.collection,
+            fact_id=item.id,
+            position=index,
+            source_id=source_id,
+            start=start,
+            end=end,
+            quote=quote,
+            paragraph=paragraph_at(texts[source_id], start),
+        )
+        for index, (source_id, start, end, quote) in enumerate(placed)
+    )
+    db.session.expire(item, ["evidence"])
+
+
+def apply_source(data: dict, source: Source | None = None) -> Source:
+    """Create or update a source; its hash and word count follow its text."""
+    source = source or db.session.get(Source, data["id"]) or Source(id=data["id"])
+    db.session.add(source)
+    for name, value in data.items():
+        set_if_changed(source, name, value)
+    if "text" in data:
+        text = data["text"]
+        set_if_changed(source, "sha256", hashlib.sha256(text.encode()).hexdigest())
+        set_if_changed(source, "word_count", len(text.split()))
+    return source

@@ -1,0 +1,179 @@
+"""Keyset (cursor) pagination and the collection envelope."""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import request
+from sqlalchemy import and_, case, func, or_, select
+
+from api.extensions import db
+from api.http.cache import remembered
+from api.http.errors import bad_parameter
+from api.store import renders
+from api.store.queries import apply_filters, filters_of, load_options
+
+CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
+
+
+def encode_cursor(*parts) -> str:
+    parts = [part.isoformat() if isinstance(part, datetime) else part for part in parts]
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_parts(cursor: str) -> list:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    parts = json.loads(raw)
+    if not isinstance(parts, list):
+        raise ValueError
+    return parts
+
+
+def decode_cursor(cursor: str, sort: str, column, id_column):
+    """Return the (value, id) a page starts after, or abort with 400."""
+    try:
+        cursor_sort, value, item_id = cursor_parts(cursor)
+        if cursor_sort != sort:
+            raise ValueError
+        value = coerce(value, column.type.python_type)
+        item_id = coerce(item_id, id_column.type.python_type)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError):
+        bad_parameter("cursor", CURSOR_HELP)
+    return value, item_id
+
+
+def decode_offset(cursor: str | None) -> int:
+    """The offset an offset cursor (for ranked results) points at, or abort with 400."""
+    if not cursor:
+        return 0
+    try:
+        name, offset = cursor_parts(cursor)
+        if name != "offset" or type(offset) is not int or not 0 <= offset <= 1_000_000:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        bad_parameter("cursor", CURSOR_HELP)
+    return offset
+
+
+def coerce(value, python_type):
+    """Check a cursor value has the column's type (bool is not a number here)."""
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is float and type(value) in (int, float):
+        return float(value)
+    if type(value) is not python_type:
+        raise TypeError
+    return value
+
+
+def page_url(**changes) -> str:
+    args = request.args.to_dict(flat=False)
+    args.update({key: [value] for key, value in changes.items()})
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def paginate(statement, args, model, *, columns=None, scales=None, filters=None):
+    """Run one page of `statement` over `model`; return (envelope, headers).
+
+    Sort names are the model's attributes unless `columns` maps them; a name in `scales` sorts
+    by its place on that scale (proposes → … → opposes), not alphabetically. The id breaks
+    ties, so the order is total and a cursor is the last (sort value, id) seen. `filters`
+    names what `statement` selects, so that its total is counted once per data version.
+    """
+    sort, limit = args["sort"], args["limit"]
+    name = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    column = (columns or {}).get(name) or getattr(model, name)
+    key = column.key
+    ranks = None
+    if name in (scales or {}):
+        ranks = {value: rank for rank, value in enumerate(scales[name])}
+        column = case(ranks, value=column, else_=len(ranks))
+    id_column = model.id
+
+    def count() -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+
+    if filters is None:
+        total = count()
+    else:
+        total = remembered(("total", model.__tablename__, filters), count)
+    if args.get("cursor"):
+        value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
+        after = column < value if descending else column > value
+        after_id = id_column < last_id if descending else id_column > last_id
+        # Sorting by id itself, the plain comparison lets the (filter, id) index do the walk.
+        tie_break = or_(after, and_(column == value, after_id))
+        statement = statement.where(after_id if column is id_column else tie_break)
+    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+    rows = page_rows(statement.order_by(*order).limit(limit + 1), model, key)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        _, value, last_id = rows[-1]
+        next_cursor = encode_cursor(sort, ranks.get(value, len(ranks)) if ranks else value, last_id)
+    return envelope([item for item, _, _ in rows], total, limit, next_cursor)
+
+
+def page_rows(statement, model, key: str) -> list[tuple]:
+    """A page's rows as (item, sort value, id): stored renders where the model has them
+    (`api.store.renders`), else the items themselves, loaded with all they show."""
+    if renders.is_stored(model):
+        return renders.page_rows(statement, model, key)
+    items = db.session.scalars(statement.options(*load_options(model))).all()
+    return [(item, getattr(item, key), item.id) for item in items]
+
+
+def list_items(model, args: dict, query_schema, **fixed):
+    """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
+    actor of /v1/actors/{id}/stances); returns (envelope, headers)."""
+    statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
+    scales = getattr(query_schema, "SCALES", None)
+    body, headers = paginate(
+        statement, args, model, scales=scales, filters=filters_given(args, query_schema, fixed)
+    )
+    if args.get("facet"):
+        body["meta"]["facets"] = count_facets(statement, model, query_schema, args["facet"])
+    return body, headers
+
+
+def filters_given(args: dict, query_schema, fixed: dict) -> tuple:
+    """What a list's filters select, as a key: the parameters that filter, as parsed, and the
+    fixed ones (a sub-collection's actor)."""
+    given = [(name, args.get(name)) for name in ("q", *filters_of(query_schema))]
+    return tuple(sorted(fixed.items())) + tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in given
+    )
+
+
+def count_facets(statement, model, query_schema, names: list[str]) -> dict[str, dict]:
+    """How many of the filtered items hold each value of each facet, most first (one GROUP BY
+    each over the whole filtered collection, not the page)."""
+    facets = {}
+    for name in dict.fromkeys(names):
+        how = filters_of(query_schema).get(name)
+        column = getattr(model, how.column_for(name) if how else name)
+        rows = db.session.execute(
+            statement.order_by(None).with_only_columns(column, func.count()).group_by(column)
+        ).all()
+        ranked = sorted(rows, key=lambda row: (-row[1], str(row[0])))
+        facets[name] = {str(value): count for value, count in ranked if value is not None}
+    return facets
+
+
+def envelope(items: list, total: int, limit: int, next_cursor: str | None):
+    """The collection body `{data, meta, links}` and its `Link` header."""
+    next_url = page_url(cursor=next_cursor) if next_cursor else None
+    body = {
+        "data": items,
+        "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
+        "links": {"self": page_url(), "next": next_url},
+    }
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    return body, headers

@@ -1,0 +1,233 @@
+"""Building the reads' queries: filters from the query schema, eager loads, names resolved to
+ids, 404s."""
+
+import difflib
+import functools
+import re
+
+import flask
+from flask import request
+from flask_smorest import abort
+from sqlalchemy import func, select, union
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
+
+from api.extensions import db
+from api.http.cache import remembered
+from api.http.errors import bad_parameter
+from api.http.headers import permanent_redirect
+from api.search.fulltext import EmptyQuery, matching
+from api.store.models import (
+    ALIAS_FIELDS,
+    ITEM_MODELS,
+    Actor,
+    group_members,
+    group_reference_members,
+)
+from schemas.common import SLUG_PATTERN, expanded
+
+MAX_CANDIDATES = 20
+
+
+def load_options(model) -> list:
+    """Eager loads for everything an item of `model` shows, so that a page costs the same few
+    queries whatever its size; a reference the request expands brings its own item's loads."""
+    wanted = expanded.get()
+    options = []
+    for relationship in sa_inspect(model).relationships:
+        loader = eager(model, relationship)
+        target = relationship.mapper.class_
+        if not hasattr(target, "collection"):
+            # A part of the item (a role, a provision): load what it refers to as well.
+            for part in sa_inspect(target).relationships:
+                nested = eager(target, part)
+                if relationship.key in wanted:
+                    nested = nested.options(*full_load(part.mapper.class_))
+                loader = loader.options(nested)
+        elif relationship.key in wanted:
+            loader = loader.options(*full_load(target))
+        options.append(loader)
+    return options
+
+
+def eager(model, relationship):
+    """A single reference joins into the item's own query; a list comes in one more query."""
+    attribute = getattr(model, relationship.key)
+    return joinedload(attribute) if relationship.direction is MANYTOONE else selectinload(attribute)
+
+
+def full_load(model) -> list:
+    """The loads of an expanded item: everything it shows, nothing expanded further."""
+    token = expanded.set(frozenset())
+    try:
+        return load_options(model)
+    finally:
+        expanded.reset(token)
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` could be an id (what else is a name, an alias or a mistake)."""
+    return len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value) is not None
+
+
+def get_or_404(model, item_id: str):
+    """Fetch one item by id; for a name, alias or ISO code of one item, answer 308 with its
+    own URL; else abort with a 404 a reader can act on."""
+    item = None
+    if is_slug(item_id):
+        item = db.session.get(model, item_id, options=load_options(model))
+    if item is None and len(item_id) <= 200:
+        canonical = ids_answering_to(model, item_id)
+        if len(canonical) == 1:
+            redirect_to_item(model, canonical[0])
+    if item is None:
+        singular = model.collection.removesuffix("s")
+        abort(
+            404,
+            message=f"No {singular} with id '{item_id}'. "
+            f"List them at /v1/{model.collection}; ids are lowercase slugs.",
+        )
+    return item
+
+
+def redirect_to_item(model, item_id: str):
+    """308 to the item's own URL: the same request (method and body) belongs there."""
+    prefix = f"/v1/{model.collection}/"
+    rest = request.path[len(prefix) :].partition("/")[2]
+    location = f"{prefix}{item_id}" + (f"/{rest}" if rest else "")
+    if request.query_string:
+        location += f"?{request.query_string.decode('latin-1')}"
+    flask.abort(permanent_redirect(location))
+
+
+def names_of(row) -> list[str]:
+    """What an item answers to: its id, name or title, aliases (the article's and reference
+    knowledge's) and ISO code."""
+    aliases = [alias for name in ALIAS_FIELDS for alias in getattr(row, name, None) or []]
+    names = [row.id, row.label, *aliases]
+    return [*names, row.iso_code] if getattr(row, "iso_code", None) else names
+
+
+def named(model) -> list:
+    """Every item of `model` with what it answers to, in id order."""
+    columns = [model.id, model.label_column().label("label")]
+    columns += [
+        getattr(model, name) for name in (*ALIAS_FIELDS, "iso_code") if hasattr(model, name)
+    ]
+    return db.session.execute(select(*columns).order_by(model.id)).all()
+
+
+def answering_to(rows, value: str) -> list[str]:
+    """The ids of the rows (`named`) whose id, name, alias or ISO code is `value`, any case."""
+    wanted = value.casefold()
+    return [row.id for row in rows if wanted in (n.casefold() for n in names_of(row))]
+
+
+def ids_answering_to(model, value: str) -> list[str]:
+    """`answering_to` over the whole collection: read whole only where aliases (a JSON list)
+    must be compared in Python; otherwise the database compares the name or title."""
+    if hasattr(model, "aliases"):
+        return answering_to(named(model), value)
+    label = model.label_column()
+    matches = select(model.id).where(func.lower(label) == value.lower()).order_by(model.id)
+    return list(db.session.scalars(matches.limit(2)))
+
+
+def resolve(model, parameter: str, value: str) -> str:
+    """Turn what a journalist typed (id, name, alias or ISO code, any case) into one id."""
+    if is_slug(value) and value in ids_of(model):
+        return value
+    rows = named(model)
+    exact = answering_to(rows, value)
+    if len(exact) == 1:
+        return exact[0]
+    singular = model.collection.removesuffix("s")
+    if exact:
+        bad_parameter(
+            parameter,
+            f"'{value}' matches several {model.collection}: "
+            f"{', '.join(exact)}. Use one of these ids.",
+        )
+    wanted = value.casefold()
+    close = [
+        row.id
+        for row in rows
+        if any(
+            wanted in name.casefold()
+            or difflib.SequenceMatcher(None, wanted, name.casefold()).ratio() > 0.75
+            for name in names_of(row)
+        )
+    ]
+    hint = (
+        f"Did you mean: {', '.join(close[:MAX_CANDIDATES])}?"
+        if close
+        else f"Valid ids include: {', '.join(row.id for row in rows[:MAX_CANDIDATES])}."
+    )
+    bad_parameter(parameter, f"No {singular} matches '{value}'. {hint}")
+
+
+def ids_of(model) -> frozenset[str]:
+    """Every id of a collection that filters refer to (actors, proposals: hundreds), read once
+    per data version."""
+    return remembered(
+        ("ids", model.collection), lambda: frozenset(db.session.scalars(select(model.id)))
+    )
+
+
+def with_their_groups(actor_ids: list[str]) -> list[str]:
+    """These actors and the groups they are members of (as the article names them, or by
+    reference knowledge): `?actor=estonia` answers through the Baltic states."""
+    groups = remembered(("groups",), groups_of_members)
+    return [*actor_ids, *sorted({group for actor in actor_ids for group in groups.get(actor, ())})]
+
+
+def groups_of_members() -> dict[str, list[str]]:
+    """Each member's groups, by either kind of membership, read once per data version."""
+    links = union(
+        *(
+            select(table.c.member_id, table.c.group_id)
+            for table in (group_members, group_reference_members)
+        )
+    )
+    groups: dict[str, list[str]] = {}
+    for member, group in db.session.execute(select(links.subquery())):
+        groups.setdefault(member, []).append(group)
+    return groups
+
+
+@functools.cache
+def filters_of(query_schema: type) -> dict:
+    """The parameters of a query schema that filter, with how (`schemas.common.Filter`)."""
+    return {
+        name: field.metadata["filter"]
+        for name, field in query_schema().fields.items()
+        if "filter" in field.metadata
+    }
+
+
+def apply_filters(statement, args: dict, query_schema: type):
+    """Add a WHERE clause per filter of `query_schema` given in `args`, and for `q`."""
+    model = statement.column_descriptions[0]["entity"]
+    if args.get("q"):
+        try:
+            statement = statement.where(matching(model, args["q"]))
+        except EmptyQuery as error:
+            bad_parameter("q", str(error))
+    for parameter, how in filters_of(query_schema).items():
+        values = args.get(parameter)
+        if values is None:
+            continue
+        attribute = getattr(model, how.column_for(parameter))
+        if how.at_least:
+            statement = statement.where(attribute >= values)
+            continue
+        if how.references:
+            values = [resolve(ITEM_MODELS[how.references], parameter, value) for value in values]
+        if how.references == "actors" and model is not Actor:
+            values = with_their_groups(values)
+        if isinstance(attribute.property, RelationshipProperty):
+            related = attribute.property.mapper.class_
+            statement = statement.where(attribute.any(getattr(related, how.key).in_(values)))
+        else:
+            statement = statement.where(attribute.in_(values))
+    return statement
