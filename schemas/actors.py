@@ -2,27 +2,22 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import (
+from schemas.fields import CountryCode, enum_field, text_field
+from schemas.items import ItemSchema, patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     CollectionQuerySchema,
-    CountryCode,
     ItemQuerySchema,
-    ItemSchema,
-    NamedRefSchema,
-    Reference,
     any_of,
-    enum_field,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference
 
 ACTOR_KINDS = ("person", "country", "organization", "group")
 KNOWN_FROM = ("article", "reference")

@@ -3,10 +3,11 @@
 from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
+from schemas.claims import basis_filter
 from schemas.commitments import CommitmentSchema
-from schemas.common import QuerySchema, basis_filter, source_filter
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
+from schemas.queries import QuerySchema, source_filter
 from schemas.sources import SourceSchema
 from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema

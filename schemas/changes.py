@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import (
+from schemas.pages import page_schema
+from schemas.queries import (
     CollectionQuerySchema,
     enum_filter,
     facet_field,
     fields_parameter,
     filter_field,
-    page_schema,
     sort_field,
 )
 from schemas.sources import FACT_TYPES

@@ -2,26 +2,21 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from schemas.common import (
-    ClaimQuerySchema,
-    ClaimSchema,
+from schemas.claims import ClaimQuerySchema, ClaimSchema
+from schemas.fields import Number, enum_field, text_field
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     ItemQuerySchema,
-    NamedRefSchema,
-    Number,
-    Reference,
-    enum_field,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference
 
 METRICS = ("defense_spending_pct_gdp",)
 COMMITMENT_KINDS = ("current", "announced_plan", "ambition", "proposed_target")

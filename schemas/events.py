@@ -2,26 +2,21 @@
 
 from marshmallow import fields
 
-from schemas.common import (
-    ClaimQuerySchema,
-    ClaimSchema,
+from schemas.claims import ClaimQuerySchema, ClaimSchema
+from schemas.fields import enum_field, text_field
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     ItemQuerySchema,
-    NamedRefSchema,
-    Reference,
-    TitledRefSchema,
-    enum_field,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference, TitledRefSchema
 
 EVENT_KINDS = ("summit", "meeting", "conference", "other")
 

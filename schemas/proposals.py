@@ -2,25 +2,21 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import (
-    ClaimQuerySchema,
-    ClaimSchema,
+from schemas.claims import ClaimQuerySchema, ClaimSchema
+from schemas.fields import enum_field, text_field
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     ItemQuerySchema,
-    NamedRefSchema,
-    Reference,
-    enum_field,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference
 
 PROPOSAL_KINDS = ("ceasefire", "troop_deployment", "spending_target", "security_guarantee", "other")
 # `unknown`: the article says nothing that settles where the proposal stands.

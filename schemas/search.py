@@ -2,13 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import (
-    Choice,
-    CollectionQuerySchema,
-    enum_field,
-    fields_parameter,
-    page_schema,
-)
+from schemas.fields import Choice, enum_field
+from schemas.pages import page_schema
+from schemas.queries import CollectionQuerySchema, fields_parameter
 from schemas.sources import FACT_TYPES
 
 

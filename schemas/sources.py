@@ -2,18 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import (
+from schemas.fields import enum_field, text_field
+from schemas.items import ItemSchema, patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     CollectionQuerySchema,
-    ItemSchema,
-    enum_field,
     enum_filter,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
-    request_schema,
     sort_field,
-    text_field,
     text_filter,
 )
 

@@ -2,28 +2,22 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import (
-    ClaimQuerySchema,
-    ClaimSchema,
+from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
+from schemas.fields import enum_field, text_field
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     ItemQuerySchema,
-    NamedRefSchema,
     QuerySchema,
-    Reference,
-    TitledRefSchema,
-    basis_filter,
-    enum_field,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference, TitledRefSchema
 
 POSITIONS = ("proposes", "supports", "conditional", "skeptical", "opposes")
 CERTAINTIES = ("stated", "reported", "likely")

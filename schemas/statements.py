@@ -2,24 +2,20 @@
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from schemas.common import (
-    BASES_FROM_AN_ACTOR,
-    ClaimQuerySchema,
-    ClaimSchema,
+from schemas.claims import BASES_FROM_AN_ACTOR, ClaimQuerySchema, ClaimSchema
+from schemas.fields import text_field
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.queries import (
     ItemQuerySchema,
-    NamedRefSchema,
-    Reference,
     expand_field,
     facet_field,
     fields_parameter,
-    page_schema,
-    patch_schema,
     reference_filter,
-    request_schema,
     sort_field,
     source_filter,
-    text_field,
 )
+from schemas.references import NamedRefSchema, Reference
 
 
 class StatementSchema(ClaimSchema):

@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 import schemas
 from api.store.models import ITEM_MODELS, Change, Evidence
 from api.store.queries import filters_of
-from schemas.common import QuerySchema
+from schemas.queries import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.
 COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet", "fields"}
@@ -35,6 +35,10 @@ MODELS = {
 }
 
 
+# Where the base query schemas live, which no view uses as they are.
+SHARED = ("schemas.queries", "schemas.claims")
+
+
 def query_schemas() -> list[type]:
     """Every query schema the schemas package defines (each of its modules imported)."""
     for module in pkgutil.iter_modules(schemas.__path__):
@@ -43,7 +47,7 @@ def query_schemas() -> list[type]:
     while todo:
         schema = todo.pop()
         todo.extend(schema.__subclasses__())
-        if schema.__module__ != "schemas.common" and schema.__module__.startswith(schemas.__name__):
+        if schema.__module__ not in SHARED and schema.__module__.startswith(schemas.__name__):
             found.append(schema)
     return sorted(found, key=lambda schema: schema.__name__)
 

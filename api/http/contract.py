@@ -13,7 +13,9 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import class_registry
 
-from schemas.common import SLUG_PATTERN, SPARSE_JSON, Reference, sparse_page_schema
+from schemas.fields import SLUG_PATTERN
+from schemas.pages import SPARSE_JSON, sparse_page_schema
+from schemas.references import Reference
 
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": "Requests allowed in the current window.",

@@ -9,7 +9,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from schemas.common import ProblemSchema
+from schemas.problems import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
 # How long a client should wait before retrying while the database is unavailable.

@@ -12,7 +12,9 @@ from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
 from werkzeug.wrappers import Response
 
-from schemas.common import Dumped, Reference, chosen_fields
+from schemas.context import chosen_fields
+from schemas.pages import Dumped
+from schemas.references import Reference
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"

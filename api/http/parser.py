@@ -8,7 +8,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 
-from schemas.common import has_forbidden_characters
+from schemas.fields import has_forbidden_characters
 
 
 def unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -49,6 +49,12 @@ class StrictParser(FlaskParser):
                 problems[name] = ["Give this parameter once."]
             if any(has_forbidden_characters(value) for value in values):
                 problems[name] = ["Must not contain NUL characters."]
+        if "format" in args.lists and "format" not in schema.fields:
+            valid = ", ".join(sorted(schema.fields))
+            problems["format"] = [
+                f"Unknown parameter. For CSV, ask for {req.path.removesuffix('/')}.csv with the "
+                f"same parameters, or send 'Accept: text/csv'. Valid parameters: {valid}."
+            ]
         if problems:
             abort(400, errors=problems)
         return MultiDictProxy(args, schema, known_multi_fields=tuple(self.KNOWN_MULTI_FIELDS))

@@ -5,7 +5,8 @@ import functools
 
 from marshmallow import RAISE
 
-from schemas.common import SPARSE_JSON, chosen_fields, expanded
+from schemas.context import chosen_fields, expanded
+from schemas.pages import SPARSE_JSON
 
 
 def query_arguments(blp, schema):

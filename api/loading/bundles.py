@@ -45,9 +45,9 @@ from api.store.models import (
 from api.store.writes import find_dependants, remove_item
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import Reference
 from schemas.events import EventSchema
 from schemas.proposals import ProposalSchema
+from schemas.references import Reference
 from schemas.sources import SourceSchema
 from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema

@@ -24,7 +24,7 @@ from api.store.models import FACT_MODELS, Evidence, Source
 from api.store.pagination import list_items, paginate
 from api.store.queries import apply_filters, get_or_404
 from api.store.writes import create, delete, update
-from schemas.common import ItemQuerySchema
+from schemas.queries import ItemQuerySchema
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,

@@ -14,8 +14,8 @@ from api.store.pagination import list_items
 from schemas.actors import ActorPageSchema, ActorQuerySchema
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
 from schemas.commitments import CommitmentPageSchema, CommitmentQuerySchema
-from schemas.common import QueryInteger
 from schemas.events import EventPageSchema, EventQuerySchema
+from schemas.fields import QueryInteger
 from schemas.proposals import ProposalPageSchema, ProposalQuerySchema
 from schemas.search import SearchPageSchema, SearchQuerySchema
 from schemas.sources import SourcePageSchema, SourceQuerySchema

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from api.extensions import db
 from api.store.models import Evidence, Item, Source
-from schemas.common import Reference
+from schemas.references import Reference
 
 
 class FieldError(ValueError):

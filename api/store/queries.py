@@ -24,7 +24,8 @@ from api.store.models import (
     group_members,
     group_reference_members,
 )
-from schemas.common import SLUG_PATTERN, expanded
+from schemas.context import expanded
+from schemas.fields import SLUG_PATTERN
 
 MAX_CANDIDATES = 20
 

@@ -16,8 +16,9 @@ from api.store.queries import full_load, get_or_404, is_slug
 from api.store.reads import direct_reads
 from schemas.actors import ActorSchema
 from schemas.commitments import CommitmentSchema
-from schemas.common import Dumped, chosen_fields, expanded
+from schemas.context import chosen_fields, expanded
 from schemas.events import EventSchema
+from schemas.pages import Dumped
 from schemas.proposals import ProposalSchema
 from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema

@@ -19,7 +19,7 @@ from api.store.facts import FieldError, apply_evidence, apply_fields, apply_sour
 from api.store.feed import record
 from api.store.models import Attributed, Evidence, Source, utcnow
 from api.store.queries import get_or_404
-from schemas.common import attribution_problem
+from schemas.claims import attribution_problem
 
 # What a new item's id is made of, when the client does not choose one: its name or title,
 # or these fields.

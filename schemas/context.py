@@ -1,0 +1,11 @@
+"""What the request asked its answer to show, read while it is dumped (marshmallow 4 has no
+Schema.context): the references to embed in full, and the fields to keep."""
+
+from contextvars import ContextVar
+
+# The reference fields this request asked to see in full (`?expand=`); one level deep only.
+expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
+
+
+# The item fields this request asked for (`?fields=`); empty: every field.
+chosen_fields: ContextVar[frozenset[str]] = ContextVar("chosen_fields", default=frozenset())

@@ -1,0 +1,114 @@
+"""Field types every schema uses: slugs, bounded text, fixed values, numbers, query lists."""
+
+import re
+
+from marshmallow import (
+    fields,
+    validate,
+)
+from webargs.fields import DelimitedList
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+# No database stores NUL in text, and no encoder writes an unpaired surrogate.
+FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_forbidden_characters(text: str) -> bool:
+    return bool(FORBIDDEN_CHARACTERS.search(text))
+
+
+def forbidden_strings(value, path: str = "") -> dict[str, list[str]]:
+    """Where, in a parsed JSON value, a string holds NUL or an unpaired surrogate."""
+    where = path or "_body"
+    if isinstance(value, str):
+        bad = has_forbidden_characters(value)
+        return {where: ["Must not contain NUL or unpaired surrogates."]} if bad else {}
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {}
+    found = {}
+    for key, item in items:
+        if isinstance(key, str) and has_forbidden_characters(key):
+            found[where] = ["Keys must not contain NUL or unpaired surrogates."]
+        found.update(forbidden_strings(item, f"{path}.{key}" if path else str(key)))
+    return found
+
+
+slug = validate.Regexp(SLUG_PATTERN, error="Must be a lowercase slug such as 'united-kingdom'.")
+
+
+SLUG_LENGTH = validate.Length(min=1, max=100)
+
+
+def slug_field(metadata=None, **kwargs) -> fields.String:
+    """A readable id: lowercase words joined by hyphens."""
+    return fields.String(
+        validate=[SLUG_LENGTH, slug],
+        metadata={"example": "united-kingdom", **(metadata or {})},
+        **kwargs,
+    )
+
+
+def text_field(max_length: int, **kwargs) -> fields.String:
+    """Plain text, bounded so that every database accepts it."""
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def enum_field(choices, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+class ListParameter(DelimitedList):
+    """A list in a query string, given either way, or both: `x=a,b` and `x=a&x=b`."""
+
+    is_multiple = True  # webargs hands over every value given, not the first
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = self.delimiter.join(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string: ASCII digits only (Python's int() would take '５' or '٥')."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class Number(fields.Float):
+    """A JSON number in a body: strings such as "2.5" are refused, as the schema says."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class CountryCode(fields.String):
+    """An ISO 3166-1 alpha-2 code in a query string, in any case (`gb` is `GB`)."""
+
+    def __init__(self, **kwargs):
+        pattern = validate.Regexp(r"^[A-Za-z]{2}$", error="Must be a two-letter ISO code.")
+        super().__init__(validate=pattern, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class Choice(fields.String):
+    """One of fixed values in a query string, in any case (`Likely` is `likely`)."""
+
+    def __init__(self, choices, **kwargs):
+        error = "'{input}' is not one of: {choices}."
+        super().__init__(validate=validate.OneOf(choices, error=error), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).casefold()

@@ -1,0 +1,182 @@
+"""Query strings: the parameters every list takes, and the filter declarations the store applies."""
+
+from dataclasses import dataclass
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+)
+from webargs.fields import DelimitedList
+
+from schemas.fields import Choice, ListParameter, QueryInteger
+from schemas.references import expandable
+
+MAX_FILTER_VALUES = 50
+
+
+def expand_field(schema_class: type[Schema]) -> DelimitedList:
+    """`expand=a,b`: embed these references of `schema_class` in full instead of compact."""
+    names = expandable(schema_class)
+    return choices_parameter(
+        names,
+        f"Embed in full: any of {', '.join(names)}, comma-separated (`expand=a,b`) or repeated "
+        "(`expand=a&expand=b`).",
+    )
+
+
+def choices_parameter(names, description: str) -> ListParameter:
+    """A list parameter of fixed values, in any case, at least one."""
+    return ListParameter(
+        Choice(names), validate=validate.Length(min=1), metadata={"description": description}
+    )
+
+
+@dataclass(frozen=True)
+class Filter:
+    """How a query parameter narrows a collection: to the items whose `column` (by default the
+    parameter's own name) equals its value, or is at least it (`at_least`).
+
+    With `references`, the value names an item of that collection by id, name or alias, and is
+    resolved to its id first. When `column` is a to-many relationship, an item matches if one
+    of its related rows has `key` equal to the value.
+    """
+
+    column: str | None = None
+    references: str | None = None
+    key: str = "id"
+    at_least: bool = False
+
+    def column_for(self, parameter: str) -> str:
+        """The model attribute this filter compares: its `column`, or the parameter's name."""
+        return self.column or parameter
+
+
+def filter_field(field: fields.Field, **how) -> fields.Field:
+    """Mark a query parameter as a filter (see `Filter`); the views apply every marked one."""
+    field.metadata = {**field.metadata, "filter": Filter(**how)}
+    return field
+
+
+def any_of(value: fields.Field, description: str, **how) -> ListParameter:
+    """A filter taking one value or several (`a,b` or repeated): items matching any of them."""
+    field = ListParameter(
+        value,
+        validate=validate.Length(min=1, max=MAX_FILTER_VALUES),
+        metadata={"description": f"{description} Several: comma-separated or repeated; any."},
+    )
+    return filter_field(field, **how)
+
+
+def reference_filter(collection: str, description: str, **how) -> ListParameter:
+    """A filter naming items of `collection` by id, name or alias (ISO code for a country)."""
+    return any_of(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        description,
+        references=collection,
+        **how,
+    )
+
+
+def source_filter() -> ListParameter:
+    """`source=`: only the facts drawn from these sources (one article's facts)."""
+    return reference_filter(
+        "sources",
+        "Only facts with evidence in this source (id or title), e.g. 'nato-divisions-ukraine'.",
+        column="evidence",
+        key="source_id",
+    )
+
+
+def enum_filter(choices, description: str = "", **how) -> ListParameter:
+    """A filter on a column holding one of `choices`, given in any case."""
+    return any_of(Choice(choices), description or f"One of: {', '.join(choices)}.", **how)
+
+
+def text_filter(max_length: int, description: str, **how) -> ListParameter:
+    return any_of(
+        fields.String(validate=validate.Length(min=1, max=max_length)), description, **how
+    )
+
+
+class QuerySchema(Schema):
+    """Base for query strings: unknown parameters are an error that lists the valid ones."""
+
+    class Meta:
+        unknown = RAISE
+
+    pretty = fields.Boolean(
+        truthy={"true", "1", "yes", "on"},
+        falsy={"false", "0", "no", "off"},
+        metadata={"description": "Indent the JSON (the default for curl, unless false)."},
+    )
+
+    def handle_error(self, error, data, **kwargs):
+        valid = ", ".join(sorted(self.fields))
+        messages = {
+            name: ([unknown_parameter(name, valid)] if problems == ["Unknown field."] else problems)
+            for name, problems in error.normalized_messages().items()
+        }
+        raise ValidationError(messages)
+
+
+def unknown_parameter(name: str, valid: str) -> str:
+    return f"Unknown parameter. Valid parameters: {valid}."
+
+
+class ItemQuerySchema(QuerySchema):
+    """Parameters an item accepts."""
+
+
+class CollectionQuerySchema(QuerySchema):
+    """Parameters every collection accepts."""
+
+    limit = QueryInteger(
+        load_default=50,
+        validate=validate.Range(min=1, max=200),
+        metadata={"description": "Items per page, 1–200."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=1000),
+        metadata={"description": "Opaque cursor from `links.next` of the previous page."},
+    )
+    q = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": 'Full-text filter, as in /v1/search: words, "phrases", prefix*, '
+            "a OR b, -word."
+        },
+    )
+
+
+def facet_field(*names: str) -> ListParameter:
+    """`facet=a,b`: count the filtered items by these fields, into `meta.facets`."""
+    return choices_parameter(
+        names,
+        f"Count the filtered items by any of: {', '.join(names)} (comma-separated or "
+        "repeated), into `meta.facets`.",
+    )
+
+
+def fields_parameter(item_schema: type[Schema]) -> ListParameter:
+    """`fields=a,b`: items with only these fields (and `id`), in JSON and CSV alike."""
+    names = [name for name, field in item_schema().fields.items() if not field.load_only]
+    example = ",".join([name for name in names if name != "id"][:2])
+    return choices_parameter(
+        names,
+        f"Only these fields of each item (and `id`), comma-separated or repeated, e.g. "
+        f"`fields={example}`. The other fields, always sent otherwise, are then left out; in "
+        "CSV, a reference keeps its name column beside it.",
+    )
+
+
+def sort_field(*names: str, description: str = "") -> fields.String:
+    """`sort=field` or `sort=-field` over the given fields."""
+    choices = [variant for name in names for variant in (name, f"-{name}")]
+    return Choice(
+        choices,
+        load_default=names[0],
+        metadata={"description": f"Sort field; a leading '-' sorts descending. {description}"},
+    )
