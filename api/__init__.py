@@ -32,6 +32,7 @@ from api.resources import (
 )
 from api.store.database import configure_sqlite
 from api.store.reads import init_reads
+from api.store.version import init_version
 
 RESOURCES = (
     sources,
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    init_version(app)
     init_cache(app)
     init_reads(app)
 

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from api.http.cache import LocalStore, NotifiedVersionReader, VersionReader
+from api.http.cache import LocalStore
+from api.store.version import NotifiedVersionReader, VersionReader
 from tests.helpers import counting_queries
 
 

@@ -10,12 +10,12 @@ from sqlalchemy.orm import undefer
 
 from api import create_app
 from api.extensions import db as database
-from api.http.cache import bump_data_version
 from api.loading.bundles import SEED_DIR
 from api.search.fulltext import texts_from_columns, texts_from_renders
 from api.store.models import FACT_MODELS, Stance
 from api.store.queries import load_options
 from api.store.renders import SCHEMAS
+from api.store.version import bump_data_version
 
 EXAMPLE = SEED_DIR / "examples" / "example-ruritania.yaml"
 

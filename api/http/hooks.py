@@ -18,6 +18,7 @@ from api.http.headers import (
     request_id,
 )
 from api.http.logs import log_request
+from api.store import version
 
 CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 
@@ -55,7 +56,7 @@ def register_request_hooks(app, exempt=()) -> None:
         limiter.exempt(blueprint)
     app.before_request(serve_cached)
     app.after_request(finish_response)
-    app.teardown_request(release_render_lock)
+    app.teardown_request(end_request)
     cors.init_app(
         app,
         resources={r"/*": {"origins": "*"}},
@@ -83,6 +84,12 @@ def redirect_trailing_slash():
         return None
     query = request.query_string.decode("latin-1")
     return permanent_redirect(f"{path}?{query}" if query else path)
+
+
+def end_request(error=None) -> None:
+    """After the answer left, whatever happened: free what the request held."""
+    release_render_lock()
+    version.unpin()
 
 
 def finish_response(response):

@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from api.extensions import db
-from api.http.cache import current_data_version
 from api.search.snippets import Matcher, best_field
 from api.search.spelling import one_spelling
+from api.store import version
 from api.store.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
 from api.store.reads import direct_reads
 
@@ -173,7 +173,7 @@ def with_the_words_prefixes_begin(query: Query) -> Query:
 
 
 def vocabulary() -> list[str]:
-    return words_of_the_index(str(db.engine.url), current_data_version())
+    return words_of_the_index(str(db.engine.url), version.current())
 
 
 def matching(model, query: str):

@@ -5,10 +5,10 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from api.extensions import db
-from api.http.cache import bump_data_version, catch_up_with_own_write
 from api.search import fulltext
 from api.store import renders
 from api.store.database import marked_as_write
+from api.store.version import bump_data_version, catch_up_with_own_write
 
 
 def end_write(*indexed, reindex: bool = False) -> None:

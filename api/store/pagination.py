@@ -10,10 +10,10 @@ from flask import request
 from sqlalchemy import and_, case, func, or_, select
 
 from api.extensions import db
-from api.http.cache import remembered
 from api.http.errors import bad_parameter
 from api.store import renders
 from api.store.queries import apply_filters, filters_of, load_options
+from api.store.version import remembered
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
 

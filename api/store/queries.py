@@ -13,7 +13,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
 from api.extensions import db
-from api.http.cache import remembered
 from api.http.errors import bad_parameter
 from api.http.headers import permanent_redirect
 from api.search.fulltext import EmptyQuery, matching
@@ -24,6 +23,7 @@ from api.store.models import (
     group_members,
     group_reference_members,
 )
+from api.store.version import remembered
 from schemas.context import expanded
 from schemas.fields import SLUG_PATTERN
 
