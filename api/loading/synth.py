@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from api.extensions import db
-from api.search.fulltext import search_index
+from api.search.index import search_index
 from api.store import renders
 from api.store.commits import end_write, refresh_statistics, write_transaction
 from api.store.models import Actor, Evidence, Proposal, Source, Stance

@@ -6,7 +6,8 @@ from api.http.errors import bad_parameter
 from api.http.formats import csv_table
 from api.http.routing import Blueprint
 from api.http.views import query_arguments
-from api.search import fulltext
+from api.search import engine
+from api.search.query import EmptyQuery, parse
 from api.store.pagination import decode_offset, encode_cursor, envelope
 from schemas.search import SearchPageSchema, SearchQuerySchema
 
@@ -27,13 +28,13 @@ def search_hits(args):
     """One page of hits, best first: (envelope, headers)."""
     limit, offset = args["limit"], decode_offset(args.get("cursor"))
     try:
-        hits, total = fulltext.search(args["q"], args.get("type"), limit, offset)
-    except fulltext.EmptyQuery as error:
+        hits, total = engine.search(args["q"], args.get("type"), limit, offset)
+    except EmptyQuery as error:
         bad_parameter("q", str(error))
     more = offset + limit < total
     body, headers = envelope(
         hits, total, limit, encode_cursor("offset", offset + limit) if more else None
     )
     if total == 0:
-        body["meta"]["suggestions"] = fulltext.suggestions(fulltext.parse(args["q"]))
+        body["meta"]["suggestions"] = engine.suggestions(parse(args["q"]))
     return body, headers

@@ -23,7 +23,7 @@ WORDS_KEPT = 100_000  # words whose stems a process keeps
 
 
 class Matcher:
-    """Whether a word of a text answers a term of a query (`api.search.fulltext.Query`)."""
+    """Whether a word of a text answers a term of a query (`api.search.query.Query`)."""
 
     def __init__(self, query, dialect: str):
         self.algorithm = STEMMERS.get(dialect, "porter")

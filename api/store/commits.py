@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from api.extensions import db
-from api.search import fulltext
+from api.search import index
 from api.store import renders
 from api.store.database import marked_as_write
 from api.store.version import bump_data_version, catch_up_with_own_write
@@ -17,11 +17,11 @@ def end_write(*indexed, reindex: bool = False) -> None:
     move the data version on, so that cached answers made before the write are stale from its
     commit."""
     if reindex:
-        fulltext.reindex()
+        index.reindex()
         renders.store_all()
         refresh_statistics()
     for item in indexed:
-        fulltext.index_item(item)
+        index.index_item(item)
     renders.refresh(*indexed)
     bump_data_version()
 

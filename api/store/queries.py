@@ -15,7 +15,8 @@ from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectin
 from api.extensions import db
 from api.http.errors import bad_parameter
 from api.http.headers import permanent_redirect
-from api.search.fulltext import EmptyQuery, matching
+from api.search.engine import matching
+from api.search.query import EmptyQuery
 from api.store.models import (
     ALIAS_FIELDS,
     ITEM_MODELS,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from api.extensions import db
 from api.http.guards import check_if_match
 from api.http.idempotency import keep_answer, replay_or_claim
-from api.search import fulltext
+from api.search import index
 from api.store import renders
 from api.store.commits import commit_write
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source
@@ -143,7 +143,7 @@ def remove_item(item, schema, who=None) -> None:
                 Evidence.fact_type == item.collection, Evidence.fact_id == item.id
             )
         )
-    fulltext.unindex_item(item)
+    index.unindex_item(item)
     db.session.delete(item)
     record("DELETE", item, before, None, who=who)
 

@@ -1,0 +1,143 @@
+"""The search index: one row per source and fact, holding every text it holds or names, kept up
+to date by every write; and the words it holds (the vocabulary prefixes and suggestions use).
+
+SQLite keeps it in FTS5 (bm25 ranking); PostgreSQL as a weighted tsvector with a GIN index
+(ts_rank_cd): the migration creates it differently per dialect."""
+
+import functools
+
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.orm import selectinload
+
+from api.extensions import db
+from api.search.query import WORD
+from api.search.spelling import one_spelling
+from api.store import version
+from api.store.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+
+# Kept out of the models' metadata: the migration creates it differently per dialect.
+search_index = Table(
+    "search_index",
+    MetaData(),
+    Column("type", String(20)),
+    Column("item_id", String(100)),
+    Column("label", Text),
+    Column("body", Text),
+)
+
+
+SEARCHABLE = {"sources": Source, **FACT_MODELS}
+
+
+# Not text a journalist searches: ids, digests, addresses, and the stored JSON of the item.
+SKIPPED_COLUMNS = {"id", "sha256", "original_url", "rendered"}
+
+
+def vocabulary() -> list[str]:
+    return words_of_the_index(str(db.engine.url), version.current())
+
+
+@functools.lru_cache(maxsize=4)
+def words_of_the_index(database: str, version: int) -> list[str]:
+    """Every word the index holds (one spelling), read once per database and data version."""
+    words = set()
+    for (body,) in db.session.execute(text("SELECT body FROM search_index")):
+        words.update(word.lower() for word in WORD.findall(body) if not word.isdigit())
+    return sorted(words)
+
+
+def related_text(value) -> list[str]:
+    """The words a related row adds to an item's document."""
+    if isinstance(value, Item):
+        return [value.label]
+    if isinstance(value, Evidence):
+        return [value.quote]
+    if isinstance(value, Provision):
+        return [value.text]
+    if isinstance(value, ActorRole):
+        return [value.title, value.of.label if value.of else ""]
+    return []
+
+
+@functools.cache
+def text_fields(model) -> tuple[str, ...]:
+    """The columns that hold an item's own texts (not its ids, keys or digests), then its
+    alias lists."""
+    columns = [
+        column.key
+        for column in inspect(model).columns
+        if isinstance(column.type, String | Text)
+        and column.key not in SKIPPED_COLUMNS
+        and not column.foreign_keys
+    ]
+    return (*columns, *(name for name in ALIAS_FIELDS if hasattr(model, name)))
+
+
+def own_texts(item) -> list[tuple[str, str]]:
+    """The texts an item holds in its own columns, with their field: (field, text)."""
+    return texts_of({name: getattr(item, name) for name in text_fields(type(item))})
+
+
+def texts_of(values: dict) -> list[tuple[str, str]]:
+    """(field, text) of an item's own texts, read as `text_fields` names them; an alias list
+    gives one per alias."""
+    found = [
+        (name, str(value)) for name, value in values.items() if value and name not in ALIAS_FIELDS
+    ]
+    aliases = [(name, alias) for name in ALIAS_FIELDS for alias in values.get(name) or []]
+    return found + aliases
+
+
+def field_texts(item) -> list[tuple[str, str]]:
+    """Every text an item holds or names, with the field it is in: (field, text)."""
+    mapper = inspect(type(item))
+    found = own_texts(item)
+    for relationship in mapper.relationships:
+        value = getattr(item, relationship.key)
+        for related in value if isinstance(value, list) else [value]:
+            found += [(relationship.key, part) for part in related_text(related) if part]
+    return found
+
+
+def document(item) -> dict:
+    """The row that indexes one item: its label, and every text it holds or names."""
+    body = "\n".join(part for _, part in field_texts(item))
+    return {
+        "type": item.collection,
+        "item_id": item.id,
+        "label": item.label,
+        "body": one_spelling(body),
+    }
+
+
+def index_item(item) -> None:
+    """Bring one item's row up to date, in the current transaction."""
+    unindex_item(item)
+    db.session.execute(search_index.insert(), [document(item)])
+
+
+def unindex_item(item) -> None:
+    db.session.execute(
+        search_index.delete().where(
+            search_index.c.type == item.collection, search_index.c.item_id == item.id
+        )
+    )
+
+
+def reindex() -> None:
+    """Rebuild the whole index from the database, in the current transaction."""
+    db.session.execute(search_index.delete())
+    for model in SEARCHABLE.values():
+        load = [selectinload(rel) for rel in inspect(model).relationships]
+        rows = [document(item) for item in db.session.scalars(select(model).options(*load))]
+        if rows:
+            db.session.execute(search_index.insert(), rows)
