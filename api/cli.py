@@ -8,20 +8,13 @@ from flask.cli import AppGroup
 
 from api.extensions import db
 from api.http.auth import ROLES, create_token
-from api.loading.bundles import (
-    SeedError,
-    StillReferenced,
-    bundle_paths,
-    edited_items,
-    import_bundle,
-    retire,
-    retirement,
-    seed,
-)
+from api.loading.bundles import edited_items, import_bundle, seed
+from api.loading.files import SeedError, bundle_paths
 from api.loading.synth import synthesize
 from api.store.commits import end_write, write_transaction
 from api.store.feed import RETIRE_WRITER
 from api.store.models import ApiToken, Source, utcnow
+from api.store.retirement import StillReferenced, retire, retirement
 
 commands = Blueprint("commands", __name__, cli_group=None)
 

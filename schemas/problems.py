@@ -1,4 +1,4 @@
-"""RFC 9457 problem details, the body of every error."""
+"""RFC 9457 problem details, the body of every error, and validation messages as it holds them."""
 
 from marshmallow import (
     Schema,
@@ -24,3 +24,21 @@ class ProblemSchema(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "Messages per field or parameter, for validation errors."},
     )
+
+
+def flatten(messages, prefix="") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into `{"field.sub": [messages]}`."""
+    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        return {prefix or "_schema": messages}
+    if isinstance(messages, str):
+        return {prefix or "_schema": [messages]}
+    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
+    flat = {}
+    for key, value in items:
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def messages_in_words(errors: dict[str, list[str]]) -> str:
+    """`{field: [messages]}` as one line: 'field: message message other: message'."""
+    return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())

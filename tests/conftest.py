@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.extensions import db as database
 from api.http.auth import create_token
-from api.loading.bundles import bundle_paths, seed
+from api.loading.bundles import seed
+from api.loading.files import bundle_paths
 from api.store.commits import end_write
 from api.store.models import Change
 

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from api.loading.bundles import SEED_DIR, Bundle, bundle_paths, check_summaries
+from api.loading.checks import check_summaries
+from api.loading.files import SEED_DIR, Bundle, bundle_paths
 from tests.helpers import assert_problem, ids, snapshot
 from tests.test_seed import item, write_bundle
 

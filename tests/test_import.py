@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.loading.bundles import SEED_DIR
+from api.loading.files import SEED_DIR
 from tests.helpers import edits, snapshot
 
 EXAMPLE = SEED_DIR / "examples" / "example-ruritania.yaml"

@@ -4,7 +4,7 @@ say."""
 
 import pytest
 
-from api.loading.bundles import SEED_DIR
+from api.loading.files import SEED_DIR
 from tests.helpers import assert_problem, ids
 
 

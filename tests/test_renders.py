@@ -10,7 +10,7 @@ from sqlalchemy.orm import undefer
 
 from api import create_app
 from api.extensions import db as database
-from api.loading.bundles import SEED_DIR
+from api.loading.files import SEED_DIR
 from api.search.texts import texts_from_columns, texts_from_renders
 from api.store.models import FACT_MODELS, Stance
 from api.store.queries import load_options

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import yaml
 
-from api.loading.bundles import SEED_DIR
+from api.loading.files import SEED_DIR
 from api.store.pagination import encode_cursor
 from tests.helpers import assert_problem, counting_queries
 

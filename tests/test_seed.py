@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy import select, text
 
-from api.loading.bundles import SEED_DIR
+from api.loading.files import SEED_DIR
 from api.store.models import (
     FACT_MODELS,
     Actor,

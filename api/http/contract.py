@@ -140,7 +140,7 @@ class ContractPlugin(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, operation in operations.items():
             operation.setdefault("operationId", operation_id(method, path))
-            operation.setdefault("description", describe(method, path, operation))
+            operation.setdefault("description", operation_description(method, path, operation))
             operation.setdefault("security", [])
             responses = operation.setdefault("responses", {})
             if path.startswith("/v1/"):  # the health checks and docs are never rate limited
@@ -189,7 +189,7 @@ DESCRIPTIONS = {
 }
 
 
-def describe(method: str, path: str, operation: dict) -> str:
+def operation_description(method: str, path: str, operation: dict) -> str:
     kind = operation_kind(method, path)
     if path.endswith(".csv"):
         return (

@@ -9,29 +9,12 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from schemas.problems import ProblemSchema
+from schemas.problems import ProblemSchema, flatten, messages_in_words
 
 PROBLEM_JSON = "application/problem+json"
 # How long a client should wait before retrying while the database is unavailable.
 RETRY_AFTER_SECONDS = "5"
 LOCATIONS = {"query": "Invalid query parameter.", "json": "Invalid request body."}
-
-
-def flatten(messages, prefix="") -> dict[str, list[str]]:
-    """Turn marshmallow's nested messages into `{"field.sub": [messages]}`."""
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return {prefix or "_schema": messages}
-    if isinstance(messages, str):
-        return {prefix or "_schema": [messages]}
-    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
-    flat = {}
-    for key, value in items:
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
-
-
-def describe(errors: dict[str, list[str]]) -> str:
-    return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
 def problem_response(status: int, detail: str, errors=None, headers=None):
@@ -76,7 +59,7 @@ class ProblemApi(Api):
                     errors.setdefault(name, []).extend(problems)
                 prefix = LOCATIONS.get(location, prefix)
         if errors:
-            detail = data.get("message") or f"{prefix} {describe(errors)}"
+            detail = data.get("message") or f"{prefix} {messages_in_words(errors)}"
         else:
             detail = data.get("message") or error.description
         headers = dict(error.get_headers())

@@ -18,11 +18,11 @@ from api.http.write_docs import (
     documents_creation,
     documents_deletion,
 )
-from api.loading.bundles import StillReferenced, retire
 from api.store.commits import commit_write
 from api.store.models import FACT_MODELS, Evidence, Source
 from api.store.pagination import list_items, paginate
 from api.store.queries import apply_filters, get_or_404
+from api.store.retirement import StillReferenced, retire
 from api.store.writes import create, delete, update
 from schemas.queries import ItemQuerySchema
 from schemas.sources import (

@@ -42,7 +42,7 @@ def latest_changes(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Change]:
     return {(change.resource, change.item_id): change for change in changes}
 
 
-def describe(change: Change) -> str:
+def in_words(change: Change) -> str:
     """Who did what when, in words: 'edited by desk on 2026-12-01'."""
     verb = {"POST": "created", "PATCH": "edited", "DELETE": "deleted"}[change.method]
     return f"{verb} by {change.token_name} on {change.at.date().isoformat()}"

@@ -1,0 +1,111 @@
+"""Bundle files: an article's text and the facts drawn from it, as YAML, read and validated by
+the resources' schemas; nothing is written here."""
+
+from pathlib import Path
+
+import yaml
+from marshmallow import Schema, ValidationError
+
+from api.store.models import (
+    Actor,
+    Commitment,
+    Event,
+    Proposal,
+    Source,
+    Stance,
+    Statement,
+)
+from schemas.actors import ActorSchema
+from schemas.commitments import CommitmentSchema
+from schemas.events import EventSchema
+from schemas.problems import flatten, messages_in_words
+from schemas.proposals import ProposalSchema
+from schemas.sources import SourceSchema
+from schemas.stances import StanceSchema
+from schemas.statements import StatementSchema
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+
+
+# Loading order: each collection refers only to those above it.
+COLLECTIONS = (
+    ("actors", Actor, ActorSchema),
+    ("proposals", Proposal, ProposalSchema),
+    ("events", Event, EventSchema),
+    ("stances", Stance, StanceSchema),
+    ("commitments", Commitment, CommitmentSchema),
+    ("statements", Statement, StatementSchema),
+)
+
+
+KINDS = (("sources", Source, SourceSchema), *COLLECTIONS)
+
+
+MODELS = {name: model for name, model, _ in KINDS}
+
+
+SCHEMAS = {name: schema for name, _, schema in KINDS}
+
+
+class SeedError(Exception):
+    """A bundle that cannot be loaded; the message names the file, the item and the field."""
+
+
+class Bundle:
+    """One validated bundle: a source and its facts, not yet in the database."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise SeedError(f"{path}: cannot read: {error}") from error
+        if not isinstance(document, dict) or not isinstance(document.get("source"), dict):
+            raise SeedError(f"{path}: must be a mapping with a 'source' and fact lists")
+        unknown = set(document) - {"source", *(name for name, _, _ in COLLECTIONS)}
+        if unknown:
+            raise SeedError(f"{path}: unknown sections: {', '.join(sorted(unknown))}")
+        source = dict(document["source"])
+        text_file = source.pop("text_file", None)
+        if text_file:
+            try:
+                source["text"] = (path.parent / text_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise SeedError(f"{path}: source.text_file: cannot read: {error}") from error
+        self.source = self.load(SourceSchema, source, "source")
+        self.items = {
+            name: [
+                self.load(schema, item, f"{name}[{index}]")
+                for index, item in enumerate(document.get(name) or [])
+            ]
+            for name, _, schema in COLLECTIONS
+        }
+
+    def load(self, schema: type[Schema], data, where: str) -> dict:
+        item_id = data.get("id") if isinstance(data, dict) else None
+        label = f"{where} (id {item_id})" if item_id else where
+        try:
+            loaded = schema().load(data)
+        except ValidationError as error:
+            raise SeedError(
+                f"{self.path}: {label}: {messages_in_words(flatten(error.messages))}"
+            ) from error
+        if "id" not in loaded:  # the API derives ids; a bundle names every item
+            raise SeedError(f"{self.path}: {label}: id: Missing data for required field.")
+        return loaded
+
+    def entries(self) -> list[tuple[str, int, dict]]:
+        """(collection, index, data) of the source and every fact, in loading order."""
+        return [("sources", 0, self.source)] + [
+            (name, index, data)
+            for name, _, _ in COLLECTIONS
+            for index, data in enumerate(self.items[name])
+        ]
+
+    def where(self, name: str, index: int, data: dict) -> str:
+        label = "source" if name == "sources" else f"{name}[{index}]"
+        return f"{self.path}: {label} (id {data['id']})"
+
+
+def bundle_paths(directory: Path = SEED_DIR) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))

@@ -1,0 +1,144 @@
+"""Deciding, item by item, what loading a bundle does to the database (add, update, leave
+alone, and why), by the rules of `seed`, `import` or `seed --reset`; nothing is written here."""
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, fields
+
+from api.extensions import db
+from api.loading.checks import check_quotes, check_summaries
+from api.loading.files import MODELS, SCHEMAS, Bundle, SeedError
+from api.store.feed import (
+    IMPORT_WRITER,
+    LOADERS,
+    SEED_WRITER,
+    in_words,
+    latest_changes,
+)
+from schemas.references import Reference
+
+ALREADY_THERE = "already in the database"
+
+
+def collection_of(reference: Reference) -> str:
+    """'ActorSchema' → 'actors'."""
+    return reference.full.removesuffix("Schema").lower() + "s"
+
+
+def references(schema: Schema, data: dict, source_id: str):
+    """(field, collection, id) of every item that a loaded item refers to, its sources too."""
+    for span_index, span in enumerate(data.get("evidence", [])):
+        yield f"evidence.{span_index}.source", "sources", span.get("source_id") or source_id
+    for name, value in data.items():
+        if name != "evidence":
+            yield from field_references(name, schema.fields[name], value)
+
+
+def field_references(name: str, schema_field, value):
+    if value is None:
+        return
+    if isinstance(schema_field, Reference):
+        yield name, collection_of(schema_field), value
+    elif isinstance(schema_field, fields.List):
+        for element in value:
+            yield from field_references(name, schema_field.inner, element)
+    elif isinstance(schema_field, fields.Nested):  # a part of the item: a role, a provision
+        for key, inner in value.items():
+            yield from field_references(f"{name}.{key}", schema_field.schema.fields[key], inner)
+
+
+@dataclass
+class Rules:
+    """How a load treats what is already there."""
+
+    writer: str
+    update_existing: bool  # import: bring unedited items up to the YAML
+    keep_edited: bool  # never overwrite what an editor changed
+    keep_deleted: bool  # never bring back what an editor deleted
+
+
+SEED = Rules(SEED_WRITER, update_existing=False, keep_edited=True, keep_deleted=True)
+
+
+IMPORT = Rules(IMPORT_WRITER, update_existing=True, keep_edited=True, keep_deleted=True)
+
+
+RESET = Rules(SEED_WRITER, update_existing=True, keep_edited=False, keep_deleted=False)
+
+
+def existing_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    found = set()
+    for name, model in MODELS.items():
+        ids = [item_id for collection, item_id in keys if collection == name]
+        if ids:
+            found |= {
+                (name, item_id)
+                for item_id in db.session.scalars(db.select(model.id).where(model.id.in_(ids)))
+            }
+    return found
+
+
+def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
+    """Decide, item by item, what to do: {key: 'add' | 'update'} and {key: why it is kept}.
+
+    Nothing is written. Every reference must resolve (to the bundle, the database, or an item
+    that was deleted) and every quote must be verbatim, whatever is then decided.
+    """
+    source_id = bundle.source["id"]
+    entries = bundle.entries()
+    refs = {
+        (name, data["id"]): list(references(SCHEMAS[name](), data, source_id))
+        for name, _, data in entries
+    }
+    keys = set(refs) | {
+        (collection, ref) for found in refs.values() for _, collection, ref in found
+    }
+    existing = existing_keys(keys)
+    latest = latest_changes(keys)
+    # A whole source brought back by an import brings back every item of it.
+    returning = rules.update_existing and ("sources", source_id) not in existing
+    actions, kept = {}, {}
+    for name, _, data in entries:
+        key = (name, data["id"])
+        change = latest.get(key)
+        edited = change is not None and change.token_name not in LOADERS
+        if key in existing:
+            if rules.keep_edited and edited:
+                kept[key] = f"{in_words(change)}; left as the editor made it"
+            elif rules.update_existing:
+                actions[key] = "update"
+            else:
+                kept[key] = ALREADY_THERE + (f" ({in_words(change)})" if edited else "")
+        elif (
+            change is not None
+            and change.method == "DELETE"
+            and rules.keep_deleted
+            and not (returning)
+        ):
+            kept[key] = f"{in_words(change)}; not brought back"
+        else:
+            actions[key] = "add"
+    check_quotes(bundle)
+    check_summaries(bundle)
+    deleted = {key for key, change in latest.items() if change.method == "DELETE"}
+    known = set(refs) | existing | deleted
+    for name, index, data in entries:
+        for field_name, collection, ref in refs[(name, data["id"])]:
+            if (collection, ref) not in known:
+                singular = collection.removesuffix("s")
+                where = bundle.where(name, index, data)
+                raise SeedError(f"{where}: {field_name}: unknown {singular} '{ref}'")
+    # An item that refers to something left out is left out too (until nothing more is).
+    while True:
+        available = existing | {key for key, action in actions.items() if action == "add"}
+        missing = {}
+        for key in actions:
+            absent = [tuple(target) for _, *target in refs[key] if tuple(target) not in available]
+            if absent:
+                missing[key] = absent[0]
+        if not missing:
+            return actions, kept
+        for key, (collection, ref) in missing.items():
+            why = kept.get((collection, ref), "deleted")
+            kept[key] = f"refers to /v1/{collection}/{ref}, which is left out: {why}"
+            del actions[key]
