@@ -15,38 +15,13 @@ from api.http.errors import register_error_handlers
 from api.http.formats import BriefingJSONProvider
 from api.http.hooks import register_request_hooks
 from api.http.logs import configure_access_log
-from api.http.routing import CONVERTERS, item_id_schema
-from api.resources import (
-    actors,
-    briefing,
-    changes,
-    commitments,
-    events,
-    ops,
-    proposals,
-    search,
-    sources,
-    spreadsheets,
-    stances,
-    statements,
-)
+from api.http.routing import converters, item_id_schema
+from api.resources import blueprints, ops
 from api.store.database import configure_sqlite
 from api.store.reads import init_reads
 from api.store.version import init_version
+from schemas.collections import items
 
-RESOURCES = (
-    sources,
-    actors,
-    proposals,
-    stances,
-    commitments,
-    events,
-    statements,
-    briefing,
-    search,
-    changes,
-    spreadsheets,
-)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -77,15 +52,15 @@ def create_app(config: dict | None = None) -> Flask:
     register_request_hooks(app, exempt=(ops.blp, ops.docs, ops.swagger_ui))
 
     # The routes, their OpenAPI documentation and their errors.
-    app.url_map.converters.update(CONVERTERS)
+    id_converters = converters(items())
+    app.url_map.converters.update(id_converters)
     api = make_api(app)
-    for converter in CONVERTERS.values():
+    for converter in id_converters.values():
         api.register_converter(converter, item_id_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     register_error_handlers(app)
-    api.register_blueprint(ops.blp)
-    for module in RESOURCES:
-        api.register_blueprint(module.blp)
+    for blueprint in blueprints():
+        api.register_blueprint(blueprint)
     app.register_blueprint(ops.docs)
     app.register_blueprint(ops.swagger_ui)
     app.register_blueprint(commands)

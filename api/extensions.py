@@ -9,8 +9,8 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from api.http.contract import ContractMarshmallowPlugin, ContractPlugin
 from api.http.errors import ProblemApi
+from api.http.openapi import ContractMarshmallowPlugin, ContractPlugin
 from api.store.database import SAFE_METHODS
 from api.store.models import Base
 

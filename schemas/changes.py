@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields
 
+from schemas.fields import OneOfCollections
 from schemas.pages import page_schema
 from schemas.queries import (
     CollectionQuerySchema,
@@ -11,9 +12,6 @@ from schemas.queries import (
     filter_field,
     sort_field,
 )
-from schemas.sources import FACT_TYPES
-
-RESOURCES = ("sources", *FACT_TYPES)
 
 
 class ChangeSchema(Schema):
@@ -35,7 +33,7 @@ class ChangeQuerySchema(CollectionQuerySchema):
     class Meta(CollectionQuerySchema.Meta):
         exclude = ("q",)
 
-    resource = enum_filter(RESOURCES)
+    resource = enum_filter(OneOfCollections("items"), "A collection of items, e.g. 'stances'.")
     since = filter_field(
         fields.AwareDateTime(
             default_timezone=None,

@@ -103,12 +103,43 @@ class CountryCode(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).upper()
 
 
+class OneOfCollections(validate.OneOf):
+    """One of the names of a kind of collection in the table (`schemas.collections.names`),
+    read when first used, since the table imports the schemas that name its collections."""
+
+    def __init__(self, kind: str, error: str | None = None):
+        self.kind = kind
+        self.labels, self.labels_text = [], ""
+        self.error = error or self.default_message
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from schemas.collections import names
+
+        return names(self.kind)
+
+    @property
+    def choices_text(self) -> str:
+        return ", ".join(self.choices)
+
+
+def collection_field(kind: str, **kwargs) -> fields.String:
+    """The name of a collection of that kind (`schemas.collections.names`), e.g. 'stances'."""
+    return fields.String(validate=OneOfCollections(kind), **kwargs)
+
+
 class Choice(fields.String):
-    """One of fixed values in a query string, in any case (`Likely` is `likely`)."""
+    """One of fixed values in a query string, in any case (`Likely` is `likely`): `choices`, or
+    the names of a kind of collection (`OneOfCollections`)."""
 
     def __init__(self, choices, **kwargs):
         error = "'{input}' is not one of: {choices}."
-        super().__init__(validate=validate.OneOf(choices, error=error), **kwargs)
+        if isinstance(choices, OneOfCollections):
+            choices.error = error
+            one_of = choices
+        else:
+            one_of = validate.OneOf(choices, error=error)
+        super().__init__(validate=one_of, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).casefold()

@@ -2,17 +2,16 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.fields import Choice, enum_field
+from schemas.fields import Choice, OneOfCollections, collection_field
 from schemas.pages import page_schema
 from schemas.queries import CollectionQuerySchema, fields_parameter
-from schemas.sources import FACT_TYPES
 
 
 class HitSchema(Schema):
     """One search hit, best first."""
 
-    type = enum_field(
-        ("sources", *FACT_TYPES), metadata={"description": "The hit's collection, e.g. 'stances'."}
+    type = collection_field(
+        "items", metadata={"description": "The hit's collection, e.g. 'stances'."}
     )
     id = fields.String()
     url = fields.String(metadata={"description": "The hit's own path."})
@@ -43,7 +42,7 @@ class SearchQuerySchema(CollectionQuerySchema):
             "example": '"coalition of the willing"',
         },
     )
-    type = Choice(("sources", *FACT_TYPES), metadata={"description": "Only hits of this kind."})
+    type = Choice(OneOfCollections("items"), metadata={"description": "Only hits of this kind."})
     fields = fields_parameter(HitSchema)
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.fields import enum_field, text_field
+from schemas.fields import OneOfCollections, collection_field, text_field
 from schemas.items import ItemSchema, patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
@@ -13,8 +13,6 @@ from schemas.queries import (
     sort_field,
     text_filter,
 )
-
-FACT_TYPES = ("actors", "proposals", "stances", "commitments", "events", "statements")
 
 
 class SourceSchema(ItemSchema):
@@ -53,8 +51,8 @@ class SourceQuerySchema(CollectionQuerySchema):
 class FactSchema(Schema):
     """One evidence span of a source and the fact it backs."""
 
-    type = enum_field(
-        FACT_TYPES, metadata={"description": "The fact's collection, e.g. 'stances'."}
+    type = collection_field(
+        "facts", metadata={"description": "The fact's collection, e.g. 'stances'."}
     )
     id = fields.String(metadata={"description": "The fact's id."})
     url = fields.String(metadata={"description": "The fact's own path."})
@@ -65,7 +63,9 @@ class FactSchema(Schema):
 
 
 class FactQuerySchema(CollectionQuerySchema):
-    type = enum_filter(FACT_TYPES, column="fact_type")
+    type = enum_filter(
+        OneOfCollections("facts"), "A collection of facts, e.g. 'stances'.", column="fact_type"
+    )
     fact = text_filter(100, "Only the spans backing the fact with this id.", column="fact_id")
     fields = fields_parameter(FactSchema)
     sort = sort_field("start", "type")

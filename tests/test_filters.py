@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 
 import schemas
-from api.store.models import ITEM_MODELS, Change, Evidence
+from api.store.models import Change, Evidence, model_of
 from api.store.queries import filters_of
+from schemas.collections import names
 from schemas.queries import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.
@@ -20,14 +21,14 @@ OWN = {"SearchQuerySchema": {"type"}}
 # The model each query schema filters (None: a view that applies its parameters itself — the
 # briefing its `source`, search its `type`).
 MODELS = {
-    "ActorQuerySchema": ITEM_MODELS["actors"],
-    "ProposalQuerySchema": ITEM_MODELS["proposals"],
-    "StanceQuerySchema": ITEM_MODELS["stances"],
-    "StanceMatrixQuerySchema": ITEM_MODELS["stances"],
-    "CommitmentQuerySchema": ITEM_MODELS["commitments"],
-    "EventQuerySchema": ITEM_MODELS["events"],
-    "StatementQuerySchema": ITEM_MODELS["statements"],
-    "SourceQuerySchema": ITEM_MODELS["sources"],
+    "ActorQuerySchema": model_of("actors"),
+    "ProposalQuerySchema": model_of("proposals"),
+    "StanceQuerySchema": model_of("stances"),
+    "StanceMatrixQuerySchema": model_of("stances"),
+    "CommitmentQuerySchema": model_of("commitments"),
+    "EventQuerySchema": model_of("events"),
+    "StatementQuerySchema": model_of("statements"),
+    "SourceQuerySchema": model_of("sources"),
     "FactQuerySchema": Evidence,
     "ChangeQuerySchema": Change,
     "SearchQuerySchema": None,
@@ -78,7 +79,7 @@ def test_every_filter_names_a_column_or_relationship_of_its_model(schema):
         attribute = how.column or parameter
         assert attribute in mapper.attrs, f"{schema.__name__}.{parameter}: no {attribute}"
         if how.references:
-            assert how.references in ITEM_MODELS
+            assert how.references in names("items")
         if attribute in mapper.relationships:
             related = sa_inspect(mapper.relationships[attribute].mapper.class_)
             assert how.key in related.attrs, f"{schema.__name__}.{parameter}: no {how.key}"

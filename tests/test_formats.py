@@ -193,7 +193,7 @@ def test_retry_after_only_where_it_means_something(client):
 
 
 def test_a_spreadsheet_holds_every_row_streamed_unless_limit_is_given(client, monkeypatch):
-    from api import spreadsheets
+    from api.resources import spreadsheets
 
     monkeypatch.setattr(spreadsheets, "STREAMED_PAGE", 7)  # several pages of the seed's stances
     total = client.get("/v1/stances").json["meta"]["total"]

@@ -12,10 +12,10 @@ from api import create_app
 from api.extensions import db as database
 from api.loading.files import SEED_DIR
 from api.search.texts import texts_from_columns, texts_from_renders
-from api.store.models import FACT_MODELS, Stance
+from api.store.models import Stance, model_of
 from api.store.queries import load_options
-from api.store.renders import SCHEMAS
 from api.store.version import bump_data_version
+from schemas.collections import item_schema, names
 
 EXAMPLE = SEED_DIR / "examples" / "example-ruritania.yaml"
 
@@ -24,17 +24,19 @@ def stale_renders() -> list[str]:
     """Paths of the facts whose stored render is missing or differs from a fresh dump."""
     database.session.rollback()
     stale = []
-    for collection, model in FACT_MODELS.items():
+    for collection, model in ((name, model_of(name)) for name in names("facts")):
         statement = select(model).options(*load_options(model), undefer(model.rendered))
         for item in database.session.scalars(statement):
-            fresh = SCHEMAS[collection].dump(item)
+            fresh = item_schema(collection).dump(item)
             if item.rendered is None or orjson.loads(item.rendered) != fresh:
                 stale.append(item.url)
     return stale
 
 
 def fact_count() -> int:
-    return sum(len(database.session.scalars(select(m.id)).all()) for m in FACT_MODELS.values())
+    return sum(
+        len(database.session.scalars(select(m.id)).all()) for m in map(model_of, names("facts"))
+    )
 
 
 def test_seed_stores_a_fresh_render_of_every_fact(db):
@@ -238,7 +240,7 @@ def test_reads_go_through_the_session_when_their_own_connection_fails(
 
 
 def test_a_hits_texts_read_from_its_render_are_its_columns_and_quotes(db):
-    for collection, model in FACT_MODELS.items():
+    for collection, model in ((name, model_of(name)) for name in names("facts")):
         ids = database.session.scalars(select(model.id)).all()
         from_renders = texts_from_renders(collection, ids)
         assert from_renders == texts_from_columns({collection: ids})

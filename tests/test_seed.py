@@ -10,7 +10,6 @@ from sqlalchemy import select, text
 
 from api.loading.files import SEED_DIR
 from api.store.models import (
-    FACT_MODELS,
     Actor,
     Commitment,
     Event,
@@ -18,7 +17,9 @@ from api.store.models import (
     Proposal,
     Source,
     Stance,
+    model_of,
 )
+from schemas.collections import names
 from tests.conftest import reseed
 from tests.helpers import run_command, snapshot
 
@@ -63,16 +64,16 @@ def test_every_evidence_span_is_verbatim(db):
         assert texts[span.source_id][span.start : span.end] == span.quote
 
 
-@pytest.mark.parametrize("collection", sorted(FACT_MODELS))
+@pytest.mark.parametrize("collection", sorted(names("facts")))
 def test_every_fact_has_evidence(db, collection):
-    facts = db.session.scalars(select(FACT_MODELS[collection])).all()
+    facts = db.session.scalars(select(model_of(collection))).all()
     assert facts
     assert all(fact.evidence for fact in facts)
 
 
 def test_every_span_backs_an_existing_fact(db):
     for span in db.session.scalars(select(Evidence)):
-        assert db.session.get(FACT_MODELS[span.fact_type], span.fact_id) is not None
+        assert db.session.get(model_of(span.fact_type), span.fact_id) is not None
 
 
 @pytest.mark.parametrize(("collection", "count"), COUNTS.items())

@@ -18,7 +18,6 @@ from api.store.models import ApiToken
 
 ROLES = ("editor", "admin")
 ENVIRONMENT_ADMIN = "admin (API_ADMIN_TOKEN)"
-BEARER = [{"bearerAuth": []}]
 
 
 def hash_token(token: str) -> str:

@@ -9,6 +9,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.store.models import ElsewhereError
 from schemas.problems import ProblemSchema, flatten, messages_in_words
 
 PROBLEM_JSON = "application/problem+json"
@@ -125,7 +126,18 @@ def database_unavailable(error):
     )
 
 
+def to_its_own_url(error: ElsewhereError):
+    """308 to the item's own URL: the same request (method and body) belongs there."""
+    prefix = f"/v1/{error.collection}/"
+    rest = request.path[len(prefix) :].partition("/")[2]
+    location = f"{prefix}{error.item_id}" + (f"/{rest}" if rest else "")
+    if request.query_string:
+        location += f"?{request.query_string.decode('latin-1')}"
+    return current_app.response_class(status=308, headers={"Location": location})
+
+
 def register_error_handlers(app) -> None:
+    app.register_error_handler(ElsewhereError, to_its_own_url)
     app.register_error_handler(StaleDataError, lost_race)
     app.register_error_handler(IntegrityError, conflict)
     app.register_error_handler(OperationalError, database_unavailable)

@@ -9,11 +9,10 @@ from flask import current_app, request
 from flask_smorest import abort
 
 from api.http.auth import require_role
+from api.http.conditional import require_if_match
 
 JSON_TYPES = ("application/json",)
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, 1–200
-# Strong comparison (RFC 9110 §13.1.1): a weak tag W/"…" never matches.
-IF_MATCH_VERSION = re.compile(r'^"v(\d+)\.[0-9a-f]+"$')
 
 
 def guarded(role: str, if_match: bool = False, body: bool = True):
@@ -33,12 +32,8 @@ def guarded(role: str, if_match: bool = False, body: bool = True):
                 and not request.mimetype.endswith("+json")
             ):
                 abort(415, message="Send the body as JSON, with 'Content-Type: application/json'.")
-            if if_match and not request.headers.get("If-Match", "").strip():
-                abort(
-                    428,
-                    message="Send 'If-Match' with the ETag from your last GET of this item, "
-                    "so that you cannot overwrite someone else's change.",
-                )
+            if if_match:
+                require_if_match()
             return view(*args, **kwargs)
 
         return wrapper
@@ -73,24 +68,3 @@ def buffer_chunked_body() -> None:
         abort(413, message=f"The body is over {limit} bytes.")
     request.environ["wsgi.input"] = io.BytesIO(raw)
     request.environ["CONTENT_LENGTH"] = str(len(raw))
-
-
-def check_if_match(item) -> None:
-    """412 unless If-Match is `*` or names, strongly, the version of the item as it is now."""
-    header = request.headers["If-Match"]
-    tags = [tag.strip() for tag in header.split(",")]
-    if "*" in tags:
-        return
-    versions = {int(m.group(1)) for tag in tags if (m := IF_MATCH_VERSION.match(tag))}
-    if item.version not in versions:
-        weak = any(tag.startswith("W/") for tag in tags)
-        abort(
-            412,
-            message=(
-                "A weak ETag (W/…) never matches: send the ETag exactly as GET returned it. "
-                if weak
-                else ""
-            )
-            + f"This item is now version {item.version}: GET it again, reapply your change, "
-            "and send the new ETag in If-Match.",
-        )

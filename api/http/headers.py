@@ -1,18 +1,14 @@
 """The headers a response carries besides its body: ETags and caching, security, CORS, rate
 limits and the request id."""
 
-import functools
-import hashlib
 import os
 import re
 import time
 
 from flask import current_app, g, request
 from flask_smorest import abort
-from werkzeug.wrappers import Response
 
 from api.extensions import rate_limiter
-from api.http.formats import Stored
 from api.store.database import SAFE_METHODS
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -58,35 +54,6 @@ def request_id() -> str:
 def permanent_redirect(location: str):
     """A 308 with no body: the same request, method and body, belongs at `location`."""
     return current_app.response_class(status=308, headers={"Location": location})
-
-
-def item_etag(response, version: int) -> str:
-    """An item's strong ETag: its version (what If-Match checks) and a digest of these bytes."""
-    return f"v{version}.{hashlib.sha1(response.get_data()).hexdigest()[:20]}"
-
-
-def with_item_etag(schema_class):
-    """Answer with the item the view returns, dumped by `schema_class` (or as stored), and
-    tagged with its `item_etag`. Placed under `@blp.response`, which hands a ready response on
-    as it is, with the view's status and headers; a response the view built itself (a replayed
-    POST) too."""
-    schema = schema_class()
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            result = view(*args, **kwargs)
-            item, *status_and_headers = result if isinstance(result, tuple) else (result,)
-            if isinstance(item, Response):
-                return result
-            body = item.body if isinstance(item, Stored) else schema.dump(item)
-            response = current_app.json.response(body)
-            response.set_etag(item_etag(response, item.version))
-            return (response, *status_and_headers) if status_and_headers else response
-
-        return wrapper
-
-    return decorate
 
 
 def add_freshness_headers(response) -> None:

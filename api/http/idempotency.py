@@ -4,12 +4,12 @@ import hashlib
 import json
 from datetime import timedelta
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 
 from api.extensions import db
-from api.http.headers import item_etag
+from api.http.conditional import tagged
 from api.store.models import IdempotentResponse, utcnow
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -38,18 +38,17 @@ def stored_answer(key: str):
             "request. Nothing was written.",
             errors={"Idempotency-Key": ["Already used for another request."]},
         )
-    response = current_app.json.response(found.body)
-    response.status_code = found.status
-    response.headers["Location"] = found.body["url"]
-    response.headers["Idempotent-Replayed"] = "true"
-    response.set_etag(item_etag(response, found.body.get("version", 1)))
-    return response
+    headers = {"Location": found.body["url"], "Idempotent-Replayed": "true"}
+    return tagged(found.body, 1, found.status, headers)  # a new item is at version 1
 
 
-def replay_or_claim(key: str):
-    """The stored answer to replay for this key, or None once the key is claimed for this
-    request: a concurrent request with the same key waits on the claim (the database's lock on
-    its row), then replays this one's answer."""
+def replay_or_claim():
+    """For a POST with an Idempotency-Key: the stored answer to replay for it, or None once the
+    key is claimed for this request; a concurrent request with the same key waits on the claim
+    (the database's lock on its row), then replays this one's answer. None without a key."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return None
     replay = stored_answer(key)
     if replay is not None:
         return replay
@@ -84,7 +83,10 @@ def claim_key(key: str) -> None:
     db.session.flush()
 
 
-def keep_answer(key: str, status: int, body: dict) -> None:
-    """Store the answer with the claim, in the write's own transaction."""
-    claim = db.session.get(IdempotentResponse, (g.token_name, key))
-    claim.status, claim.body = status, body
+def keep_answer(status: int, body: dict) -> None:
+    """With an Idempotency-Key, store the answer with its claim, in the write's own
+    transaction."""
+    key = request.headers.get("Idempotency-Key")
+    if key:
+        claim = db.session.get(IdempotentResponse, (g.token_name, key))
+        claim.status, claim.body = status, body

@@ -1,5 +1,7 @@
 """The project's Blueprint (flask-smorest's, with the strict parser) and its URL converters."""
 
+import re
+
 import flask_smorest
 from werkzeug.routing import BaseConverter
 
@@ -18,15 +20,25 @@ class ItemIdConverter(BaseConverter):
     regex = r"[^/]+"
 
 
-class StanceIdConverter(ItemIdConverter):
-    """A stance id: never `matrix` (or `matrix.csv`), which is a view of its own
-    (/v1/stances/matrix), so that only GET routes there and any other method is a 405 that
-    allows GET alone."""
+def converter_of(kind) -> str:
+    """The converter of a collection's item ids: `item_id`, or one of its own where its schema
+    reserves ids for views (`stance_id`: never `matrix` or `matrix.csv`, which is
+    /v1/stances/matrix, so that only GET routes there and any other method is a 405 that
+    allows GET alone)."""
+    return f"{kind.singular}_id" if kind.item.RESERVED_IDS else "item_id"
 
-    regex = r"(?!matrix(?:\.csv)?$)[^/]+"
 
-
-CONVERTERS = {"item_id": ItemIdConverter, "stance_id": StanceIdConverter}
+def converters(kinds) -> dict[str, type[BaseConverter]]:
+    """The converters of these collections' item ids (see `converter_of`)."""
+    found = {"item_id": ItemIdConverter}
+    for kind in kinds:
+        reserved = "|".join(re.escape(name) for name in kind.item.RESERVED_IDS)
+        if reserved:
+            pattern = rf"(?!(?:{reserved})(?:\.csv)?$)[^/]+"
+            found[converter_of(kind)] = type(
+                f"{kind.singular.title()}IdConverter", (ItemIdConverter,), {"regex": pattern}
+            )
+    return found
 
 
 def item_id_schema(converter) -> dict:

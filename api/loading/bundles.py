@@ -13,7 +13,7 @@ from pathlib import Path
 from marshmallow import Schema
 
 from api.extensions import db
-from api.loading.files import COLLECTIONS, KINDS, MODELS, SCHEMAS, Bundle, SeedError
+from api.loading.files import Bundle, SeedError
 from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
 from api.store import renders
 from api.store.commits import end_write, write_transaction
@@ -23,11 +23,8 @@ from api.store.feed import (
     newest_change_ids,
     record,
 )
-from api.store.models import (
-    Change,
-    Source,
-    utcnow,
-)
+from api.store.models import Change, Source, model_of, utcnow
+from schemas.collections import facts, item_schema, items
 
 
 @dataclass
@@ -61,7 +58,7 @@ class Report:
 def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> None:
     """Write what the plan decided, and record each real change in the feed."""
     before = {
-        key: SCHEMAS[key[0]]().dump(db.session.get(MODELS[key[0]], key[1]))
+        key: item_schema(key[0]).dump(db.session.get(model_of(key[0]), key[1]))
         for key, action in actions.items()
         if action == "update"
     }
@@ -70,8 +67,8 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
         apply_source(source)
     db.session.flush()
     texts = dict(db.session.execute(db.select(Source.id, Source.text)).all())
-    for name, model, schema_class in COLLECTIONS:
-        schema = schema_class()
+    for section in facts():
+        name, model, schema = section.name, model_of(section.name), item_schema(section.name)
         chosen = [(index, data) for index, data in enumerate(bundle.items[name])]
         chosen = [(index, data) for index, data in chosen if (name, data["id"]) in actions]
         # Scalars first, lists second: items of one collection may name each other.
@@ -85,10 +82,10 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
             db.session.flush()
     for key, action in actions.items():
         name, item_id = key
-        item = db.session.get(MODELS[name], item_id)
+        item = db.session.get(model_of(name), item_id)
         if name != "sources":
             db.session.expire(item, ["evidence"])
-        new = SCHEMAS[name]().dump(item)
+        new = item_schema(name).dump(item)
         path = f"/v1/{name}/{item_id}"
         if action == "add":
             record("POST", item, None, new, who=writer)
@@ -98,7 +95,7 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
         else:
             item.updated_at = utcnow()  # the version moves on, as for a PATCH
             db.session.flush()
-            record("PATCH", item, before[key], SCHEMAS[name]().dump(item), who=writer)
+            record("PATCH", item, before[key], item_schema(name).dump(item), who=writer)
             report.updated.append(path)
 
 
@@ -114,8 +111,8 @@ def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id:
 
 def remove_everything(writer: str) -> None:
     """Delete every source and fact, each recorded as a DELETE; keep tokens and the feed."""
-    for _, model, schema_class in reversed(KINDS):
-        schema = schema_class()
+    for kind in reversed(items()):
+        model, schema = model_of(kind.name), item_schema(kind.name)
         for item in db.session.scalars(db.select(model).order_by(model.id)):
             record("DELETE", item, schema.dump(item), None, who=writer)
     for table in reversed(db.Model.metadata.sorted_tables):

@@ -6,45 +6,10 @@ from pathlib import Path
 import yaml
 from marshmallow import Schema, ValidationError
 
-from api.store.models import (
-    Actor,
-    Commitment,
-    Event,
-    Proposal,
-    Source,
-    Stance,
-    Statement,
-)
-from schemas.actors import ActorSchema
-from schemas.commitments import CommitmentSchema
-from schemas.events import EventSchema
+from schemas.collections import collection_named, facts
 from schemas.problems import flatten, messages_in_words
-from schemas.proposals import ProposalSchema
-from schemas.sources import SourceSchema
-from schemas.stances import StanceSchema
-from schemas.statements import StatementSchema
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
-
-
-# Loading order: each collection refers only to those above it.
-COLLECTIONS = (
-    ("actors", Actor, ActorSchema),
-    ("proposals", Proposal, ProposalSchema),
-    ("events", Event, EventSchema),
-    ("stances", Stance, StanceSchema),
-    ("commitments", Commitment, CommitmentSchema),
-    ("statements", Statement, StatementSchema),
-)
-
-
-KINDS = (("sources", Source, SourceSchema), *COLLECTIONS)
-
-
-MODELS = {name: model for name, model, _ in KINDS}
-
-
-SCHEMAS = {name: schema for name, _, schema in KINDS}
 
 
 class SeedError(Exception):
@@ -62,7 +27,7 @@ class Bundle:
             raise SeedError(f"{path}: cannot read: {error}") from error
         if not isinstance(document, dict) or not isinstance(document.get("source"), dict):
             raise SeedError(f"{path}: must be a mapping with a 'source' and fact lists")
-        unknown = set(document) - {"source", *(name for name, _, _ in COLLECTIONS)}
+        unknown = set(document) - {"source", *(section.name for section in facts())}
         if unknown:
             raise SeedError(f"{path}: unknown sections: {', '.join(sorted(unknown))}")
         source = dict(document["source"])
@@ -72,13 +37,13 @@ class Bundle:
                 source["text"] = (path.parent / text_file).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise SeedError(f"{path}: source.text_file: cannot read: {error}") from error
-        self.source = self.load(SourceSchema, source, "source")
+        self.source = self.load(collection_named("sources").item, source, "source")
         self.items = {
-            name: [
-                self.load(schema, item, f"{name}[{index}]")
-                for index, item in enumerate(document.get(name) or [])
+            section.name: [
+                self.load(section.item, item, f"{section.name}[{index}]")
+                for index, item in enumerate(document.get(section.name) or [])
             ]
-            for name, _, schema in COLLECTIONS
+            for section in facts()
         }
 
     def load(self, schema: type[Schema], data, where: str) -> dict:
@@ -95,11 +60,12 @@ class Bundle:
         return loaded
 
     def entries(self) -> list[tuple[str, int, dict]]:
-        """(collection, index, data) of the source and every fact, in loading order."""
+        """(collection, index, data) of the source and every fact, in loading order (each
+        collection refers only to those above it: schemas/collections.py)."""
         return [("sources", 0, self.source)] + [
             (name, index, data)
-            for name, _, _ in COLLECTIONS
-            for index, data in enumerate(self.items[name])
+            for name, items in self.items.items()
+            for index, data in enumerate(items)
         ]
 
     def where(self, name: str, index: int, data: dict) -> str:

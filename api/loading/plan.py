@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from api.extensions import db
 from api.loading.checks import check_quotes, check_summaries
-from api.loading.files import MODELS, SCHEMAS, Bundle, SeedError
+from api.loading.files import Bundle, SeedError
 from api.store.feed import (
     IMPORT_WRITER,
     LOADERS,
@@ -15,6 +15,8 @@ from api.store.feed import (
     in_words,
     latest_changes,
 )
+from api.store.models import model_of
+from schemas.collections import collection_named, items
 from schemas.references import Reference
 
 ALREADY_THERE = "already in the database"
@@ -68,7 +70,8 @@ RESET = Rules(SEED_WRITER, update_existing=True, keep_edited=False, keep_deleted
 
 def existing_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     found = set()
-    for name, model in MODELS.items():
+    for name in (kind.name for kind in items()):
+        model = model_of(name)
         ids = [item_id for collection, item_id in keys if collection == name]
         if ids:
             found |= {
@@ -87,7 +90,7 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
     source_id = bundle.source["id"]
     entries = bundle.entries()
     refs = {
-        (name, data["id"]): list(references(SCHEMAS[name](), data, source_id))
+        (name, data["id"]): list(references(collection_named(name).item(), data, source_id))
         for name, _, data in entries
     }
     keys = set(refs) | {

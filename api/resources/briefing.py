@@ -6,8 +6,8 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from api.extensions import db
+from api.http.arguments import query_arguments
 from api.http.routing import Blueprint
-from api.http.views import query_arguments
 from api.store.models import (
     Actor,
     Attributed,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.extensions import db, openapi_of
 from api.http.errors import RETRY_AFTER_SECONDS
 from api.http.routing import Blueprint
+from schemas.collections import COLLECTIONS
 
 blp = Blueprint("ops", __name__, description="Health checks for load balancers and orchestrators.")
 docs = FlaskBlueprint("docs", __name__)
@@ -24,17 +25,7 @@ class StatusSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
 
 
-# Where to start: every collection and view, one line each (GET / and GET /v1).
-COLLECTIONS = {
-    "sources": "The stored articles every fact is drawn from, with their full text.",
-    "actors": "People, countries, organizations and groups the articles name.",
-    "proposals": "Plans, demands and targets, with who proposes them.",
-    "stances": "Who stands where: one actor's position on one proposal.",
-    "commitments": "Defence-spending figures: current, announced, ambitions, targets.",
-    "events": "Meetings and summits, who took part and what came of them.",
-    "statements": "What was said, by whom, about whom.",
-    "changes": "Every write, oldest first: poll it to follow edits.",
-}
+# Where to start: every collection (schemas/collections.py) and view, one line each.
 VIEWS = {
     "/v1/briefing": "Everything at once, for a page that renders it in one call.",
     "/v1/stances/matrix": "Who stands where: actors × proposals.",
@@ -79,7 +70,8 @@ def index() -> dict:
         "name": current_app.config["API_TITLE"],
         "description": current_app.config["API_SPEC_OPTIONS"]["info"]["description"],
         "collections": {
-            name: {"url": f"/v1/{name}", "description": line} for name, line in COLLECTIONS.items()
+            kind.name: {"url": f"/v1/{kind.name}", "description": kind.description}
+            for kind in COLLECTIONS
         },
         "views": [{"url": url, "description": line} for url, line in VIEWS.items()],
         "docs": "/docs",

@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
+from api.http.arguments import query_arguments
 from api.http.errors import bad_parameter
 from api.http.formats import csv_table
 from api.http.routing import Blueprint
-from api.http.views import query_arguments
 from api.search import engine
 from api.search.query import EmptyQuery, parse
 from api.store.pagination import decode_offset, encode_cursor, envelope

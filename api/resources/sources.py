@@ -1,4 +1,5 @@
-"""Sources: the stored articles, and the facts each one backs."""
+"""Sources: what a source's routes add to its collection's (api/resources/items.py): the facts
+it backs, and retiring it with the facts drawn only from it."""
 
 from flask import g
 from flask.views import MethodView
@@ -6,37 +7,24 @@ from flask_smorest import abort
 from sqlalchemy import func, select
 
 from api.extensions import db
+from api.http.arguments import query_arguments
+from api.http.conditional import IF_MATCH, check_if_match
 from api.http.formats import csv_table
-from api.http.guards import check_if_match, guarded
-from api.http.headers import with_item_etag
-from api.http.routing import Blueprint
-from api.http.views import query_arguments
-from api.http.write_docs import (
-    IF_MATCH,
-    documented,
-    documents_change,
-    documents_creation,
-    documents_deletion,
-)
+from api.http.guards import guarded
+from api.http.openapi import documented
+from api.resources.items import blueprint_of
 from api.store.commits import commit_write
-from api.store.models import FACT_MODELS, Evidence, Source
-from api.store.pagination import list_items, paginate
+from api.store.models import Evidence, Source, model_of
+from api.store.pagination import paginate
 from api.store.queries import apply_filters, get_or_404
 from api.store.retirement import StillReferenced, retire
-from api.store.writes import create, delete, update
-from schemas.queries import ItemQuerySchema
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
     RetirementSchema,
-    SourceInputSchema,
-    SourcePageSchema,
-    SourcePatchSchema,
-    SourceQuerySchema,
-    SourceSchema,
 )
 
-blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Stored articles.")
+blp = blueprint_of("sources")
 
 
 def describe_facts(spans: list[Evidence]) -> list[dict]:
@@ -46,7 +34,7 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
         wanted.setdefault(span.fact_type, set()).add(span.fact_id)
     facts = {}
     for fact_type, ids in wanted.items():
-        model = FACT_MODELS[fact_type]
+        model = model_of(fact_type)
         for fact in db.session.scalars(select(model).where(model.id.in_(ids))):
             facts[fact_type, fact.id] = fact
     return [
@@ -63,52 +51,6 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
     ]
 
 
-@blp.route("")
-class Sources(MethodView):
-    @query_arguments(blp, SourceQuerySchema)
-    @blp.response(200, SourcePageSchema)
-    @csv_table(SourcePageSchema)
-    def get(self, args):
-        """List sources"""
-        return list_items(Source, args, SourceQuerySchema)
-
-    @guarded("admin")
-    @blp.arguments(SourceInputSchema)
-    @blp.response(201, SourceSchema)
-    @documents_creation(blp)
-    @with_item_etag(SourceSchema)
-    def post(self, data):
-        """Create a source"""
-        return create(Source, SourceSchema, data)
-
-
-@blp.route("/<item_id:source_id>")
-class SourceById(MethodView):
-    @query_arguments(blp, ItemQuerySchema)
-    @blp.response(200, SourceSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @with_item_etag(SourceSchema)
-    def get(self, args, source_id):
-        """Get a source by id, with its full text"""
-        return get_or_404(Source, source_id)
-
-    @guarded("admin", if_match=True)
-    @blp.arguments(SourcePatchSchema)
-    @blp.response(200, SourceSchema)
-    @documents_change(blp)
-    @with_item_etag(SourceSchema)
-    def patch(self, data, source_id):
-        """Change a source; send If-Match"""
-        return update(Source, SourceSchema, source_id, data)
-
-    @guarded("admin", if_match=True, body=False)
-    @blp.response(204)
-    @documents_deletion(blp)
-    def delete(self, source_id):
-        """Delete a source nothing refers to; send If-Match"""
-        delete(Source, SourceSchema, source_id)
-
-
 @blp.route("/<item_id:source_id>/retire")
 class SourceRetirement(MethodView):
     @guarded("admin", if_match=True, body=False)
@@ -121,7 +63,7 @@ class SourceRetirement(MethodView):
         (facts also backed by another source, items that name them); nothing is deleted then.
         """
         source = get_or_404(Source, source_id)
-        check_if_match(source)
+        check_if_match(source.version)
         try:
             deleted = retire(source, g.token_name)
         except StillReferenced as error:

@@ -1,79 +1,22 @@
-"""Stances: one actor's position on one proposal, and the matrix of them all."""
+"""Stances: what the stances' routes add to their collection's (api/resources/items.py): the
+matrix of who stands where."""
 
 from flask.views import MethodView
 from sqlalchemy import select
 
 from api.extensions import db
-from api.http.formats import csv_table, csv_view
-from api.http.guards import guarded
-from api.http.headers import with_item_etag
-from api.http.routing import Blueprint
-from api.http.views import query_arguments
-from api.http.write_docs import documents_change, documents_creation, documents_deletion
+from api.http.arguments import query_arguments
+from api.http.formats import csv_view
+from api.resources.items import blueprint_of
 from api.store.models import Stance
-from api.store.pagination import list_items
 from api.store.queries import apply_filters, load_options
-from api.store.renders import read_item
-from api.store.writes import create, delete, update
 from schemas.stances import (
     CERTAINTIES,
-    StanceInputSchema,
-    StanceItemQuerySchema,
     StanceMatrixQuerySchema,
     StanceMatrixSchema,
-    StancePageSchema,
-    StancePatchSchema,
-    StanceQuerySchema,
-    StanceSchema,
 )
 
-blp = Blueprint("stances", __name__, url_prefix="/v1/stances", description="Who stands where.")
-
-
-@blp.route("")
-class Stances(MethodView):
-    @query_arguments(blp, StanceQuerySchema)
-    @blp.response(200, StancePageSchema)
-    @csv_table(StancePageSchema)
-    def get(self, args):
-        """List stances"""
-        return list_items(Stance, args, StanceQuerySchema)
-
-    @guarded("editor")
-    @blp.arguments(StanceInputSchema)
-    @blp.response(201, StanceSchema)
-    @documents_creation(blp)
-    @with_item_etag(StanceSchema)
-    def post(self, data):
-        """Create a stance"""
-        return create(Stance, StanceSchema, data)
-
-
-@blp.route("/<stance_id:stance_id>")
-class StanceById(MethodView):
-    @query_arguments(blp, StanceItemQuerySchema)
-    @blp.response(200, StanceSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @with_item_etag(StanceSchema)
-    def get(self, args, stance_id):
-        """Get a stance by id"""
-        return read_item(Stance, stance_id)
-
-    @guarded("editor", if_match=True)
-    @blp.arguments(StancePatchSchema)
-    @blp.response(200, StanceSchema)
-    @documents_change(blp)
-    @with_item_etag(StanceSchema)
-    def patch(self, data, stance_id):
-        """Change a stance; send If-Match"""
-        return update(Stance, StanceSchema, stance_id, data)
-
-    @guarded("editor", if_match=True, body=False)
-    @blp.response(204)
-    @documents_deletion(blp)
-    def delete(self, stance_id):
-        """Delete a stance nothing refers to; send If-Match"""
-        delete(Stance, StanceSchema, stance_id)
+blp = blueprint_of("stances")
 
 
 def matrix_rows(body: dict) -> list[list]:

@@ -22,7 +22,8 @@ from api.extensions import db
 from api.search.query import WORD
 from api.search.spelling import one_spelling
 from api.store import version
-from api.store.models import ALIAS_FIELDS, FACT_MODELS, ActorRole, Evidence, Item, Provision, Source
+from api.store.models import ALIAS_FIELDS, ActorRole, Evidence, Item, Provision, model_of
+from schemas.collections import names
 
 # Kept out of the models' metadata: the migration creates it differently per dialect.
 search_index = Table(
@@ -33,9 +34,6 @@ search_index = Table(
     Column("label", Text),
     Column("body", Text),
 )
-
-
-SEARCHABLE = {"sources": Source, **FACT_MODELS}
 
 
 # Not text a journalist searches: ids, digests, addresses, and the stored JSON of the item.
@@ -136,7 +134,7 @@ def unindex_item(item) -> None:
 def reindex() -> None:
     """Rebuild the whole index from the database, in the current transaction."""
     db.session.execute(search_index.delete())
-    for model in SEARCHABLE.values():
+    for model in map(model_of, names("items")):
         load = [selectinload(rel) for rel in inspect(model).relationships]
         rows = [document(item) for item in db.session.scalars(select(model).options(*load))]
         if rows:

@@ -7,9 +7,10 @@ from sqlalchemy import (
     select,
 )
 
-from api.search.index import SEARCHABLE, text_fields, texts_of
-from api.store.models import FACT_MODELS, Evidence
+from api.search.index import text_fields, texts_of
+from api.store.models import Evidence, model_of
 from api.store.reads import direct_reads
+from schemas.collections import names
 
 
 def hit_texts(rows) -> dict:
@@ -21,7 +22,7 @@ def hit_texts(rows) -> dict:
         wanted.setdefault(row.type, []).append(row.item_id)
     texts: dict[tuple[str, str], list] = {}
     for kind, item_ids in wanted.items():
-        if kind in FACT_MODELS:
+        if kind in names("facts"):
             texts.update(texts_from_renders(kind, item_ids))
     unread: dict[str, list[str]] = {}
     for kind, item_ids in wanted.items():
@@ -34,7 +35,7 @@ def hit_texts(rows) -> dict:
 
 def texts_from_renders(kind: str, item_ids: list[str]) -> dict:
     """(kind, id) → texts, for the facts of `kind` that have a stored render."""
-    model = FACT_MODELS[kind]
+    model = model_of(kind)
     names = text_fields(model)
     texts = {}
     statement = select(model.id, model.rendered).where(model.id.in_(item_ids))
@@ -51,7 +52,7 @@ def texts_from_columns(wanted: dict[str, list[str]]) -> dict:
     their evidence's quotes (one query)."""
     texts: dict[tuple[str, str], list] = {}
     for kind, item_ids in wanted.items():
-        model = SEARCHABLE[kind]
+        model = model_of(kind)
         names = text_fields(model)
         columns = [getattr(model, name) for name in names]
         for item_id, *values in direct_reads().rows(

@@ -11,18 +11,18 @@ from api.store.database import marked_as_write
 from api.store.version import bump_data_version, catch_up_with_own_write
 
 
-def end_write(*indexed, reindex: bool = False) -> None:
+def end_write(*indexed, reindex: bool = False, dumps: dict | None = None) -> None:
     """The last steps of every write, in its own transaction: bring the search index and the
     stored renders up to date (for the items written and what shows them, or all of it), and
     move the data version on, so that cached answers made before the write are stale from its
-    commit."""
+    commit. `dumps` holds what the write dumped already (api/store/renders.py `refresh`)."""
     if reindex:
         index.reindex()
         renders.store_all()
         refresh_statistics()
     for item in indexed:
         index.index_item(item)
-    renders.refresh(*indexed)
+    renders.refresh(*indexed, dumps=dumps)
     bump_data_version()
 
 
@@ -32,9 +32,13 @@ def refresh_statistics() -> None:
     db.session.execute(text("ANALYZE"))
 
 
-def commit_write(*indexed) -> None:
-    """End a request's write (see `end_write`) and commit it."""
-    end_write(*indexed)
+def commit_write(written=None, dump: dict | None = None) -> None:
+    """End a request's write (see `end_write`) of the item `written`, which it dumped as
+    `dump`, and commit it."""
+    if written is None:
+        end_write()
+    else:
+        end_write(written, dumps={(written.collection, written.id): dump} if dump else None)
     db.session.commit()
     catch_up_with_own_write()
 

@@ -1,6 +1,5 @@
 """The change feed's writing side: every write, whoever makes it, is one Change row."""
 
-from flask import g
 from sqlalchemy import func, select, tuple_
 
 from api.extensions import db
@@ -13,12 +12,12 @@ RETIRE_WRITER = "cli:retire"
 LOADERS = {SEED_WRITER, IMPORT_WRITER}
 
 
-def record(method: str, item, before: dict | None, after: dict | None, who=None) -> None:
-    """Add the change to the current transaction, so that it lands with the write or not at
-    all; `who` defaults to the request's token."""
+def record(method: str, item, before: dict | None, after: dict | None, who: str) -> None:
+    """Add the change `who` made to the current transaction, so that it lands with the write
+    or not at all."""
     db.session.add(
         Change(
-            token_name=who or g.token_name,
+            token_name=who,
             method=method,
             resource=item.collection,
             item_id=item.id,

@@ -1,6 +1,7 @@
 """Database models: sources, the facts drawn from them and their evidence spans; editors'
 tokens, the change feed, stored idempotent answers and the data version."""
 
+import functools
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ SLUG = String(100)
 
 
 class Base(DeclarativeBase):
+    collection = ""  # what a model that stores a collection names (schemas/collections.py)
     metadata = MetaData(
         naming_convention={
             "ix": "ix_%(column_0_label)s",
@@ -73,7 +75,6 @@ class UTCDateTime(TypeDecorator):
 class Item:
     """Columns and helpers shared by every top-level resource."""
 
-    collection = ""
     label_field = "name"
     id: Mapped[str] = mapped_column(SLUG, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -100,6 +101,15 @@ class Item:
     @classmethod
     def label_column(cls):
         return getattr(cls, cls.label_field)
+
+
+class ElsewhereError(Exception):
+    """The item asked for by one of its other names (a name, an alias, an ISO code) is at its
+    own id: the HTTP layer answers 308 with its URL (api/http/errors.py)."""
+
+    def __init__(self, model, item_id: str):
+        super().__init__(f"/v1/{model.collection}/{item_id}")
+        self.collection, self.item_id = model.collection, item_id
 
 
 class Sourced(Item):
@@ -371,6 +381,7 @@ class Change(Base):
     """One write, recorded in the transaction that made it."""
 
     __tablename__ = "changes"
+    collection = "changes"
     __table_args__ = (Index("ix_changes_resource_id", "resource", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -408,7 +419,15 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(default=0)
 
 
-FACT_MODELS = {
-    model.collection: model for model in (Actor, Proposal, Stance, Commitment, Event, Statement)
-}
-ITEM_MODELS = {Source.collection: Source, **FACT_MODELS}
+@functools.cache
+def models_by_collection() -> dict[str, type]:
+    """Every model that stores a collection of `schemas.collections`, by that collection."""
+    mappers = Base.registry.mappers
+    return {
+        mapper.class_.collection: mapper.class_ for mapper in mappers if mapper.class_.collection
+    }
+
+
+def model_of(collection: str) -> type:
+    """The model storing a collection (the one whose `collection` it is)."""
+    return models_by_collection()[collection]

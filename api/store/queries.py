@@ -5,8 +5,6 @@ import difflib
 import functools
 import re
 
-import flask
-from flask import request
 from flask_smorest import abort
 from sqlalchemy import func, select, union
 from sqlalchemy import inspect as sa_inspect
@@ -14,15 +12,15 @@ from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectin
 
 from api.extensions import db
 from api.http.errors import bad_parameter
-from api.http.headers import permanent_redirect
 from api.search.engine import matching
 from api.search.query import EmptyQuery
 from api.store.models import (
     ALIAS_FIELDS,
-    ITEM_MODELS,
     Actor,
+    ElsewhereError,
     group_members,
     group_reference_members,
+    model_of,
 )
 from api.store.version import remembered
 from schemas.context import expanded
@@ -73,15 +71,15 @@ def is_slug(value: str) -> bool:
 
 
 def get_or_404(model, item_id: str):
-    """Fetch one item by id; for a name, alias or ISO code of one item, answer 308 with its
-    own URL; else abort with a 404 a reader can act on."""
+    """Fetch one item by id; for a name, alias or ISO code of one item, raise `ElsewhereError`
+    naming its id; else abort with a 404 a reader can act on."""
     item = None
     if is_slug(item_id):
         item = db.session.get(model, item_id, options=load_options(model))
     if item is None and len(item_id) <= 200:
         canonical = ids_answering_to(model, item_id)
         if len(canonical) == 1:
-            redirect_to_item(model, canonical[0])
+            raise ElsewhereError(model, canonical[0])
     if item is None:
         singular = model.collection.removesuffix("s")
         abort(
@@ -90,16 +88,6 @@ def get_or_404(model, item_id: str):
             f"List them at /v1/{model.collection}; ids are lowercase slugs.",
         )
     return item
-
-
-def redirect_to_item(model, item_id: str):
-    """308 to the item's own URL: the same request (method and body) belongs there."""
-    prefix = f"/v1/{model.collection}/"
-    rest = request.path[len(prefix) :].partition("/")[2]
-    location = f"{prefix}{item_id}" + (f"/{rest}" if rest else "")
-    if request.query_string:
-        location += f"?{request.query_string.decode('latin-1')}"
-    flask.abort(permanent_redirect(location))
 
 
 def names_of(row) -> list[str]:
@@ -224,7 +212,7 @@ def apply_filters(statement, args: dict, query_schema: type):
             statement = statement.where(attribute >= values)
             continue
         if how.references:
-            values = [resolve(ITEM_MODELS[how.references], parameter, value) for value in values]
+            values = [resolve(model_of(how.references), parameter, value) for value in values]
         if how.references == "actors" and model is not Actor:
             values = with_their_groups(values)
         if isinstance(attribute.property, RelationshipProperty):

@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from api.extensions import db
 from api.store.database import tune_sqlite_connections
-from api.store.models import FACT_MODELS
+from api.store.models import model_of
+from schemas.collections import names
 
 # Each read holds its connection for one statement only: a few per worker serve its threads
 # (on PostgreSQL, at most four more connections per worker: see the README).
@@ -36,7 +37,7 @@ class DirectReads:
             tune_sqlite_connections(self.engine)
         self.item_statements = {
             model: select(model.version, model.rendered).where(model.id == bindparam("item_id"))
-            for model in FACT_MODELS.values()
+            for model in map(model_of, names("facts"))
         }
         self.item_queries = {
             model: self.compile(statement) for model, statement in self.item_statements.items()

@@ -11,33 +11,20 @@ from sqlalchemy import String, bindparam, literal, select, update
 
 from api.extensions import db
 from api.http.formats import Stored, dump_json, wants_csv, wants_pretty
-from api.store.models import FACT_MODELS
+from api.store.models import model_of
 from api.store.queries import full_load, get_or_404, is_slug
 from api.store.reads import direct_reads
-from schemas.actors import ActorSchema
-from schemas.commitments import CommitmentSchema
+from schemas.collections import item_schema, names
 from schemas.context import chosen_fields, expanded
-from schemas.events import EventSchema
 from schemas.pages import Dumped
-from schemas.proposals import ProposalSchema
-from schemas.stances import StanceSchema
-from schemas.statements import StatementSchema
 
-SCHEMAS = {
-    "actors": ActorSchema(),
-    "proposals": ProposalSchema(),
-    "stances": StanceSchema(),
-    "commitments": CommitmentSchema(),
-    "events": EventSchema(),
-    "statements": StatementSchema(),
-}
 BATCH = 500  # facts rendered per query when many are
 STALE = "stale_renders"  # the session's note of the facts whose renders a write must refresh
 
 
 def is_stored(model) -> bool:
     """Whether this request can be served `model`'s stored renders (it expands nothing)."""
-    return model in FACT_MODELS.values() and not expanded.get()
+    return model.collection in names("facts") and not expanded.get()
 
 
 def read_item(model, item_id: str):
@@ -78,7 +65,7 @@ def render(item) -> bytes:
     """A fact's JSON as every read that expands nothing shows it."""
     token = expanded.set(frozenset())
     try:
-        return dump_json(SCHEMAS[item.collection].dump(item))
+        return dump_json(item_schema(item.collection).dump(item))
     finally:
         expanded.reset(token)
 
@@ -96,15 +83,22 @@ def load(model, ids: list[str]) -> dict:
     return {item.id: item for item in db.session.scalars(statement)}
 
 
-def store(model, ids) -> None:
-    """Render these facts afresh and store the renders, in the current transaction. Neither
-    their version nor updated_at moves: what the facts say has not changed."""
+def store(model, ids, dumped: dict | None = None) -> None:
+    """Render these facts afresh and store the renders, and those `dumped` (by id) as they are,
+    in the current transaction. Neither their version nor updated_at moves: what the facts say
+    has not changed."""
     table = model.__table__
     statement = (
         update(table)
         .where(table.c.id == bindparam("item_id"))
         .values(rendered=bindparam("body"), updated_at=table.c.updated_at)
     )
+    if dumped:
+        rows = [
+            {"item_id": item_id, "body": dump_json(body).decode()}
+            for item_id, body in dumped.items()
+        ]
+        db.session.execute(statement, rows)
     ids = sorted(ids)
     for start in range(0, len(ids), BATCH):
         items = load(model, ids[start : start + BATCH]).values()
@@ -115,7 +109,7 @@ def store(model, ids) -> None:
 
 def store_all(missing_only: bool = False) -> None:
     """Store the render of every fact (or of those that have none yet)."""
-    for model in FACT_MODELS.values():
+    for model in map(model_of, names("facts")):
         statement = select(model.id)
         if missing_only:
             statement = statement.where(model.rendered.is_(None))
@@ -131,15 +125,20 @@ def note(*items) -> None:
         stale.update(showing(item))
 
 
-def refresh(*written) -> None:
+def refresh(*written, dumps: dict | None = None) -> None:
     """Store afresh, as a write ends, the renders of the facts it wrote, of every fact that
-    shows something of them, and of those `note` noted."""
+    shows something of them, and of those `note` noted. `dumps` holds what the write dumped
+    already, by (collection, id): stored as it is, not dumped again."""
     note(*written)
     stale = db.session.info.pop(STALE, set())
-    for collection, model in FACT_MODELS.items():
+    dumps = dumps or {}
+    for collection in names("facts"):
         ids = {item_id for name, item_id in stale if name == collection}
+        given = {
+            item_id: dumps[collection, item_id] for item_id in ids if (collection, item_id) in dumps
+        }
         if ids:
-            store(model, ids)
+            store(model_of(collection), ids - given.keys(), given)
 
 
 def showing(item) -> set[tuple[str, str]]:
@@ -154,13 +153,13 @@ def showing(item) -> set[tuple[str, str]]:
             for collection, column in ends(table, key):
                 rows = db.session.execute(select(collection, column).where(key.parent == item.id))
                 found.update(tuple(row) for row in rows)
-    return {(collection, item_id) for collection, item_id in found if collection in SCHEMAS}
+    return {(collection, item_id) for collection, item_id in found if collection in names("facts")}
 
 
 def ends(table, key) -> list[tuple]:
     """The (collection, id) columns of a row of `table` that name the facts it ties to what
     `key` points at: a fact's own id, a span's fact, a link's other ends."""
-    if table.name in SCHEMAS:
+    if table.name in names("facts"):
         return [(literal(table.name, String), table.c.id)]
     if table.name == "evidence":
         return [(table.c.fact_type, table.c.fact_id)]

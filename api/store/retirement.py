@@ -4,13 +4,9 @@ items still need them."""
 from sqlalchemy import tuple_
 
 from api.extensions import db
-from api.loading.files import COLLECTIONS, MODELS, SCHEMAS
-from api.store.models import (
-    Evidence,
-    Source,
-)
+from api.store.models import Evidence, Source, model_of
 from api.store.writes import find_dependants, remove_item
-from schemas.sources import SourceSchema
+from schemas.collections import facts, item_schema
 
 
 class StillReferenced(Exception):
@@ -38,34 +34,34 @@ def retirement(source: Source) -> tuple[list, list[str]]:
     )
     for fact_type, fact_id, source_id in rows:
         backing.setdefault((fact_type, fact_id), set()).add(source_id)
-    order = {name: position for position, (name, _, _) in enumerate(COLLECTIONS)}
+    order = {kind.name: position for position, kind in enumerate(facts())}
     only_here = sorted(
         (key for key, sources in backing.items() if sources == {source.id}),
         key=lambda key: (order[key[0]], key[1]),
     )
-    facts = [db.session.get(MODELS[name], item_id) for name, item_id in only_here]
-    leaving = {fact.url for fact in facts}
+    retiring = [db.session.get(model_of(name), item_id) for name, item_id in only_here]
+    leaving = {fact.url for fact in retiring}
     blockers = {
         f"/v1/{name}/{item_id} (also backed by another source)"
         for (name, item_id), sources in backing.items()
         if sources != {source.id}
     }
-    for fact in facts:
+    for fact in retiring:
         blockers |= set(find_dependants(fact)) - leaving
-    return facts, sorted(blockers)
+    return retiring, sorted(blockers)
 
 
 def retire(source: Source, writer: str) -> list[str]:
     """Delete a source and the facts drawn only from it, each recorded in the feed, in the
     current transaction (the caller commits); StillReferenced if anything else needs them."""
-    facts, blockers = retirement(source)
+    retiring, blockers = retirement(source)
     if blockers:
         raise StillReferenced(source.id, blockers)
     # One flush at the end, so that the unit of work orders the deletions (roles and links
     # before the actors they name); a flush per item could delete an actor still named.
     with db.session.no_autoflush:
-        for fact in facts:
-            remove_item(fact, SCHEMAS[fact.collection](), who=writer)
-        remove_item(source, SourceSchema(), who=writer)
+        for fact in retiring:
+            remove_item(fact, item_schema(fact.collection), who=writer)
+        remove_item(source, item_schema("sources"), who=writer)
     db.session.flush()
-    return [source.url, *(fact.url for fact in facts)]
+    return [source.url, *(fact.url for fact in retiring)]

@@ -1,33 +1,22 @@
-"""Writes by editors: create, change and delete items, validated, versioned, recorded in the
-change feed, all or nothing."""
+"""Writes: create, change and delete items, validated, versioned and recorded in the change
+feed, in the current transaction; whoever writes (an editor's request, a loader) commits."""
 
 import re
 import unicodedata
 
-from flask import request
+import orjson
 from flask_smorest import abort
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from api.extensions import db
-from api.http.guards import check_if_match
-from api.http.idempotency import keep_answer, replay_or_claim
 from api.search import index
 from api.store import renders
-from api.store.commits import commit_write
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source
 from api.store.feed import record
 from api.store.models import Attributed, Evidence, Source, utcnow
-from api.store.queries import get_or_404
 from schemas.claims import attribution_problem
+from schemas.collections import collection_named
 
-# What a new item's id is made of, when the client does not choose one: its name or title,
-# or these fields.
-SLUG_PARTS = {
-    "stances": ("actor", "position", "proposal"),
-    "commitments": ("actor", "kind", "value_max"),
-    "statements": ("speaker", "summary"),
-}
 SLUG_MAX = 80
 
 
@@ -72,7 +61,7 @@ def slugify(text: str) -> str:
 
 def new_id(model, schema, data: dict) -> str:
     """A readable id for an item sent without one, unique in its collection ('-2' and on)."""
-    parts = SLUG_PARTS.get(model.collection, (model.label_field,))
+    parts = collection_named(model.collection).slug_parts or (model.label_field,)
     base = slugify(" ".join(str(data[part]) for part in parts if data.get(part) is not None))
     base = base or model.collection.removesuffix("s")
     candidate, number = base, 1
@@ -86,18 +75,9 @@ def refuse_taken_id(item_id: str):
     abort(409, message=f"'{item_id}' already exists: PATCH it, or choose another id.")
 
 
-def create(model, schema_class, data: dict):
-    """Create an item (409 if its id is taken); return it with its Location.
-
-    With an Idempotency-Key, the same request again replays the first answer, and a request
-    racing it on the same key waits for it and replays it too: never a second write.
-    """
-    key = request.headers.get("Idempotency-Key")
-    if key:
-        replay = replay_or_claim(key)
-        if replay is not None:
-            return replay
-    schema = schema_class()
+def create(model, schema, data: dict, who: str) -> tuple[object, dict]:
+    """Add an item (409 if its id is taken), recorded in the feed as `who`'s; return it and its
+    dump, for the answer, the feed and its stored render alike. The caller commits."""
     item_id = data.get("id") or new_id(model, schema, data)
     if db.session.get(model, item_id) is not None:
         refuse_taken_id(item_id)
@@ -106,34 +86,31 @@ def create(model, schema_class, data: dict):
     apply_write(item, data, schema)
     db.session.flush()
     after = schema.dump(item)
-    record("POST", item, None, after)
-    if key:
-        keep_answer(key, 201, after)
-    try:
-        commit_write(item)
-    except IntegrityError:
-        db.session.rollback()
-        refuse_taken_id(item_id)
-    return item, 201, {"Location": item.url}
+    record("POST", item, None, after, who)
+    return item, after
 
 
-def update(model, schema_class, item_id: str, data: dict):
-    """Change an item as it was when the client read it, or 412."""
-    item = get_or_404(model, item_id)
-    check_if_match(item)
-    before = schema_class().dump(item)
+def update(item, schema, data: dict, who: str) -> dict:
+    """Change an item, recorded in the feed as `who`'s; return its dump. The caller commits."""
+    before = as_it_is(item, schema)
     renders.note(item)  # what shows the item now may not show it after: render it afresh
     item.updated_at = utcnow()  # an UPDATE even when only links change: the version moves on
-    apply_write(item, data, schema_class())
+    apply_write(item, data, schema)
     db.session.flush()
     if not isinstance(item, Source):
         db.session.expire(item, ["evidence"])
-    record("PATCH", item, before, schema_class().dump(item))
-    commit_write(item)
-    return item
+    after = schema.dump(item)
+    record("PATCH", item, before, after, who)
+    return after
 
 
-def remove_item(item, schema, who=None) -> None:
+def as_it_is(item, schema) -> dict:
+    """The item as it is before a write: its stored render, or a dump where it has none."""
+    rendered = getattr(item, "rendered", None)
+    return orjson.loads(rendered) if rendered else schema.dump(item)
+
+
+def remove_item(item, schema, who: str) -> None:
     """Delete an item with its evidence and its search row, recording it, in this transaction."""
     before = schema.dump(item)
     renders.note(item)
@@ -145,22 +122,20 @@ def remove_item(item, schema, who=None) -> None:
         )
     index.unindex_item(item)
     db.session.delete(item)
-    record("DELETE", item, before, None, who=who)
+    record("DELETE", item, before, None, who)
 
 
-def delete(model, schema_class, item_id: str) -> None:
-    """Delete an item nobody refers to."""
-    item = get_or_404(model, item_id)
-    check_if_match(item)
+def delete(item, schema, who: str) -> None:
+    """Delete an item nobody refers to (409 if one does), recorded in the feed as `who`'s. The
+    caller commits."""
     dependants = find_dependants(item)
     if dependants:
         abort(
             409,
-            message=f"Other items refer to '{item_id}': change or delete them first.",
+            message=f"Other items refer to '{item.id}': change or delete them first.",
             errors={"dependants": dependants},
         )
-    remove_item(item, schema_class())
-    commit_write()
+    remove_item(item, schema, who)
 
 
 def find_dependants(item) -> list[str]:

@@ -6,13 +6,17 @@ Generated clients (openapi-typescript, openapi-python-client) trust the spec bli
 - a reference is an id or `{id}` in a request, and the compact reference or, expanded, the full
   item in a response;
 - every operation has an `operationId`, its 429, the headers it answers with; every GET its
-  If-None-Match and 304; public operations `security: []` (`ContractPlugin`).
+  If-None-Match and 304; public operations `security: []` (`ContractPlugin`);
+- every write its bearer token, error statuses, headers and links (`documented`).
 """
+
+from http import HTTPStatus
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import class_registry
 
+from api.http.conditional import IF_MATCH
 from schemas.fields import SLUG_PATTERN
 from schemas.pages import SPARSE_JSON, sparse_page_schema
 from schemas.references import Reference
@@ -209,3 +213,64 @@ def success_headers(method: str, status) -> dict:
     if method == "get":
         headers["Link"] = "Link"
     return headers
+
+
+BEARER = [{"bearerAuth": []}]  # the security scheme the factory declares
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A unique string per request (e.g. a UUID), 1–200 visible ASCII characters. "
+    "A retried POST with the same key, path and body, from the same token within 24 hours, is "
+    "answered with the first answer, not redone; the same key with another request is a 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+}
+
+
+def documented(blp, *statuses: int, header=None, links_from: int | None = None):
+    """Document a write: its bearer token, its error statuses, a header it takes, and how its
+    answer with status `links_from` leads to the item's own operations."""
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        if links_from:
+            links = item_links(blp, "get", "patch", "delete")
+            view = blp.doc(responses={links_from: {"links": links}})(view)
+        return blp.doc(security=BEARER, parameters=[header] if header else [])(view)
+
+    return decorate
+
+
+def documents_creation(blp):
+    """A POST: 201 with the item, or why not."""
+    return documented(
+        blp, 400, 401, 403, 409, 413, 415, 422, header=IDEMPOTENCY_KEY, links_from=201
+    )
+
+
+def documents_change(blp):
+    """A PATCH: 200 with the item as it now is, or why not."""
+    return documented(blp, 401, 403, 404, 412, 413, 415, 428, header=IF_MATCH, links_from=200)
+
+
+def documents_deletion(blp):
+    """A DELETE: 204, or why not."""
+    return documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
+
+
+def item_links(blp, *methods: str) -> dict:
+    """OpenAPI links from a written item to the item's own operations, passing on its id and
+    its ETag as If-Match (what a client, or a stateful fuzzer, does next)."""
+    parameter = f"{blp.name.removesuffix('s')}_id"
+    path = f"/v1/{blp.name}/{{{parameter}}}"
+    links = {}
+    for method in methods:
+        parameters = {parameter: "$response.body#/id"}
+        if method != "get":
+            parameters["header.If-Match"] = "$response.header.ETag"
+        links[method.capitalize()] = {
+            "operationId": operation_id(method, path),
+            "parameters": parameters,
+        }
+    return links
