@@ -9,12 +9,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.cli import commands
 from api.config import Config
-from api.extensions import db, make_api, migrate
+from api.extensions import db, migrate
 from api.http.cache import init_cache
 from api.http.errors import register_error_handlers
 from api.http.formats import BriefingJSONProvider
 from api.http.hooks import register_request_hooks
 from api.http.logs import configure_access_log
+from api.http.openapi import make_api
 from api.http.routing import converters, item_id_schema
 from api.resources import blueprints, ops
 from api.store.database import configure_sqlite

@@ -1,6 +1,6 @@
 """Extension objects. Those that hold nothing of one app's are shared and initialised by the
-factory; the Api (whose spec describes one app) and the rate limiter (whose counters and
-settings belong to one app) are made for each app."""
+factory; the rate limiter (whose counters and settings belong to one app) is made for each app,
+and so is the Api, whose spec describes one app (api/http/openapi.py)."""
 
 from flask import current_app, request
 from flask_cors import CORS
@@ -9,8 +9,6 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from api.http.errors import ProblemApi
-from api.http.openapi import ContractMarshmallowPlugin, ContractPlugin
 from api.store.database import SAFE_METHODS
 from api.store.models import Base
 
@@ -35,17 +33,3 @@ def make_limiter(app) -> Limiter:
 
 def rate_limiter() -> Limiter:
     return current_app.extensions["rate_limiter"]
-
-
-def make_api(app) -> ProblemApi:
-    """The app's flask-smorest Api, with our completions of the spec (api/http/contract.py);
-    `openapi_of(app)` finds it again."""
-    plugins = {
-        "marshmallow_plugin": ContractMarshmallowPlugin(),
-        "extra_plugins": [ContractPlugin()],
-    }
-    return ProblemApi(app, spec_kwargs=plugins)
-
-
-def openapi_of(app) -> ProblemApi:
-    return app.extensions["flask-smorest"]["apis"][""]["ext_obj"]

@@ -9,3 +9,6 @@ expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset(
 
 # The item fields this request asked for (`?fields=`); empty: every field.
 chosen_fields: ContextVar[frozenset[str]] = ContextVar("chosen_fields", default=frozenset())
+# Whether the answer is compact JSON (not CSV, not indented): a page may then embed each
+# stored render's bytes as they are.
+compact_json: ContextVar[bool] = ContextVar("compact_json", default=False)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from api.extensions import openapi_of
+from api.http.openapi import openapi_of
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 REGENERATE = "flask --app api openapi write --format=yaml openapi.yaml"

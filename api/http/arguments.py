@@ -5,7 +5,8 @@ import functools
 
 from marshmallow import RAISE
 
-from schemas.context import chosen_fields, expanded
+from api.http.formats import wants_csv, wants_pretty
+from schemas.context import chosen_fields, compact_json, expanded
 from schemas.pages import SPARSE_JSON
 
 
@@ -32,11 +33,13 @@ def shaped(view):
     def wrapper(self, args, *more, **kwargs):
         expand = expanded.set(frozenset(args.get("expand", ())))
         chosen = chosen_fields.set(frozenset(args.get("fields", ())))
+        compact = compact_json.set(not (wants_csv() or wants_pretty()))
         try:
             response = view(self, args, *more, **kwargs)
         finally:
             expanded.reset(expand)
             chosen_fields.reset(chosen)
+            compact_json.reset(compact)
         if args.get("fields") and response.mimetype == "application/json":
             response.mimetype = SPARSE_JSON
         return response

@@ -12,7 +12,7 @@ from flask import current_app, request
 from flask_smorest import abort
 from werkzeug.wrappers import Response
 
-from api.http.formats import Stored
+from api.store.renders import Stored
 
 # The version an ETag of ours names: "v<version>.<digest>".
 ETAG_VERSION = re.compile(r"^v(\d+)\.[0-9a-f]+$")

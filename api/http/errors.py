@@ -4,11 +4,12 @@ import re
 from http import HTTPStatus
 
 from flask import current_app, request
-from flask_smorest import Api, abort
+from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.extensions import db
 from api.store.models import ElsewhereError
 from schemas.problems import ProblemSchema, flatten, messages_in_words
 
@@ -34,11 +35,6 @@ def problem_response(status: int, detail: str, errors=None, headers=None):
     response.content_type = PROBLEM_JSON
     response.headers.update(headers or {})
     return response
-
-
-def bad_parameter(name: str, message: str):
-    """Abort with a 400 naming one query parameter."""
-    abort(400, message=f"Invalid query parameter. {name}: {message}", errors={name: [message]})
 
 
 class ProblemApi(Api):
@@ -97,7 +93,7 @@ class ProblemApi(Api):
 
 def lost_race(error):
     """Another write changed the item between our read and our UPDATE (WHERE version = …)."""
-    current_app.extensions["sqlalchemy"].session.rollback()
+    db.session.rollback()
     return problem_response(
         412, "Someone else changed this item at the same moment: GET it again and retry."
     )
@@ -105,7 +101,7 @@ def lost_race(error):
 
 def conflict(error):
     """The database refused the write: it clashes with data written meanwhile."""
-    current_app.extensions["sqlalchemy"].session.rollback()
+    db.session.rollback()
     current_app.logger.warning("integrity error: %s", error.orig)
     return problem_response(
         409, "This write conflicts with the data as it is now: GET it again and retry."
@@ -116,7 +112,7 @@ def database_unavailable(error):
     """The database is down, restarting or locked: say so, and when to come back."""
     current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
     try:
-        current_app.extensions["sqlalchemy"].session.rollback()
+        db.session.rollback()
     except DBAPIError:
         pass
     return problem_response(

@@ -4,16 +4,15 @@ import copy
 import csv
 import functools
 import io
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
-import orjson
 from flask import current_app, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
 from werkzeug.wrappers import Response
 
+from api.store.renders import dump_json
 from schemas.context import chosen_fields
-from schemas.pages import Dumped
 from schemas.references import Reference
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,27 +48,6 @@ class BriefingJSONProvider(DefaultJSONProvider):
         obj = kwargs or (args[0] if len(args) == 1 else list(args) or None)
         pretty = has_request_context() and wants_pretty()
         return self._app.response_class(dump_json(obj, pretty) + b"\n", mimetype=self.mimetype)
-
-
-# Dates and times go to Flask's own encoder, as they did before orjson (marshmallow has dumped
-# every resource's to ISO strings already); so does anything else orjson does not know.
-JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-PRETTY_JSON_OPTIONS = JSON_OPTIONS | orjson.OPT_INDENT_2
-
-
-def dump_json(obj, pretty: bool = False) -> bytes:
-    """Compact JSON for programs; indented by two spaces for people."""
-    options = PRETTY_JSON_OPTIONS if pretty else JSON_OPTIONS
-    return orjson.dumps(obj, default=DefaultJSONProvider.default, option=options)
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A fact's JSON as a write stored it (`api.store.renders`), and the version it was rendered at:
-    served as it is."""
-
-    version: int
-    body: Dumped
 
 
 def cell(value) -> str:
@@ -183,13 +161,37 @@ def csv_view(schema_class, rows):
     return decorate
 
 
-def csv_table(page_schema):
-    """`csv_view` for a collection: a header row (see `Table`), then one row per item, of the
-    columns `?fields=` chose."""
+def page_view(page_schema):
+    """A page of a collection, the view's `envelope` (api/store/pagination.py): its `links` and
+    `Link` header from this request (`linked`), then as `csv_view` lays it out: a header row
+    (see `Table`), then one row per item, of the columns `?fields=` chose."""
     table = Table(page_schema)
 
     def rows(body: dict) -> list[list]:
         sheet = table.only(chosen_fields.get())
         return [sheet.header(), *sheet.rows(body)]
 
-    return csv_view(page_schema, rows)
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return linked(view(*args, **kwargs))
+
+        return csv_view(page_schema, rows)(wrapper)
+
+    return decorate
+
+
+def linked(body: dict) -> tuple[dict, dict]:
+    """A page's envelope with its `links` (this page, the next) and `Link` header."""
+    next_cursor = body["meta"]["next_cursor"]
+    next_url = page_url(cursor=next_cursor) if next_cursor else None
+    body["links"] = {"self": page_url(), "next": next_url}
+    return body, {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+
+
+def page_url(**changes) -> str:
+    """This request's path and query, with `changes` to its parameters."""
+    args = request.args.to_dict(flat=False)
+    args.update({key: [value] for key, value in changes.items()})
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path

@@ -19,6 +19,7 @@ from api.http.headers import (
 )
 from api.http.logs import log_request
 from api.store import version
+from api.store.database import SAFE_METHODS, mark_as_write
 
 CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 
@@ -38,7 +39,7 @@ def register_request_hooks(app, exempt=()) -> None:
        the request goes straight to step 8 (api/http/cache.py).
     6. The view, through its decorators top to bottom (api/resources/stances.py, `Stances.get`): the
        query string is validated (a 400 names the bad parameter), `expand` is scoped to the
-       request, the view queries one page, `csv_table` dumps it and lays it out as CSV
+       request, the view queries one page, `page_view` dumps it and lays it out as CSV
        (api/http/formats.py), and `@blp.response` hands that response on. JSON views are dumped by
        `@blp.response` itself; item views by `with_item_etag`, which tags them.
     7. Any error on the way becomes problem+json (api/http/errors.py), and goes on to step 8.
@@ -69,6 +70,8 @@ def register_request_hooks(app, exempt=()) -> None:
 def begin_request() -> None:
     g.started = time.perf_counter()
     g.request_id = request_id()
+    # A write's transaction takes the write lock when it begins (BEGIN IMMEDIATE on SQLite).
+    mark_as_write(request.method not in SAFE_METHODS)
 
 
 def redirect_trailing_slash():
@@ -90,6 +93,7 @@ def end_request(error=None) -> None:
     """After the answer left, whatever happened: free what the request held."""
     release_render_lock()
     version.unpin()
+    mark_as_write(False)
 
 
 def finish_response(response):

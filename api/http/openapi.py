@@ -17,6 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import class_registry
 
 from api.http.conditional import IF_MATCH
+from api.http.errors import ProblemApi
 from schemas.fields import SLUG_PATTERN
 from schemas.pages import SPARSE_JSON, sparse_page_schema
 from schemas.references import Reference
@@ -274,3 +275,17 @@ def item_links(blp, *methods: str) -> dict:
             "parameters": parameters,
         }
     return links
+
+
+def make_api(app) -> ProblemApi:
+    """The app's flask-smorest Api, with our completions of the spec (api/http/contract.py);
+    `openapi_of(app)` finds it again."""
+    plugins = {
+        "marshmallow_plugin": ContractMarshmallowPlugin(),
+        "extra_plugins": [ContractPlugin()],
+    }
+    return ProblemApi(app, spec_kwargs=plugins)
+
+
+def openapi_of(app) -> ProblemApi:
+    return app.extensions["flask-smorest"]["apis"][""]["ext_obj"]

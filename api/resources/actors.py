@@ -4,7 +4,7 @@ it takes and the spending figures tied to it."""
 from flask.views import MethodView
 
 from api.http.arguments import query_arguments
-from api.http.formats import csv_table
+from api.http.formats import page_view
 from api.resources.items import blueprint_of
 from api.store.models import Actor, Commitment, Stance
 from api.store.pagination import list_items
@@ -20,7 +20,7 @@ class ActorStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(StancePageSchema)
+    @page_view(StancePageSchema)
     def get(self, args, actor_id):
         """List an actor's stances"""
         return list_items(Stance, args, StanceQuerySchema, actor_id=get_or_404(Actor, actor_id).id)
@@ -31,7 +31,7 @@ class ActorCommitments(MethodView):
     @query_arguments(blp, CommitmentQuerySchema)
     @blp.response(200, CommitmentPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(CommitmentPageSchema)
+    @page_view(CommitmentPageSchema)
     def get(self, args, actor_id):
         """List an actor's spending commitments"""
         actor = get_or_404(Actor, actor_id)

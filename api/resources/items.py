@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.http.arguments import query_arguments
 from api.http.conditional import check_if_match, tagged, with_item_etag
-from api.http.formats import csv_table
+from api.http.formats import page_view
 from api.http.guards import guarded
 from api.http.idempotency import keep_answer, replay_or_claim
 from api.http.openapi import documents_change, documents_creation, documents_deletion
@@ -41,7 +41,7 @@ def collection_view(blp: Blueprint, kind):
     class Collection(MethodView):
         @query_arguments(blp, kind.query)
         @blp.response(200, kind.page)
-        @csv_table(kind.page)
+        @page_view(kind.page)
         def get(self, args):
             return list_items(model_of(kind.name), args, kind.query)
 

@@ -9,8 +9,9 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.extensions import db, openapi_of
+from api.extensions import db
 from api.http.errors import RETRY_AFTER_SECONDS
+from api.http.openapi import openapi_of
 from api.http.routing import Blueprint
 from schemas.collections import COLLECTIONS
 

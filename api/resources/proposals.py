@@ -4,7 +4,7 @@ stances taken on it."""
 from flask.views import MethodView
 
 from api.http.arguments import query_arguments
-from api.http.formats import csv_table
+from api.http.formats import page_view
 from api.resources.items import blueprint_of
 from api.store.models import Proposal, Stance
 from api.store.pagination import list_items
@@ -19,7 +19,7 @@ class ProposalStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
     @blp.response(200, StancePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(StancePageSchema)
+    @page_view(StancePageSchema)
     def get(self, args, proposal_id):
         """List the stances on a proposal"""
         proposal = get_or_404(Proposal, proposal_id)

@@ -3,12 +3,12 @@
 from flask.views import MethodView
 
 from api.http.arguments import query_arguments
-from api.http.errors import bad_parameter
-from api.http.formats import csv_table
+from api.http.formats import page_view
 from api.http.routing import Blueprint
 from api.search import engine
 from api.search.query import EmptyQuery, parse
 from api.store.pagination import decode_offset, encode_cursor, envelope
+from api.store.queries import bad_parameter
 from schemas.search import SearchPageSchema, SearchQuerySchema
 
 blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-text search.")
@@ -18,23 +18,21 @@ blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-t
 class Search(MethodView):
     @query_arguments(blp, SearchQuerySchema)
     @blp.response(200, SearchPageSchema)
-    @csv_table(SearchPageSchema)
+    @page_view(SearchPageSchema)
     def get(self, args):
         """Search every fact and source text, best match first"""
         return search_hits(args)
 
 
 def search_hits(args):
-    """One page of hits, best first: (envelope, headers)."""
+    """One page of hits, best first, in its envelope."""
     limit, offset = args["limit"], decode_offset(args.get("cursor"))
     try:
         hits, total = engine.search(args["q"], args.get("type"), limit, offset)
     except EmptyQuery as error:
         bad_parameter("q", str(error))
     more = offset + limit < total
-    body, headers = envelope(
-        hits, total, limit, encode_cursor("offset", offset + limit) if more else None
-    )
+    body = envelope(hits, total, limit, encode_cursor("offset", offset + limit) if more else None)
     if total == 0:
         body["meta"]["suggestions"] = engine.suggestions(parse(args["q"]))
-    return body, headers
+    return body

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from api.extensions import db
 from api.http.arguments import query_arguments
 from api.http.conditional import IF_MATCH, check_if_match
-from api.http.formats import csv_table
+from api.http.formats import page_view
 from api.http.guards import guarded
 from api.http.openapi import documented
 from api.resources.items import blueprint_of
@@ -77,18 +77,18 @@ class SourceFacts(MethodView):
     @query_arguments(blp, FactQuerySchema)
     @blp.response(200, FactPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @csv_table(FactPageSchema)
+    @page_view(FactPageSchema)
     def get(self, args, source_id):
         """List the facts a source backs, span by span"""
         source = get_or_404(Source, source_id)
         statement = select(Evidence).where(Evidence.source_id == source.id)
         statement = apply_filters(statement, args, FactQuerySchema)
         columns = {"type": Evidence.fact_type}
-        envelope, headers = paginate(statement, args, Evidence, columns=columns)
+        envelope = paginate(statement, args, Evidence, columns=columns)
         envelope["data"] = describe_facts(envelope["data"])
         # A fact with two quotes is one fact: the total counts facts, the page lists spans.
         facts = statement.with_only_columns(Evidence.fact_type, Evidence.fact_id).distinct()
         envelope["meta"]["total"] = db.session.scalar(
             select(func.count()).select_from(facts.order_by(None).subquery())
         )
-        return envelope, headers
+        return envelope

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from api.http.arguments import query_arguments
-from api.http.formats import Table, csv_response, csv_stream, csv_table, csv_view
+from api.http.formats import Table, csv_response, csv_stream, csv_view, linked, page_view
 from api.http.routing import Blueprint
 from api.resources.search import search_hits
 from api.resources.stances import matrix_rows, stance_matrix
@@ -35,7 +35,7 @@ def blueprint() -> Blueprint:
         @query_arguments(blp, SearchQuerySchema)
         @blp.response(200, description="A header row, then one row per hit.")
         @blp.doc(responses={200: CSV}, tags=["search"])
-        @csv_table(SearchPageSchema)
+        @page_view(SearchPageSchema)
         def get(self, args):
             """Search, as CSV"""
             return search_hits(args)
@@ -62,8 +62,7 @@ def add_spreadsheet(blp: Blueprint, kind) -> None:
 
     def page(args, cursor=None) -> dict:
         arguments = {**args, "limit": STREAMED_PAGE, "cursor": cursor}
-        body, _ = list_items(model_of(kind.name), arguments, kind.query)
-        return body
+        return list_items(model_of(kind.name), arguments, kind.query)
 
     def pages(args, first: dict):
         """The dumped pages, the first read already (so that a bad filter is a 400, not a
@@ -83,7 +82,7 @@ def add_spreadsheet(blp: Blueprint, kind) -> None:
             sheet = table.only(args.get("fields"))
             if args.get("limit") is None:
                 return csv_stream(sheet, pages(args, first=page(args)))
-            body, headers = list_items(model_of(kind.name), args, kind.query)
+            body, headers = linked(list_items(model_of(kind.name), args, kind.query))
             return csv_response([sheet.header(), *sheet.rows(dump(body))]), headers
 
     blp.route(f"/v1/{kind.name}.csv", endpoint=f"{kind.name}_csv")(Spreadsheet)

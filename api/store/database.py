@@ -4,7 +4,6 @@ IMMEDIATE for writes."""
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import has_request_context, request
 from sqlalchemy import event
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -21,9 +20,15 @@ def marked_as_write():
         _writing.reset(token)
 
 
+def mark_as_write(writes: bool = True) -> None:
+    """Mark what this thread does next as a write, or not (the HTTP layer marks a request with
+    an unsafe method, before it reads anything)."""
+    _writing.set(writes)
+
+
 def writing() -> bool:
-    """Writes are requests with unsafe methods, and work marked by marked_as_write()."""
-    return _writing.get() or (has_request_context() and request.method not in SAFE_METHODS)
+    """Whether a transaction begun now is a write's (`marked_as_write`, `mark_as_write`)."""
+    return _writing.get()
 
 
 def configure_sqlite(engine) -> None:

@@ -1,18 +1,15 @@
-"""Keyset (cursor) pagination and the collection envelope."""
+"""Keyset (cursor) pagination, and the collection envelope it fills."""
 
 import base64
 import binascii
 import json
 from datetime import datetime
-from urllib.parse import urlencode
 
-from flask import request
 from sqlalchemy import and_, case, func, or_, select
 
 from api.extensions import db
-from api.http.errors import bad_parameter
 from api.store import renders
-from api.store.queries import apply_filters, filters_of, load_options
+from api.store.queries import apply_filters, bad_parameter, filters_of, load_options
 from api.store.version import remembered
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
@@ -69,15 +66,8 @@ def coerce(value, python_type):
     return value
 
 
-def page_url(**changes) -> str:
-    args = request.args.to_dict(flat=False)
-    args.update({key: [value] for key, value in changes.items()})
-    query = urlencode(args, doseq=True)
-    return f"{request.path}?{query}" if query else request.path
-
-
-def paginate(statement, args, model, *, columns=None, scales=None, filters=None):
-    """Run one page of `statement` over `model`; return (envelope, headers).
+def paginate(statement, args, model, *, columns=None, scales=None, filters=None) -> dict:
+    """Run one page of `statement` over `model`; return its `envelope`.
 
     Sort names are the model's attributes unless `columns` maps them; a name in `scales` sorts
     by its place on that scale (proposes → … → opposes), not alphabetically. The id breaks
@@ -132,15 +122,15 @@ def page_rows(statement, model, key: str) -> list[tuple]:
 
 def list_items(model, args: dict, query_schema, **fixed):
     """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
-    actor of /v1/actors/{id}/stances); returns (envelope, headers)."""
+    actor of /v1/actors/{id}/stances); returns its `envelope`."""
     statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
     scales = getattr(query_schema, "SCALES", None)
-    body, headers = paginate(
+    body = paginate(
         statement, args, model, scales=scales, filters=filters_given(args, query_schema, fixed)
     )
     if args.get("facet"):
         body["meta"]["facets"] = count_facets(statement, model, query_schema, args["facet"])
-    return body, headers
+    return body
 
 
 def filters_given(args: dict, query_schema, fixed: dict) -> tuple:
@@ -167,13 +157,7 @@ def count_facets(statement, model, query_schema, names: list[str]) -> dict[str, 
     return facets
 
 
-def envelope(items: list, total: int, limit: int, next_cursor: str | None):
-    """The collection body `{data, meta, links}` and its `Link` header."""
-    next_url = page_url(cursor=next_cursor) if next_cursor else None
-    body = {
-        "data": items,
-        "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
-        "links": {"self": page_url(), "next": next_url},
-    }
-    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
-    return body, headers
+def envelope(items: list, total: int, limit: int, next_cursor: str | None) -> dict:
+    """The collection body `{data, meta}`; the HTTP layer adds its `links` (api/http/formats.py
+    `linked`)."""
+    return {"data": items, "meta": {"total": total, "limit": limit, "next_cursor": next_cursor}}

@@ -11,7 +11,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
 from api.extensions import db
-from api.http.errors import bad_parameter
 from api.search.engine import matching
 from api.search.query import EmptyQuery
 from api.store.models import (
@@ -27,6 +26,11 @@ from schemas.context import expanded
 from schemas.fields import SLUG_PATTERN
 
 MAX_CANDIDATES = 20
+
+
+def bad_parameter(name: str, message: str):
+    """Abort with a 400 naming one query parameter."""
+    abort(400, message=f"Invalid query parameter. {name}: {message}", errors={name: [message]})
 
 
 def load_options(model) -> list:

@@ -6,17 +6,40 @@ shows something of it: a name or title in a reference, a source's title in a cit
 event listed on a proposal. A read that asks for more (`?expand=`) renders afresh.
 """
 
+from dataclasses import dataclass
+
 import orjson
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import String, bindparam, literal, select, update
 
 from api.extensions import db
-from api.http.formats import Stored, dump_json, wants_csv, wants_pretty
 from api.store.models import model_of
 from api.store.queries import full_load, get_or_404, is_slug
 from api.store.reads import direct_reads
 from schemas.collections import item_schema, names
-from schemas.context import chosen_fields, expanded
+from schemas.context import chosen_fields, compact_json, expanded
 from schemas.pages import Dumped
+
+# Dates and times go to Flask's own encoder, as they did before orjson (marshmallow has dumped
+# every resource's to ISO strings already); so does anything else orjson does not know.
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+PRETTY_JSON_OPTIONS = JSON_OPTIONS | orjson.OPT_INDENT_2
+
+
+def dump_json(obj, pretty: bool = False) -> bytes:
+    """Compact JSON for programs; indented by two spaces for people."""
+    options = PRETTY_JSON_OPTIONS if pretty else JSON_OPTIONS
+    return orjson.dumps(obj, default=DefaultJSONProvider.default, option=options)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A fact's JSON as a write stored it (`api.store.renders`), and the version it was rendered at:
+    served as it is."""
+
+    version: int
+    body: Dumped
+
 
 BATCH = 500  # facts rendered per query when many are
 STALE = "stale_renders"  # the session's note of the facts whose renders a write must refresh
@@ -53,8 +76,8 @@ def page_rows(statement, model, key: str) -> list[tuple]:
 
 
 def shown_as_stored() -> bool:
-    """Whether this request's answer is compact JSON of every field: what a render is."""
-    return not (wants_csv() or wants_pretty() or chosen_fields.get())
+    """Whether this answer is compact JSON of every field: what a render is."""
+    return compact_json.get() and not chosen_fields.get()
 
 
 def parsed(rendered) -> Dumped:
