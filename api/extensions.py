@@ -24,12 +24,8 @@ def request_limit() -> str:
 
 
 def make_limiter(app) -> Limiter:
-    """The app's rate limiter; `rate_limiter()` finds it again."""
+    """The app's rate limiter, kept in `app.extensions["rate_limiter"]`."""
     limiter = Limiter(get_remote_address, application_limits=[request_limit])
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
     return limiter
-
-
-def rate_limiter() -> Limiter:
-    return current_app.extensions["rate_limiter"]

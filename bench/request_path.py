@@ -6,7 +6,8 @@ stance and for a PATCH of it, each answered once in-process on the seeded databa
 
 A call counts each time a project function is entered from anywhere (a view, a hook, a
 library such as flask-smorest or marshmallow); functions defined inside others (decorators'
-wrappers) count too. Module-level code, comprehensions and generator resumptions do not.
+wrappers) count too. Module-level code, comprehensions and generator resumptions do not. An
+entry is a call into a module from outside it (another module, or a library).
 """
 
 import argparse
@@ -29,6 +30,7 @@ def module_of(filename: str) -> str:
 def trace(app, method: str, path: str, **kwargs) -> tuple[int, Counter]:
     """Answer one request and count the project functions it entered, by module."""
     calls: Counter = Counter()
+    entries: Counter = Counter()
 
     def profile(frame, event, arg):
         if event != "call":
@@ -37,7 +39,11 @@ def trace(app, method: str, path: str, **kwargs) -> tuple[int, Counter]:
         if code.co_filename.startswith(PROJECT) and code.co_name not in SKIPPED:
             if code.co_flags & 0x20 and frame.f_lasti >= 0 and frame.f_back is None:
                 return  # a generator resumed
-            calls[(module_of(code.co_filename), code.co_qualname)] += 1
+            module = module_of(code.co_filename)
+            calls[(module, code.co_qualname)] += 1
+            caller = frame.f_back.f_code.co_filename if frame.f_back else ""
+            if not caller.startswith(PROJECT) or module_of(caller) != module:
+                entries[module] += 1
 
     client = app.test_client()
     sys.setprofile(profile)
@@ -45,14 +51,17 @@ def trace(app, method: str, path: str, **kwargs) -> tuple[int, Counter]:
         response = client.open(path, method=method, **kwargs)
     finally:
         sys.setprofile(None)
-    return response.status_code, calls
+    return response.status_code, calls, entries
 
 
-def report(name: str, status: int, calls: Counter, detail: bool) -> None:
+def report(name: str, status: int, calls: Counter, entries: Counter, detail: bool) -> None:
     modules = Counter()
     for (module, _), count in calls.items():
         modules[module] += count
-    print(f"{name}: {status}, {len(modules)} modules, {sum(calls.values())} calls")
+    print(
+        f"{name}: {status}, {len(modules)} modules, {sum(calls.values())} calls, "
+        f"{sum(entries.values())} of them into a module from outside it"
+    )
     for module, count in modules.most_common():
         print(f"  {count:3d}  {module}")
         if detail:
@@ -78,7 +87,8 @@ def main() -> None:
     )
     with app.app_context():
         flask_migrate.upgrade()
-        from api.loading.bundles import bundle_paths, seed
+        from api.loading.bundles import seed
+        from api.loading.files import bundle_paths
 
         seed(bundle_paths())
         token = create_token("path-counter", "editor")
@@ -86,17 +96,17 @@ def main() -> None:
     item = "/v1/stances/italy-opposes-coalition"
     client = app.test_client()
     client.get("/v1/stances?limit=1")  # warm-up: what a first request builds once
-    status, calls = trace(app, "GET", item)
-    report(f"GET {item} (cache miss)", status, calls, options.calls)
+    status, calls, entries = trace(app, "GET", item)
+    report(f"GET {item} (cache miss)", status, calls, entries, options.calls)
     etag = client.get(item).headers["ETag"]
-    status, calls = trace(
+    status, calls, entries = trace(
         app,
         "PATCH",
         item,
         json={"condition": "Counted."},
         headers={"Authorization": f"Bearer {token}", "If-Match": etag},
     )
-    report(f"PATCH {item}", status, calls, options.calls)
+    report(f"PATCH {item}", status, calls, entries, options.calls)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@ shape (`?expand=`, `?fields=`) scoped to it."""
 
 import functools
 
+from flask import g
 from marshmallow import RAISE
 
-from api.http.formats import wants_csv, wants_pretty
 from schemas.context import chosen_fields, compact_json, expanded
 from schemas.pages import SPARSE_JSON
 
@@ -33,7 +33,7 @@ def shaped(view):
     def wrapper(self, args, *more, **kwargs):
         expand = expanded.set(frozenset(args.get("expand", ())))
         chosen = chosen_fields.set(frozenset(args.get("fields", ())))
-        compact = compact_json.set(not (wants_csv() or wants_pretty()))
+        compact = compact_json.set(not (g.csv or g.pretty))
         try:
             response = view(self, args, *more, **kwargs)
         finally:

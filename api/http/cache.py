@@ -11,7 +11,6 @@ from collections import OrderedDict
 import redis
 from flask import current_app, g, request
 
-from api.http.formats import wants_csv, wants_pretty
 from api.http.headers import SECURITY_HEADERS
 from api.store import version
 
@@ -88,43 +87,33 @@ class RedisStore:
             pass
 
 
-def cacheable() -> bool:
-    return request.method in ("GET", "HEAD") and request.path.startswith("/v1/")
-
-
-def cache_key(version: int) -> str:
-    """The data version, the path and query, and the two choices a request makes about its
-    body's shape (CSV or JSON, pretty or compact)."""
-    environ = request.environ
-    query = environ.get("QUERY_STRING", "")
-    return f"briefing:response:{version}:{wants_csv():d}{wants_pretty():d}:{request.path}?{query}"
-
-
 def serve_cached():
-    """Answer from the cache when this request was answered under the current data version."""
-    if not cacheable() or not current_app.config["RESPONSE_CACHE"]:
+    """Answer a GET of /v1 from the cache when it was answered under the current data version
+    (read now, and pinned for the rest of the request). The key is the version, the path and
+    query, and how the body is laid out (CSV or JSON, indented or not)."""
+    if request.method not in ("GET", "HEAD") or not request.path.startswith("/v1/"):
         return None
-    g.cache_key = cache_key(version.pin())
+    if not current_app.config["RESPONSE_CACHE"]:
+        return None
+    query = request.environ.get("QUERY_STRING", "")
+    key = f"briefing:response:{version.pin()}:{g.csv:d}{g.pretty:d}:{request.path}?{query}"
+    g.cache_key = key
     store = current_app.extensions["response_cache"]
-    entry = store.get(g.cache_key)
+    entry = store.get(key)
     if entry is None:
         # One thread renders a missing answer; the others asking for it wait, then share it.
-        lock = RENDER_LOCKS[hash(g.cache_key) % len(RENDER_LOCKS)]
-        if lock.acquire(timeout=RENDER_WAIT_SECONDS):
-            g.render_lock = lock
-        entry = store.get(g.cache_key)
+        lock = RENDER_LOCKS[hash(key) % len(RENDER_LOCKS)]
+        held = lock.acquire(timeout=RENDER_WAIT_SECONDS)
+        if held:
+            g.render_lock = lock  # released when the request ends (api/http/hooks.py)
+        entry = store.get(key)
         if entry is None:
             return None
-        release_render_lock()
+        if held:
+            g.pop("render_lock").release()
     headers, body = entry
     g.cache_hit = True
     return current_app.response_class(body, status=200, headers=headers)
-
-
-def release_render_lock(error=None) -> None:
-    lock = g.pop("render_lock", None)
-    if lock is not None:
-        lock.release()
 
 
 def store_response(response) -> None:

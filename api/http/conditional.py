@@ -13,6 +13,7 @@ from flask_smorest import abort
 from werkzeug.wrappers import Response
 
 from api.store.renders import Stored
+from schemas.context import compact_json
 
 # The version an ETag of ours names: "v<version>.<digest>".
 ETAG_VERSION = re.compile(r"^v(\d+)\.[0-9a-f]+$")
@@ -39,6 +40,13 @@ def tagged(body, version: int, status: int = 200, headers=None) -> Response:
     return response
 
 
+def tagged_bytes(body: bytes, version: int) -> Response:
+    """An item's JSON as it was stored (and a newline, as every JSON answer), with its ETag."""
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(item_etag(body, version))
+    return response
+
+
 def with_item_etag(schema_class):
     """Answer with the item the view returns, dumped by `schema_class` (or as stored, or as the
     write dumped it), and tagged with its `item_etag`. Placed under `@blp.response`, which hands
@@ -52,6 +60,8 @@ def with_item_etag(schema_class):
             item, *status_and_headers = result if isinstance(result, tuple) else (result,)
             if isinstance(item, Response):
                 return result
+            if isinstance(item, Stored) and compact_json.get():
+                return tagged_bytes(item.rendered.encode() + b"\n", item.version)
             body = item.body if isinstance(item, Stored) else schema.dump(item)
             return tagged(body, item.version, *status_and_headers)
 

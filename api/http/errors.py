@@ -8,6 +8,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, NotFound
 
 from api.extensions import db
 from api.store.models import ElsewhereError
@@ -43,6 +44,8 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
+        if isinstance(error, NotFound) and (elsewhere := without_trailing_slash()):
+            return elsewhere
         data = getattr(error, "data", None) or {}
         errors = data.get("errors")
         prefix = "Invalid request."
@@ -89,6 +92,22 @@ class ProblemApi(Api):
 
     def _register_pagination_header(self):
         """Nothing: our pages are keyset pages with their own envelope, not flask-smorest's."""
+
+
+def without_trailing_slash():
+    """A path that only lacks its trailing slash's removal answers 308 to the path without it
+    (the same request belongs there); any other unknown path stays a 404."""
+    path = request.path
+    if not isinstance(request.routing_exception, NotFound) or not path.endswith("/"):
+        return None
+    path = path.rstrip("/")
+    try:
+        current_app.create_url_adapter(request).match(path, method=request.method)
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    location = f"{path}?{query}" if query else path
+    return current_app.response_class(status=308, headers={"Location": location})
 
 
 def lost_race(error):

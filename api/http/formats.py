@@ -6,7 +6,7 @@ import functools
 import io
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, request, stream_with_context
+from flask import current_app, g, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
 from werkzeug.wrappers import Response
@@ -46,7 +46,7 @@ class BriefingJSONProvider(DefaultJSONProvider):
         if args and kwargs:
             raise TypeError("app.json.response() takes either args or kwargs, not both")
         obj = kwargs or (args[0] if len(args) == 1 else list(args) or None)
-        pretty = has_request_context() and wants_pretty()
+        pretty = has_request_context() and g.get("pretty", False)
         return self._app.response_class(dump_json(obj, pretty) + b"\n", mimetype=self.mimetype)
 
 
@@ -151,7 +151,7 @@ def csv_view(schema_class, rows):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             result = view(*args, **kwargs)
-            if not wants_csv() or isinstance(result, Response):
+            if not g.get("csv") or isinstance(result, Response):
                 return result
             body, headers = result if isinstance(result, tuple) else (result, {})
             return csv_response(rows(schema.dump(body))), headers

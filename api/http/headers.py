@@ -1,17 +1,13 @@
 """The headers a response carries besides its body: ETags and caching, security, CORS, rate
 limits and the request id."""
 
-import os
-import re
 import time
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_smorest import abort
 
-from api.extensions import rate_limiter
 from api.store.database import SAFE_METHODS
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 EXPOSED_HEADERS = [
     "ETag",
     "Link",
@@ -45,17 +41,6 @@ SECURITY_HEADERS = {
 DOCS_SECURITY_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_POLICY}
 
 
-def request_id() -> str:
-    """The client's X-Request-ID when it is well formed, else a new one."""
-    given = request.headers.get("X-Request-ID", "")
-    return given if REQUEST_ID.match(given) else os.urandom(16).hex()
-
-
-def permanent_redirect(location: str):
-    """A 308 with no body: the same request, method and body, belongs at `location`."""
-    return current_app.response_class(status=308, headers={"Location": location})
-
-
 def add_freshness_headers(response) -> None:
     """On a fresh answer (what a cached copy then carries too): how long it may be kept and
     how to revalidate it (an ETag on every 200 to a GET), and the security headers."""
@@ -77,7 +62,7 @@ def add_freshness_headers(response) -> None:
 def add_rate_limit_headers(response) -> None:
     """The client's budget under the rate limit that applies to this request, and on a 429
     when to come back (Flask-Limiter counts; its own headers are off, see api/config.py)."""
-    current = rate_limiter().current_limit
+    current = current_app.extensions["rate_limiter"].current_limit
     if current is None:
         return  # limits off, or a path that is never limited
     try:
@@ -90,10 +75,6 @@ def add_rate_limit_headers(response) -> None:
     response.headers["X-RateLimit-Reset"] = str(reset_at)
     if response.status_code == 429:
         response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
-
-
-def add_request_id(response) -> None:
-    response.headers["X-Request-ID"] = g.get("request_id", "")
 
 
 def refuse_writes_from_other_origins() -> None:

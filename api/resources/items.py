@@ -29,13 +29,14 @@ def blueprint_of(name: str) -> Blueprint:
     """The blueprint of one collection, with its own routes."""
     kind = collection_named(name)
     blp = Blueprint(name, __name__, url_prefix=f"/v1/{name}", description=kind.description)
-    blp.route("")(collection_view(blp, kind))
+    model = model_of(name)
+    blp.route("")(collection_view(blp, kind, model))
     if kind.item is not None:
-        blp.route(f"/<{converter_of(kind)}:{kind.singular}_id>")(item_view(blp, kind))
+        blp.route(f"/<{converter_of(kind)}:{kind.singular}_id>")(item_view(blp, kind, model))
     return blp
 
 
-def collection_view(blp: Blueprint, kind):
+def collection_view(blp: Blueprint, kind, model):
     """`/v1/<name>`: GET lists it; POST, for an item collection, creates an item."""
 
     class Collection(MethodView):
@@ -43,7 +44,7 @@ def collection_view(blp: Blueprint, kind):
         @blp.response(200, kind.page)
         @page_view(kind.page)
         def get(self, args):
-            return list_items(model_of(kind.name), args, kind.query)
+            return list_items(model, args, kind.query)
 
         get.__doc__ = kind.list_summary or f"List {kind.name}"
 
@@ -57,8 +58,7 @@ def collection_view(blp: Blueprint, kind):
                 replay = replay_or_claim()
                 if replay is not None:
                     return replay
-                model, schema = model_of(kind.name), item_schema(kind.name)
-                item, body = writes.create(model, schema, data, g.token_name)
+                item, body = writes.create(model, item_schema(kind.name), data, g.token_name)
                 keep_answer(201, body)
                 location = item.url
                 commit_write(item, body)
@@ -70,7 +70,7 @@ def collection_view(blp: Blueprint, kind):
     return Collection
 
 
-def item_view(blp: Blueprint, kind):
+def item_view(blp: Blueprint, kind, model):
     """`/v1/<name>/<id>`: GET, PATCH (with If-Match) and DELETE (with If-Match) one item."""
 
     class Item(MethodView):
@@ -79,7 +79,7 @@ def item_view(blp: Blueprint, kind):
         @blp.alt_response(404, response="NOT_FOUND")
         @with_item_etag(kind.item)
         def get(self, args, **path):
-            return read_item(model_of(kind.name), *path.values())
+            return read_item(model, *path.values())
 
         get.__doc__ = f"Get {kind.a_singular} by id"
 
@@ -88,7 +88,7 @@ def item_view(blp: Blueprint, kind):
         @blp.response(200, kind.item)
         @documents_change(blp)
         def patch(self, data, **path):
-            item = get_or_404(model_of(kind.name), *path.values())
+            item = get_or_404(model, *path.values())
             check_if_match(item.version)
             body = writes.update(item, item_schema(kind.name), data, g.token_name)
             version = item.version
@@ -101,7 +101,7 @@ def item_view(blp: Blueprint, kind):
         @blp.response(204)
         @documents_deletion(blp)
         def delete(self, **path):
-            item = get_or_404(model_of(kind.name), *path.values())
+            item = get_or_404(model, *path.values())
             check_if_match(item.version)
             writes.delete(item, item_schema(kind.name), g.token_name)
             commit_write()

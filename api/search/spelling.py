@@ -41,19 +41,19 @@ ISE = re.compile(
     r"central|polar|harmon|symbol|rational)is(e|es|ed|ing|ation|ations)\b",
     re.IGNORECASE,
 )
-WORD = re.compile(r"[^\W\d_]+")
+# The British words of the list, whole (no letter before or after), in any case: a text's
+# other words are passed over.
+BRITISH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(VARIANTS) + r")(?![^\W\d_])", re.IGNORECASE)
 
 
 def one_spelling(text: str) -> str:
     """The text with every British spelling of the list made American, its case kept (what
     a snippet shows of it reads as written, but for the spelling)."""
     text = ISE.sub(lambda m: f"{m.group(1)}iz{m.group(2)}", text)
-    return WORD.sub(american, text)
+    return BRITISH.sub(american, text)
 
 
 def american(match: re.Match) -> str:
     word = match.group(0)
-    variant = VARIANTS.get(word.lower())
-    if variant is None:
-        return word
+    variant = VARIANTS[word.lower()]
     return variant.capitalize() if word[0].isupper() else variant

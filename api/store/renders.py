@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import String, bindparam, literal, select, update
 
 from api.extensions import db
-from api.store.models import model_of
+from api.store.models import Sourced, model_of
 from api.store.queries import full_load, get_or_404, is_slug
 from api.store.reads import direct_reads
 from schemas.collections import item_schema, names
@@ -34,11 +34,15 @@ def dump_json(obj, pretty: bool = False) -> bytes:
 
 @dataclass(frozen=True)
 class Stored:
-    """A fact's JSON as a write stored it (`api.store.renders`), and the version it was rendered at:
-    served as it is."""
+    """A fact's JSON as a write stored it, and the version it was rendered at: served as it is
+    where the answer is compact JSON, parsed to be laid out otherwise."""
 
     version: int
-    body: Dumped
+    rendered: str
+
+    @property
+    def body(self) -> Dumped:
+        return parsed(self.rendered)
 
 
 BATCH = 500  # facts rendered per query when many are
@@ -46,8 +50,9 @@ STALE = "stale_renders"  # the session's note of the facts whose renders a write
 
 
 def is_stored(model) -> bool:
-    """Whether this request can be served `model`'s stored renders (it expands nothing)."""
-    return model.collection in names("facts") and not expanded.get()
+    """Whether this request can be served `model`'s stored renders: a fact's (backed by
+    evidence), when it expands nothing."""
+    return issubclass(model, Sourced) and not expanded.get()
 
 
 def read_item(model, item_id: str):
@@ -56,7 +61,7 @@ def read_item(model, item_id: str):
     if is_stored(model) and is_slug(item_id):
         version, rendered = direct_reads().item(model, item_id) or (None, None)
         if rendered is not None:
-            return Stored(version, parsed(rendered))
+            return Stored(version, rendered)
     return get_or_404(model, item_id)
 
 
