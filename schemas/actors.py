@@ -26,7 +26,7 @@ KNOWN_FROM = ("article", "reference")
 class RoleSchema(Schema):
     title = text_field(200, required=True, metadata={"example": "Prime Minister"})
     of = Reference(
-        NamedRefSchema, full="ActorSchema", expand_as="roles", allow_none=True, load_default=None
+        NamedRefSchema, to="actors", expand_as="roles", allow_none=True, load_default=None
     )
 
 
@@ -40,7 +40,7 @@ class ActorSchema(ItemSchema):
     )
     roles = fields.List(fields.Nested(RoleSchema), load_default=list)
     members = fields.List(
-        Reference(NamedRefSchema, full="ActorSchema"),
+        Reference(NamedRefSchema, to="actors"),
         load_default=list,
         metadata={"description": "A group's members, as the article names them."},
     )
@@ -74,7 +74,7 @@ class ActorSchema(ItemSchema):
         },
     )
     reference_members = fields.List(
-        Reference(NamedRefSchema, full="ActorSchema"),
+        Reference(NamedRefSchema, to="actors"),
         load_default=list,
         metadata={
             "description": "Reference knowledge: a group's members by common knowledge, not "

@@ -56,7 +56,7 @@ class ClaimSchema(ItemSchema):
     )
     asserted_by = Reference(
         NamedRefSchema,
-        full="ActorSchema",
+        to="actors",
         allow_none=True,
         load_default=None,
         metadata={

@@ -24,7 +24,7 @@ PERCENT = validate.Range(min=0, max=100)
 
 
 class CommitmentSchema(ClaimSchema):
-    actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
+    actor = Reference(NamedRefSchema, to="actors", required=True)
     metric = enum_field(METRICS, required=True)
     value_min = Number(required=True, validate=PERCENT, allow_nan=False)
     value_max = Number(required=True, validate=PERCENT, allow_nan=False)
@@ -43,7 +43,7 @@ class CommitmentSchema(ClaimSchema):
         metadata={"description": "The source's own words for when, e.g. 'in the near future'."},
     )
     applies_to = fields.List(
-        Reference(NamedRefSchema, full="ActorSchema"),
+        Reference(NamedRefSchema, to="actors"),
         load_default=list,
         metadata={"description": "Whom a target is set for, when not the actor itself."},
     )

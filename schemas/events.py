@@ -28,9 +28,9 @@ class EventSchema(ClaimSchema):
     date = fields.Date(
         allow_none=True, load_default=None, metadata={"description": "Null when unknown."}
     )
-    participants = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
+    participants = fields.List(Reference(NamedRefSchema, to="actors"), load_default=list)
     outcome = text_field(5000, allow_none=True, load_default=None)
-    proposals = fields.List(Reference(TitledRefSchema, full="ProposalSchema"), load_default=list)
+    proposals = fields.List(Reference(TitledRefSchema, to="proposals"), load_default=list)
 
 
 class EventQuerySchema(ClaimQuerySchema):

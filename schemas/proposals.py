@@ -33,13 +33,13 @@ class ProposalSchema(ClaimSchema):
     title = text_field(300, required=True)
     kind = enum_field(PROPOSAL_KINDS, required=True)
     summary = text_field(5000, required=True)
-    proposers = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
+    proposers = fields.List(Reference(NamedRefSchema, to="actors"), load_default=list)
     status = enum_field(PROPOSAL_STATUSES, required=True)
     provisions = fields.List(fields.Nested(ProvisionSchema), load_default=list)
     duration_days = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=100_000)
     )
-    events = fields.List(Reference(NamedRefSchema, full="EventSchema"), dump_only=True)
+    events = fields.List(Reference(NamedRefSchema, to="events"), dump_only=True)
 
 
 class ProposalQuerySchema(ClaimQuerySchema):

@@ -5,7 +5,6 @@ from marshmallow import (
     INCLUDE,
     Schema,
     ValidationError,
-    class_registry,
     fields,
 )
 
@@ -39,21 +38,31 @@ class TitledRefSchema(RefSchema):
 class Reference(fields.Nested):
     """A reference to another item: dumped compact, loaded from an id or an object with one.
 
-    `full` names the schema of the referenced item, dumped instead when the request expands
-    this field (by its name, or by `expand_as`).
+    `to` names the collection referred to (schemas/collections.py), whose item schema dumps
+    the item in full instead when the request expands this field (by its name, or by
+    `expand_as`).
     """
 
-    def __init__(self, nested, *, full: str, expand_as: str | None = None, **kwargs):
+    def __init__(self, nested, *, to: str, expand_as: str | None = None, **kwargs):
         super().__init__(nested, **kwargs)
-        self.full = full
+        self.to = to
         self.expand_as = expand_as
+
+    @property
+    def full(self) -> type[Schema]:
+        """The schema of the item referred to, in full."""
+        from schemas.collections import collection_named  # the table imports this module
+
+        return collection_named(self.to).item
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
         if nested_obj is None or (self.expand_as or self.name) not in expanded.get():
             return super()._serialize(nested_obj, attr, obj, **kwargs)
         token = expanded.set(frozenset())
         try:
-            return full_schema(self.full).dump(nested_obj)
+            from schemas.collections import item_schema  # the table imports this module
+
+            return item_schema(self.to).dump(nested_obj)
         finally:
             expanded.reset(token)
 
@@ -64,15 +73,6 @@ class Reference(fields.Nested):
             raise ValidationError("Must be an id such as 'france', or an object with an 'id'.")
         # A reference is whole even inside a PATCH: its id is always required.
         return super()._deserialize(value, attr, data, partial=False, **kwargs)["id"]
-
-
-_full_schemas: dict[str, Schema] = {}
-
-
-def full_schema(name: str) -> Schema:
-    if name not in _full_schemas:
-        _full_schemas[name] = class_registry.get_class(name)()
-    return _full_schemas[name]
 
 
 def expandable(schema_class: type[Schema]) -> list[str]:

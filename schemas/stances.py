@@ -25,8 +25,8 @@ CERTAINTIES = ("stated", "reported", "likely")
 
 class StanceSchema(ClaimSchema):
     RESERVED_IDS = ("matrix",)  # /v1/stances/matrix
-    actor = Reference(NamedRefSchema, full="ActorSchema", required=True)
-    proposal = Reference(TitledRefSchema, full="ProposalSchema", required=True)
+    actor = Reference(NamedRefSchema, to="actors", required=True)
+    proposal = Reference(TitledRefSchema, to="proposals", required=True)
     position = enum_field(POSITIONS, required=True)
     certainty = enum_field(
         CERTAINTIES,

@@ -21,7 +21,7 @@ from schemas.references import NamedRefSchema, Reference
 class StatementSchema(ClaimSchema):
     speaker = Reference(
         NamedRefSchema,
-        full="ActorSchema",
+        to="actors",
         required=True,
         allow_none=True,
         metadata={
@@ -29,7 +29,7 @@ class StatementSchema(ClaimSchema):
             "behind (basis `perceived`)."
         },
     )
-    about = fields.List(Reference(NamedRefSchema, full="ActorSchema"), load_default=list)
+    about = fields.List(Reference(NamedRefSchema, to="actors"), load_default=list)
     summary = text_field(5000, required=True)
     quote = text_field(
         5000,

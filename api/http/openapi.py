@@ -111,7 +111,7 @@ class ContractConverter(OpenAPIConverter):
             ]
             key = "oneOf"
         else:
-            full = class_registry.get_class(field.full)
+            full = field.full
             forms = [self.resolve_nested_schema(field.nested), self.resolve_nested_schema(full)]
             key = "anyOf"
         if field.allow_none:

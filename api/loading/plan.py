@@ -22,11 +22,6 @@ from schemas.references import Reference
 ALREADY_THERE = "already in the database"
 
 
-def collection_of(reference: Reference) -> str:
-    """'ActorSchema' → 'actors'."""
-    return reference.full.removesuffix("Schema").lower() + "s"
-
-
 def references(schema: Schema, data: dict, source_id: str):
     """(field, collection, id) of every item that a loaded item refers to, its sources too."""
     for span_index, span in enumerate(data.get("evidence", [])):
@@ -40,7 +35,7 @@ def field_references(name: str, schema_field, value):
     if value is None:
         return
     if isinstance(schema_field, Reference):
-        yield name, collection_of(schema_field), value
+        yield name, schema_field.to, value
     elif isinstance(schema_field, fields.List):
         for element in value:
             yield from field_references(name, schema_field.inner, element)
