@@ -97,7 +97,7 @@ class Collection:
         return f"{'an' if self.singular[0] in 'aeiou' else 'a'} {self.singular}"
 
 
-COLLECTIONS = (
+COLLECTIONS = [
     Collection(
         "sources",
         "The stored articles every fact is drawn from, with their full text.",
@@ -181,7 +181,7 @@ COLLECTIONS = (
         fact=False,
         list_summary="List changes, oldest first: poll with `since` or follow `links.next`",
     ),
-)
+]
 
 
 def collection_named(name: str) -> Collection:

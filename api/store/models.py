@@ -430,4 +430,8 @@ def models_by_collection() -> dict[str, type]:
 
 def model_of(collection: str) -> type:
     """The model storing a collection (the one whose `collection` it is)."""
-    return models_by_collection()[collection]
+    found = models_by_collection()
+    if collection not in found:  # a model made since the map was
+        models_by_collection.cache_clear()
+        found = models_by_collection()
+    return found[collection]
