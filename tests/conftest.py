@@ -16,7 +16,9 @@ from api.http.auth import create_token
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
 from api.store.commits import end_write
+from api.search.index import search_index
 from api.store.models import Change
+from tests.helpers import start_gunicorn, stop
 
 # The service's settings: an operator's values must not change what the suite finds. Only
 # DATABASE_URL, which chooses the database to test on, is read from the environment.
@@ -114,6 +116,15 @@ def make_app(app):
         close(other)
 
 
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The service under gunicorn (rate limits off) on the test database, started once for the
+    run (for each worker of a spread run): the base URL of its free port on 127.0.0.1."""
+    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED="false")
+    yield base
+    stop(process)
+
+
 @pytest.fixture
 def client(app):
     """A test client for the shared app."""
@@ -158,15 +169,16 @@ SEEDED: dict[str, list[dict]] = {}  # every row the seed wrote, table by table
 
 def reseed() -> None:
     """Put the database back as the seed leaves it: every table but the tokens and the data
-    version, change feed included. The first time, by seeding; after that, by writing back
-    the rows the seed wrote then (the same state, without parsing and checking the bundles
-    again), then the search index and a new data version, as any write ends."""
+    version, change feed, stored renders and search index included. The first time, by
+    seeding; after that, by writing back the rows the seed wrote then (the same state, without
+    parsing and checking the bundles, indexing and rendering again), then a new data version,
+    as any write ends."""
     database.session.rollback()
     tables = [
         table
         for table in database.Model.metadata.sorted_tables
         if table.name not in ("api_tokens", "data_version")
-    ]
+    ] + [search_index]
     for table in reversed(tables):
         database.session.execute(table.delete())
     if not SEEDED:
@@ -181,7 +193,7 @@ def reseed() -> None:
             database.session.execute(table.insert(), SEEDED[table.name])
     if database.engine.dialect.name == "postgresql":
         restart_sequences(tables)
-    end_write(reindex=True)
+    end_write()
     database.session.commit()
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
-from tests.helpers import start_gunicorn, stop
-
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 DOCKER_STOP_DEFAULT_SECONDS = 10
@@ -73,22 +71,18 @@ def test_sigterm_during_start_up_lets_the_step_finish_then_exits_0(tmp_path):
     assert calls == ["flask db upgrade"]  # the migration was not cut short; nothing after it
 
 
-def test_healthcheck_goes_straight_to_the_server_whatever_the_proxy(app):
+def test_healthcheck_goes_straight_to_the_server_whatever_the_proxy(live_server):
     command = json.loads(re.search(r"HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])", DOCKERFILE)[1])
     assert command[:2] == ["python", "-c"]
-    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"])
-    try:
-        port = base.rsplit(":", 1)[1]
-        dead_proxy = {"http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-        result = subprocess.run(
-            [sys.executable, "-c", command[2]],
-            env={**os.environ, **dead_proxy, "PORT": port},
-            capture_output=True,
-            timeout=30,
-        )
-        assert result.returncode == 0, result.stderr
-    finally:
-        stop(process)
+    port = live_server.rsplit(":", 1)[1]
+    dead_proxy = {"http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    result = subprocess.run(
+        [sys.executable, "-c", command[2]],
+        env={**os.environ, **dead_proxy, "PORT": port},
+        capture_output=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_graceful_timeout_ends_before_the_container_is_killed():

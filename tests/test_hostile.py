@@ -13,7 +13,7 @@ from api.extensions import db as database
 from api.http.auth import hash_token
 from api.store.models import ApiToken, utcnow
 from tests.conftest import make_token
-from tests.helpers import snapshot, start_gunicorn, stop
+from tests.helpers import snapshot
 
 LONG = "x" * 6000
 STANCE = {
@@ -341,8 +341,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def live(app, editor):
-    """gunicorn over the test database, plus the tokens the cases use."""
+def live(app, editor, live_server):
+    """gunicorn over the test database (its port), plus the tokens the cases use."""
     revoked = make_token(app, "editor")
     with app.app_context():
         token = database.session.scalar(
@@ -350,10 +350,8 @@ def live(app, editor):
         )
         token.revoked_at = utcnow()
         database.session.commit()
-    process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED="false")
-    port = int(base.rsplit(":", 1)[1])
-    yield port, {"editor": editor["Authorization"], "revoked": f"Bearer {revoked}"}
-    stop(process)
+    port = int(live_server.rsplit(":", 1)[1])
+    return port, {"editor": editor["Authorization"], "revoked": f"Bearer {revoked}"}
 
 
 def exchange(port: int, raw: bytes) -> tuple[int, dict, bytes]:

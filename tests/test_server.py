@@ -46,8 +46,8 @@ def send(url: str, method: str, body: dict, headers: dict) -> int:
         return error.code
 
 
-def test_racing_editors_on_one_item_one_wins(server, client, editor, restore):
-    _, base = server
+def test_racing_editors_on_one_item_one_wins(live_server, client, editor, restore):
+    base = live_server
     get_json(f"{base}/healthz", time.monotonic() + 20)
     path = "/v1/stances/italy-opposes-coalition"
     etag = client.get(path).headers["ETag"]
@@ -94,8 +94,8 @@ def post(url: str, body: dict, headers: dict) -> tuple[int, dict, dict]:
         return error.code, dict(error.headers), json.load(error)
 
 
-def test_racing_retries_with_one_idempotency_key_write_once(server, client, editor, restore):
-    _, base = server
+def test_racing_retries_with_one_idempotency_key_write_once(live_server, client, editor, restore):
+    base = live_server
     racers = 8
     barrier = threading.Barrier(racers)
     body = {
