@@ -278,8 +278,8 @@ def item_links(blp, *methods: str) -> dict:
 
 
 def make_api(app) -> ProblemApi:
-    """The app's flask-smorest Api, with our completions of the spec (api/http/contract.py);
-    `openapi_of(app)` finds it again."""
+    """The app's flask-smorest Api, with our completions of the spec; `openapi_of(app)` finds it
+    again."""
     plugins = {
         "marshmallow_plugin": ContractMarshmallowPlugin(),
         "extra_plugins": [ContractPlugin()],
