@@ -45,7 +45,9 @@ bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
 workers = int(
     os.environ.get("WEB_CONCURRENCY") or default_workers(os.environ.get("DATABASE_URL", ""))
 )
-worker_class = "gthread"
+# gthread, with each request's headers read by the event loop: clients that never finish them
+# hold no thread, and are closed after HEADER_TIMEOUT seconds (api/server.py).
+worker_class = "api.server.HeadersFirstWorker"
 threads = 16
 timeout = 30
 # Below `docker stop`'s default 10 s (and the Compose file's stop_grace_period), so that

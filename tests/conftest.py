@@ -15,8 +15,8 @@ from api.extensions import db as database
 from api.http.auth import create_token
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
-from api.store.commits import end_write
 from api.search.index import search_index
+from api.store.commits import end_write
 from api.store.models import Change
 from tests.helpers import start_gunicorn, stop
 

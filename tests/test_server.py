@@ -2,6 +2,7 @@
 
 import json
 import signal
+import socket
 import threading
 import time
 import urllib.error
@@ -123,3 +124,44 @@ def test_racing_retries_with_one_idempotency_key_write_once(live_server, client,
     caught_up(client.application)  # written by the server, read in this process
     assert [change["item_id"] for change in edits(client, "events")] == ["racing-summit"]
     assert client.get("/v1/events?q=Racing").json["meta"]["total"] == 1
+
+
+def hang(port: int, start: bytes = b"") -> socket.socket:
+    """A connection that sends `start`, then the beginning of headers it never finishes."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=20)
+    connection.sendall(start + b"GET /v1/stances HTTP/1.1\r\nHost: slow\r\nX-Never: ")
+    return connection
+
+
+def closed_after(connection: socket.socket) -> float:
+    """Seconds until the server closes this connection (what it sends first is read past)."""
+    started = time.monotonic()
+    while connection.recv(65536):
+        pass
+    return time.monotonic() - started
+
+
+def test_clients_that_never_finish_their_headers_hold_no_thread(app):
+    """60 such clients against one worker of 16 threads: others are served meanwhile, and the
+    server closes each of them once its headers are HEADER_TIMEOUT late (api/server.py)."""
+    process, base = start_gunicorn(
+        app.config["SQLALCHEMY_DATABASE_URI"], WEB_CONCURRENCY="1", HEADER_TIMEOUT="4"
+    )
+    hanging = []
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        hanging = [hang(port) for _ in range(60)]
+        # Kept alive after one whole request, then a next one that never ends.
+        hanging.append(hang(port, b"GET /healthz HTTP/1.1\r\nHost: slow\r\n\r\n"))
+        opened = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            deadline = time.monotonic() + 3
+            served = list(pool.map(lambda _: get_json(f"{base}/healthz", deadline), range(8)))
+        assert served == [{"status": "ok"}] * 8
+        waited = [closed_after(connection) for connection in hanging]
+        assert 3 < time.monotonic() - opened < 20  # closed on time, not before
+        assert max(waited) < 20
+    finally:
+        for connection in hanging:
+            connection.close()
+        stop(process)
