@@ -1,13 +1,21 @@
 """Rendered responses cached under the data version: one query per hit, fresh after any write."""
 
+import sqlite3
 import time
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import flask_migrate
 import pytest
+from sqlalchemy import update
 
+from api.extensions import db as database
 from api.http.cache import LocalStore
-from api.store.version import NotifiedVersionReader, VersionReader
+from api.loading.bundles import seed
+from api.loading.files import bundle_paths
+from api.store.models import DataVersion
+from api.store.version import NotifiedVersionReader, Version, VersionReader
+from tests.conftest import make_token
 from tests.helpers import counting_queries
 
 
@@ -81,9 +89,9 @@ def heard(app, version: int) -> bool:
     reader = app.extensions["data_version"]
     deadline = time.monotonic() + 2
     with app.app_context():
-        while reader.read() < version and time.monotonic() < deadline:
+        while reader.read().number < version and time.monotonic() < deadline:
             time.sleep(0.001)
-        return reader.read() >= version
+        return reader.read().number >= version
 
 
 def test_a_write_on_one_instance_is_seen_by_another(make_app, editor, restore):
@@ -93,7 +101,7 @@ def test_a_write_on_one_instance_is_seen_by_another(make_app, editor, restore):
     before = reader.get(path)
     assert reader.get(path).get_data() == before.get_data()  # now cached on the reader
     with reading.app_context():
-        version = reading.extensions["data_version"].read()
+        version = reading.extensions["data_version"].read().number
     response = writer.patch(
         path,
         json={"summary": "Seen everywhere."},
@@ -116,13 +124,13 @@ def test_a_write_is_seen_by_its_own_instance_at_once(make_app, editor, restore):
     before = client.get(path)
     for summary in ("Seen here.", "Seen here again."):
         with app.app_context():
-            version = reader.read()
+            version = reader.read().number
         response = client.patch(
             path, json={"summary": summary}, headers={**editor, "If-Match": "*"}
         )
         assert response.status_code == 200
         if isinstance(reader, NotifiedVersionReader):
-            assert reader.version == version + 1
+            assert reader.version.number == version + 1
         assert client.get(path).json["summary"] == summary
     assert client.get(path).headers["ETag"] != before.headers["ETag"]
 
@@ -167,7 +175,7 @@ def test_a_write_reaches_every_reader_without_a_read_of_the_table(make_app, edit
     reading, writing = make_app(), make_app()
     reader = reading.extensions["data_version"]
     with reading.app_context():
-        before = reader.read()
+        before = reader.read().number
     if reading.extensions["data_version"].engine.dialect.name != "postgresql":
         assert type(reader) is VersionReader
         return
@@ -181,14 +189,88 @@ def test_a_write_reaches_every_reader_without_a_read_of_the_table(make_app, edit
     assert response.status_code == 200
     assert heard(reading, before + 1)
     with reading.app_context():
-        assert reader.read() == before + 1
+        assert reader.read().number == before + 1
 
 
 def test_a_late_notification_does_not_move_the_version_back():
     """A notification can arrive after the table was read at a newer version."""
     reader = NotifiedVersionReader(engine=None)
-    reader.version = 7  # as read from the table
-    reader.hear([SimpleNamespace(payload="6"), SimpleNamespace(payload="8")])
-    assert reader.version == 8
-    reader.hear([SimpleNamespace(payload="7")])
-    assert reader.version == 8
+    reader.version = Version(7, "c7")  # as read from the table
+    reader.hear([SimpleNamespace(payload="6:b6"), SimpleNamespace(payload="8:d8")])
+    assert reader.version == Version(8, "d8")
+    reader.hear([SimpleNamespace(payload="7:c7")])
+    assert reader.version == Version(8, "d8")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database for cache tests (every key of ours is under a random stamp)."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return url
+
+
+def database_of_its_own(make_app, folder, name: str, **config):
+    """An app on a fresh SQLite database of its own, migrated and seeded."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/{name}.db", **config)
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed(bundle_paths())
+    return app
+
+
+def set_version_number(app, number: int) -> None:
+    with app.app_context():
+        database.session.execute(update(DataVersion).values(version=number))
+        database.session.commit()
+
+
+def test_two_databases_sharing_a_redis_never_answer_for_each_other(
+    make_app, tmp_path, redis_url, editor
+):
+    first = database_of_its_own(make_app, tmp_path, "first", REDIS_URL=redis_url)
+    second = database_of_its_own(make_app, tmp_path, "second", REDIS_URL=redis_url)
+    path = "/v1/stances/italy-opposes-coalition"
+    with second.app_context():
+        token = make_token(second, "editor")
+    etag = second.test_client().get(path).headers["ETag"]
+    headers = {"Authorization": f"Bearer {token}", "If-Match": etag}
+    second.test_client().patch(path, json={"summary": "Only in the second."}, headers=headers)
+    for app in (first, second):
+        set_version_number(app, 42)  # the same number, other data
+    assert first.test_client().get(path).json["summary"] != "Only in the second."
+    assert second.test_client().get(path).json["summary"] == "Only in the second."
+
+
+def copy_database(source, target) -> None:
+    """An online copy of a SQLite database (its backup API), as a backup or a restore makes."""
+    with sqlite3.connect(source) as reading, sqlite3.connect(target) as writing:
+        reading.backup(writing)
+
+
+def test_a_restored_database_is_not_answered_from_the_cache_of_its_lost_writes(
+    make_app, tmp_path, redis_url
+):
+    """Backed up, edited (and the edit cached), restored, written again: the number comes back,
+    the lost edit must not."""
+    live, backup = tmp_path / "live.db", tmp_path / "backup.db"
+    app = database_of_its_own(make_app, tmp_path, "live", REDIS_URL=redis_url)
+    copy_database(live, backup)
+    client, path = app.test_client(), "/v1/stances/italy-opposes-coalition"
+    headers = {"Authorization": f"Bearer {make_token(app, 'editor')}", "If-Match": "*"}
+    edited = client.patch(path, json={"summary": "Lost in the restore."}, headers=headers)
+    assert edited.status_code == 200
+    assert client.get(path).json["summary"] == "Lost in the restore."  # cached
+    copy_database(backup, live)
+    headers = {"Authorization": f"Bearer {make_token(app, 'editor')}", "If-Match": "*"}
+    other = client.patch(
+        "/v1/stances/ukraine-conditional-on-ceasefire",
+        json={"condition": "After the restore."},
+        headers=headers,
+    )
+    assert other.status_code == 200  # the same number as the lost edit's
+    assert client.get(path).json["summary"] != "Lost in the restore."

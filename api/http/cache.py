@@ -96,7 +96,7 @@ def serve_cached():
     if not current_app.config["RESPONSE_CACHE"]:
         return None
     query = request.environ.get("QUERY_STRING", "")
-    key = f"briefing:response:{version.pin()}:{g.csv:d}{g.pretty:d}:{request.path}?{query}"
+    key = f"briefing:response:{version.pin().stamp}:{g.csv:d}{g.pretty:d}:{request.path}?{query}"
     g.cache_key = key
     store = current_app.extensions["response_cache"]
     entry = store.get(key)

@@ -410,13 +410,15 @@ class IdempotentResponse(Base):
 
 
 class DataVersion(Base):
-    """One row whose number every write moves on, in the write's own transaction: a cached
-    answer is good for as long as the number it was made under is current."""
+    """One row whose number every write moves on, in the write's own transaction, with a random
+    stamp minted anew each time: a cached answer is good for as long as the stamp it was made
+    under is current (a number alone recurs in another database, or after a restore)."""
 
     __tablename__ = "data_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+    stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 @functools.cache

@@ -1,6 +1,8 @@
-"""The data version: one number that every write moves on in its own transaction, so that
-what was computed under it (a cached answer, a total, the index's words) is good for as long as
-it is current; and what a process remembers under it (`remembered`).
+"""The data version: one number that every write moves on in its own transaction, with a random
+stamp minted with each number, so that what was computed under it (a cached answer, a total,
+the index's words) is good for as long as it is current; and what a process remembers under
+it (`remembered`). The stamp is what keys them: two databases sharing a Redis, or one restored
+from a backup, reach the same number with other data, never the same stamp.
 
 Reading it costs one query on SQLite; on PostgreSQL none, since each write notifies every
 worker of the new version as it commits (`NotifiedVersionReader`), and the writing worker
@@ -9,11 +11,13 @@ HTTP layer pins the version it read for the request's duration (`pin`).
 """
 
 import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from contextlib import suppress
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import text, update
@@ -22,16 +26,33 @@ from api.extensions import db
 from api.store.models import DataVersion
 
 TOTALS_KEPT = 10_000  # filters whose totals a process remembers
-_pinned: ContextVar[int | None] = ContextVar("pinned_data_version", default=None)
+
+
+@dataclass(frozen=True)
+class Version:
+    """The data version as read: its number, which orders versions (it only goes up, in one
+    database's life), and its stamp, which names this state of this database."""
+
+    number: int
+    stamp: str
+
+    @classmethod
+    def of(cls, row) -> "Version":
+        return cls(row[0], row[1]) if row else cls(0, "")
+
+
+_pinned: ContextVar[Version | None] = ContextVar("pinned_data_version", default=None)
 
 
 def bump_data_version() -> None:
-    """Move the data version on, inside the current (write) transaction; on PostgreSQL, tell
-    every listening worker the new version as the transaction commits (`NotifiedVersionReader`)."""
-    db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    """Move the data version on, with a new stamp, inside the current (write) transaction; on
+    PostgreSQL, tell every listening worker the new version as the transaction commits
+    (`NotifiedVersionReader`)."""
+    stamp = secrets.token_hex(8)
+    db.session.execute(update(DataVersion).values(version=DataVersion.version + 1, stamp=stamp))
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
-            text("SELECT pg_notify(:channel, (SELECT version::text FROM data_version))"),
+            text("SELECT pg_notify(:channel, (SELECT version || ':' || stamp FROM data_version))"),
             {"channel": NotifiedVersionReader.CHANNEL},
         )
 
@@ -42,13 +63,13 @@ def catch_up_with_own_write() -> None:
     current_app.extensions["data_version"].catch_up()
 
 
-def current() -> int:
+def current() -> Version:
     """The data version: the one pinned for this request, or read now."""
     pinned = _pinned.get()
     return pinned if pinned is not None else current_app.extensions["data_version"].read()
 
 
-def pin() -> int:
+def pin() -> Version:
     """Read the version once and answer it to every `current()` of this thread until `unpin`:
     one request, one version."""
     version = current_app.extensions["data_version"].read()
@@ -96,7 +117,7 @@ class VersionReader:
     connection fails, the read is retried once through the pool, which raises the usual
     database errors (503) while the database is away."""
 
-    QUERY = "SELECT version FROM data_version"
+    QUERY = "SELECT version, stamp FROM data_version"
 
     def __init__(self, engine):
         self.engine = engine
@@ -125,14 +146,14 @@ class VersionReader:
                 self.connection.close()
         self.connection = None
 
-    def read(self) -> int:
+    def read(self) -> Version:
         with self.lock:
             try:
                 return self.latest(self.connected())
             except Exception:
                 self.discard()
         with self.engine.connect() as connection:
-            return connection.exec_driver_sql(self.QUERY).scalar() or 0
+            return Version.of(connection.exec_driver_sql(self.QUERY).first())
 
     def connected(self):
         """This process's connection, made if it has none yet (or was forked from one that had)."""
@@ -143,13 +164,13 @@ class VersionReader:
     def has_connection(self) -> bool:
         return self.connection is not None and self.pid == os.getpid()
 
-    def in_table(self, connection) -> int:
+    def in_table(self, connection) -> Version:
         """The version as the table holds it now."""
         cursor = connection.cursor()
         cursor.execute(self.QUERY)
         row = cursor.fetchone()
         cursor.close()
-        return row[0] if row else 0
+        return Version.of(row)
 
     latest = in_table  # what a read answers: here, the table, every time
 
@@ -176,7 +197,7 @@ class NotifiedVersionReader(VersionReader):
 
     def __init__(self, engine):
         super().__init__(engine)
-        self.version = 0
+        self.version = Version(0, "")
         self.checked = float("-inf")
 
     def connect(self):
@@ -185,17 +206,22 @@ class NotifiedVersionReader(VersionReader):
         self.checked = float("-inf")
         return connection
 
-    def latest(self, connection) -> int:
+    def latest(self, connection) -> Version:
         if time.monotonic() - self.checked >= self.RECHECK_SECONDS:
             self.version, self.checked = self.in_table(connection), time.monotonic()
         self.hear(connection.notifies(timeout=0))
         return self.version
 
     def hear(self, notifications) -> None:
-        """Take the versions notified; never step back to an older one (a notification can
-        arrive after the table was read at a newer version)."""
+        """Take the versions notified ('number:stamp'); never step back to an older one (a
+        notification can arrive after the table was read at a newer version)."""
         for notification in notifications:
-            self.version = max(self.version, int(notification.payload))
+            number, _, stamp = notification.payload.partition(":")
+            self.newer(Version(int(number), stamp))
+
+    def newer(self, version: Version) -> None:
+        if version.number > self.version.number:
+            self.version = version
 
     def catch_up(self) -> None:
         """Read the version the table holds now, then wait (a second at most) until this
@@ -209,11 +235,11 @@ class NotifiedVersionReader(VersionReader):
                 deadline = time.monotonic() + self.CATCH_UP_SECONDS
                 while (
                     listened
-                    and self.version < committed
+                    and self.version.number < committed.number
                     and (left := deadline - time.monotonic()) > 0
                 ):
                     self.hear(connection.notifies(timeout=left, stop_after=1))
-                self.version = max(self.version, committed)
+                self.newer(committed)
             except Exception:
                 self.discard()  # the next read starts afresh, through the pool if need be
 
