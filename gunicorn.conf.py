@@ -58,6 +58,9 @@ keepalive = 5
 # requests showed as latency spikes under load, so it happens rarely (and staggered).
 max_requests = 50000
 max_requests_jitter = 5000
+# X-Forwarded-Proto and the like are believed only behind a proxy the operator names (PROXY_HOPS,
+# which the app's ProxyFix counts too); gunicorn's default believes any client on 127.0.0.1.
+forwarded_allow_ips = "*" if int(os.environ.get("PROXY_HOPS") or 0) else ""
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190

@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config())
     app.config.update(config or {})
+    check_admin_token(app.config["API_ADMIN_TOKEN"])
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
@@ -66,3 +67,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ops.swagger_ui)
     app.register_blueprint(commands)
     return app
+
+
+# An admin token guessed is the whole briefing: as long as the ones `tokens create` makes.
+SHORTEST_ADMIN_TOKEN = 32
+
+
+def check_admin_token(token: str | None) -> None:
+    """Refuse to start with an admin token anyone could guess."""
+    if token is not None and len(token) < SHORTEST_ADMIN_TOKEN:
+        raise RuntimeError(
+            f"API_ADMIN_TOKEN is {len(token)} characters long: give one of at least "
+            f"{SHORTEST_ADMIN_TOKEN}, e.g. from "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )

@@ -94,7 +94,10 @@ def create_token_command(name: str, role: str):
     """Create a token and print it once; only its hash is kept."""
     if db.session.scalar(db.select(ApiToken).where(ApiToken.name == name)) is not None:
         raise click.ClickException(f"A token named '{name}' exists; revoke it or pick a name.")
-    token = create_token(name, role)
+    try:
+        token = create_token(name, role)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(token)
 

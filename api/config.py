@@ -58,6 +58,8 @@ class Config:
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.READ_LIMIT = "600 per minute"
         self.RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)
+        shared = env_int("SHARED_CACHE_SECONDS", 0)
+        self.API_CACHE_CONTROL = "public, no-cache" + (f", s-maxage={shared}" if shared else "")
         self.WRITE_LIMIT = "60 per minute"
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.API_TITLE = "Briefing API"

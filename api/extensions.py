@@ -2,9 +2,11 @@
 factory; the rate limiter (whose counters and settings belong to one app) is made for each app,
 and so is the Api, whose spec describes one app (api/http/openapi.py)."""
 
+import hashlib
+
 from flask import current_app, request
 from flask_cors import CORS
-from flask_limiter import Limiter
+from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,9 +25,37 @@ def request_limit() -> str:
     return current_app.config["READ_LIMIT" if safe else "WRITE_LIMIT"]
 
 
+def bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def token_key() -> str:
+    """An authenticated request's counter: its token's (a digest, never the token itself)."""
+    return "token:" + hashlib.sha256(bearer_token().encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def make_limiter(app) -> Limiter:
-    """The app's rate limiter, kept in `app.extensions["rate_limiter"]`."""
-    limiter = Limiter(get_remote_address, application_limits=[request_limit])
+    """The app's rate limiter, kept in `app.extensions["rate_limiter"]`. A request with a token
+    counts against its token (editors behind one address each have their own budget); one
+    without, against its address; and a request whose token is refused (401) against its
+    address too, so that guessing tokens is limited however many are tried."""
+    limits = [
+        ApplicationLimit(request_limit, scope="address", exempt_when=lambda: bool(bearer_token())),
+        ApplicationLimit(
+            request_limit,
+            scope="token",
+            key_function=token_key,
+            exempt_when=lambda: not bearer_token(),
+        ),
+        ApplicationLimit(
+            request_limit,
+            scope="refused-token",
+            exempt_when=lambda: not bearer_token(),
+            deduct_when=lambda response: response.status_code == 401,
+        ),
+    ]
+    limiter = Limiter(get_remote_address, application_limits=limits)
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
     return limiter

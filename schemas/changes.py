@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from schemas.fields import OneOfCollections
+from schemas.fields import Instant, OneOfCollections
 from schemas.pages import page_schema
 from schemas.queries import (
     CollectionQuerySchema,
@@ -35,7 +35,7 @@ class ChangeQuerySchema(CollectionQuerySchema):
 
     resource = enum_filter(OneOfCollections("items"), "A collection of items, e.g. 'stances'.")
     since = filter_field(
-        fields.AwareDateTime(
+        Instant(
             default_timezone=None,
             metadata={"description": "Only changes at or after this ISO 8601 time (with offset)."},
         ),

@@ -1,11 +1,9 @@
 """Field types every schema uses: slugs, bounded text, fixed values, numbers, query lists."""
 
 import re
+from datetime import UTC
 
-from marshmallow import (
-    fields,
-    validate,
-)
+from marshmallow import ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -90,6 +88,20 @@ class Number(fields.Float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+class Instant(fields.AwareDateTime):
+    """A moment with its offset, that exists in UTC too (`9999-12-31T23:59:59-14:00` does not:
+    it is past the last moment a date can hold)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError(
+                "Out of range: give a time between years 1 and 9999 in UTC."
+            ) from error
 
 
 class CountryCode(fields.String):

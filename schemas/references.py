@@ -71,6 +71,11 @@ class Reference(fields.Nested):
             value = {"id": value}
         if not isinstance(value, dict):
             raise ValidationError("Must be an id such as 'france', or an object with an 'id'.")
+        unknown = sorted(str(key) for key in value if key != "id")
+        if unknown:  # nothing but the id is read: a name sent along would be silently ignored
+            raise ValidationError(
+                {key: ["Unknown field: a reference is its id alone."] for key in unknown}
+            )
         # A reference is whole even inside a PATCH: its id is always required.
         return super()._deserialize(value, attr, data, partial=False, **kwargs)["id"]
 

@@ -204,4 +204,4 @@ def test_an_unknown_field_is_a_400_naming_it(client):
 
 def test_sparse_fields_reach_the_spreadsheet_by_accept_too(client):
     answer = client.get("/v1/stances?fields=summary", headers={"Accept": "text/csv"})
-    assert answer.text.splitlines()[0] == "id,summary"
+    assert answer.text.splitlines()[0] == '"id","summary"'

@@ -43,7 +43,7 @@ def test_a_new_collection_is_a_section_of_a_bundle(answers):
 
 def test_a_new_collection_is_searched_and_exported(answers):
     assert answers["search"] == ["parliament-debated"]
-    assert answers["spreadsheet"].startswith("id,text,basis,asserted_by,asserted_by_name")
+    assert answers["spreadsheet"].startswith('"id","text","basis","asserted_by","asserted_by_name"')
 
 
 def test_a_new_collection_is_documented_and_in_the_feed(answers):

@@ -225,7 +225,7 @@ def assert_feed_agrees_with_data(client):
     for (resource, item_id), change in latest.items():
         response = client.get(f"/v1/{resource}/{item_id}")
         if change["method"] == "DELETE":
-            assert response.status_code == 404
+            assert response.status_code == 410  # Gone, as the feed says
         else:
             assert response.json == change["after"], (resource, item_id)
     for resource in COUNTS:
@@ -273,7 +273,7 @@ def test_seed_does_not_bring_back_what_an_editor_deleted(client, runner, editor,
     assert response.status_code == 204
     result = runner.invoke(args=["seed"])
     assert f"left alone {STANCE}: deleted by " in result.output
-    assert client.get(STANCE).status_code == 404
+    assert client.get(STANCE).status_code == 410
     assert_feed_agrees_with_data(client)
 
 

@@ -73,7 +73,7 @@ def test_retire_deletes_the_source_and_the_facts_drawn_only_from_it(client, admi
     assert "/v1/actors/ruritania" in response.json["deleted"]
     assert len(response.json["deleted"]) == 7  # the bundle: a source and 6 facts
     for path in response.json["deleted"]:
-        assert client.get(path).status_code == 404
+        assert client.get(path).status_code == 410
     assert "Ruritania" not in client.get("/v1/briefing").get_data(as_text=True)
     assert "Ruritania" in str(briefing_before)
     changes = client.get("/v1/changes?sort=-id&limit=7").json["data"]
@@ -116,10 +116,10 @@ def test_retire_needs_an_admin_and_if_match(client, editor, admin, imported):
 
 def test_retired_source_is_not_brought_back_by_seed(client, runner, admin, imported):
     client.post("/v1/sources/nato-divisions-ukraine/retire", headers={**admin, "If-Match": "*"})
-    assert client.get("/v1/sources/nato-divisions-ukraine").status_code == 404
+    assert client.get("/v1/sources/nato-divisions-ukraine").status_code == 410
     result = runner.invoke(args=["seed"])
     assert "0 added" in result.output
-    assert client.get("/v1/actors/nato").status_code == 404
+    assert client.get("/v1/actors/nato").status_code == 410
 
 
 def test_import_brings_a_retired_source_back_whole(client, runner, admin, imported):
@@ -136,7 +136,7 @@ def test_retire_from_the_command_line(client, runner, imported):
     result = runner.invoke(args=["retire", "example-ruritania"])
     assert result.exit_code == 0, result.output
     assert "deleted 7 items" in result.output
-    assert client.get(RURITANIA).status_code == 404
+    assert client.get(RURITANIA).status_code == 410
     change = client.get("/v1/changes?sort=-id&limit=1").json["data"][0]
     assert change["token_name"] == "cli:retire"
 

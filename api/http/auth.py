@@ -24,8 +24,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def reserved(name: str) -> bool:
+    """Whether a name is the server's own writers' (the loaders `cli:…`, the environment's
+    admin): a token so named would pass its edits off as theirs, which an import overwrites."""
+    return name.strip().casefold().startswith("cli:") or name.strip() == ENVIRONMENT_ADMIN
+
+
 def create_token(name: str, role: str) -> str:
     """Store a new token's hash and return the token, which is never stored or shown again."""
+    if reserved(name):
+        raise ValueError(f"'{name}' is reserved for the server's own writers: pick another name.")
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(name=name, role=role, token_hash=hash_token(token)))
     return token
@@ -52,6 +60,12 @@ def authenticate() -> tuple[str, str]:
     if found is None:
         unauthorized(
             "This token is unknown or revoked; ask an admin for a new one.", "invalid_token"
+        )
+    if reserved(found.name):  # made before such names were refused
+        unauthorized(
+            f"This token's name '{found.name}' is reserved for the server's own writers; ask "
+            "an admin for a token with another name.",
+            "invalid_token",
         )
     return found.name, found.role
 

@@ -78,7 +78,7 @@ class ProblemApi(Api):
     def _register_responses(self):
         for status in HTTPStatus:
             response = {"description": status.phrase}
-            if status >= 400:
+            if status >= 400 or status == 308:  # a 308 says where, as problem+json
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
             headers = self.STATUS_HEADERS.get(status, ("X-Request-ID",))
@@ -106,8 +106,16 @@ def without_trailing_slash():
     except HTTPException:
         return None
     query = request.query_string.decode("latin-1")
-    location = f"{path}?{query}" if query else path
-    return current_app.response_class(status=308, headers={"Location": location})
+    return permanent_redirect(f"{path}?{query}" if query else path)
+
+
+def permanent_redirect(location: str):
+    """308 to `location`, a path of this server (never built from the Host header): the same
+    request, method and body, belongs there. problem+json says where, like every other answer
+    that is not the one asked for."""
+    return problem_response(
+        308, f"This is at {location}: ask there (curl -L follows).", headers={"Location": location}
+    )
 
 
 def lost_race(error):
@@ -148,7 +156,7 @@ def to_its_own_url(error: ElsewhereError):
     location = f"{prefix}{error.item_id}" + (f"/{rest}" if rest else "")
     if request.query_string:
         location += f"?{request.query_string.decode('latin-1')}"
-    return current_app.response_class(status=308, headers={"Location": location})
+    return permanent_redirect(location)
 
 
 def register_error_handlers(app) -> None:

@@ -74,8 +74,10 @@ def cell(value) -> str:
 
 
 def csv_text(rows) -> str:
+    """Rows as CSV, every cell quoted: a spreadsheet whose separator is `;` (or a tab) still
+    reads each cell as one, so that no part of one can start a formula."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(
         [cell(value) for value in row] for row in rows
     )
     return buffer.getvalue()

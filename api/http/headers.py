@@ -12,6 +12,7 @@ EXPOSED_HEADERS = [
     "ETag",
     "Link",
     "Location",
+    "Idempotent-Replayed",
     "X-Request-ID",
     "Retry-After",
     "X-RateLimit-Limit",
@@ -51,8 +52,10 @@ def add_freshness_headers(response) -> None:
         if not response.is_streamed and "ETag" not in headers:
             response.add_etag()
         if request.path.startswith("/v1/"):
-            # Public data that editors may correct: cache briefly, then revalidate by ETag.
-            headers["Cache-Control"] = "public, max-age=30"
+            # Public data that editors may correct: a browser revalidates every time (a 304
+            # is cheap), so that a page reloading what it just changed sees the change; a
+            # shared cache (a CDN) may keep it for SHARED_CACHE_SECONDS.
+            headers["Cache-Control"] = current_app.config["API_CACHE_CONTROL"]
         else:
             headers["Cache-Control"] = "no-cache"
     docs = request.path.startswith("/docs")

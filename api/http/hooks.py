@@ -3,11 +3,14 @@
 import os
 import re
 import time
+from urllib.parse import urlsplit
 
 from flask import g, request
+from werkzeug.routing import RequestRedirect
 
 from api.extensions import cors, make_limiter
 from api.http.cache import serve_cached, store_response
+from api.http.errors import permanent_redirect
 from api.http.formats import wants_csv, wants_pretty
 from api.http.headers import (
     ALLOWED_HEADERS,
@@ -69,6 +72,8 @@ def register_request_hooks(app, exempt=()) -> None:
         send_wildcard=True,  # no credentials: "*" for every origin, one answer for all
         expose_headers=EXPOSED_HEADERS,
         allow_headers=ALLOWED_HEADERS,
+        methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],  # what the routes take
+        max_age=600,  # a page may skip the preflight of the same request for ten minutes
     )
 
 
@@ -80,6 +85,12 @@ def begin_request() -> None:
     if request.method not in SAFE_METHODS:
         # A write's transaction takes the write lock when it begins (BEGIN IMMEDIATE on SQLite).
         mark_as_write()
+    if isinstance(request.routing_exception, RequestRedirect):
+        # werkzeug's own (a path with `//` merged, `/docs` completed) is built from the Host
+        # header, and Flask sends it past every error handler: answer with the path alone.
+        new = urlsplit(request.routing_exception.new_url)
+        return permanent_redirect(new.path + (f"?{new.query}" if new.query else ""))
+    return None
 
 
 def finish_response(response):

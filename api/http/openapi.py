@@ -152,6 +152,7 @@ class ContractPlugin(BasePlugin):
                 responses.setdefault("429", "TOO_MANY_REQUESTS")
             if path.endswith("}") or "}/" in path:  # an id, name, alias or ISO code
                 responses.setdefault("308", "PERMANENT_REDIRECT")
+                responses.setdefault("410", "GONE")  # an id the change feed has deleted
             if method == "get":
                 operation.setdefault("parameters", []).append("If-None-Match")
                 responses.setdefault("304", "NOT_MODIFIED")

@@ -32,6 +32,11 @@ def place(
     if "start" in span:
         start = span["start"]
         end = span.get("end", start + len(quote))
+        if end - start != len(quote) or end > len(text):  # slicing clamps: text[5:10**6]
+            raise ValueError(
+                f"the span {start}..{end} is not the quote's length ({len(quote)}) within "
+                f"'{source_id}' ({len(text)} characters): end is start + the quote's length"
+            )
         if text[start:end] != quote:
             raise ValueError(
                 f"quote is not verbatim at {start}..{end} of '{source_id}', "

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -37,7 +37,14 @@ def decode_cursor(cursor: str, sort: str, column, id_column):
             raise ValueError
         value = coerce(value, column.type.python_type)
         item_id = coerce(item_id, id_column.type.python_type)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError):
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        binascii.Error,
+        UnicodeDecodeError,
+        NotImplementedError,
+    ):
         bad_parameter("cursor", CURSOR_HELP)
     return value, item_id
 
@@ -58,7 +65,7 @@ def decode_offset(cursor: str | None) -> int:
 def coerce(value, python_type):
     """Check a cursor value has the column's type (bool is not a number here)."""
     if python_type is datetime:
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat(value).astimezone(UTC)  # OverflowError past year 9999
     if python_type is float and type(value) in (int, float):
         return float(value)
     if type(value) is not python_type:

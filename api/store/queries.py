@@ -13,6 +13,7 @@ from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectin
 from api.extensions import db
 from api.search.engine import matching
 from api.search.query import EmptyQuery
+from api.store.feed import latest_changes
 from api.store.models import (
     ALIAS_FIELDS,
     Actor,
@@ -86,6 +87,14 @@ def get_or_404(model, item_id: str):
             raise ElsewhereError(model, canonical[0])
     if item is None:
         singular = model.collection.removesuffix("s")
+        deleted = latest_changes({(model.collection, item_id)}).get((model.collection, item_id))
+        if deleted is not None and deleted.method == "DELETE":
+            abort(
+                410,
+                message=f"The {singular} '{item_id}' was deleted on "
+                f"{deleted.at.isoformat(timespec='seconds')}: change {deleted.id} of the change "
+                f"feed (/v1/changes?resource={model.collection}) holds it as it was.",
+            )
         abort(
             404,
             message=f"No {singular} with id '{item_id}'. "
