@@ -274,3 +274,24 @@ def test_a_restored_database_is_not_answered_from_the_cache_of_its_lost_writes(
     )
     assert other.status_code == 200  # the same number as the lost edit's
     assert client.get(path).json["summary"] != "Lost in the restore."
+
+
+@pytest.mark.parametrize(
+    "first, again",
+    [
+        ("/v1/stances/matrix?pretty=0", "/v1/stances/matrix?pretty=no"),
+        (
+            "/v1/stances?position=opposes,skeptical",
+            "/v1/stances?position=opposes&position=skeptical",
+        ),
+        ("/v1/stances?certainty=Likely&limit=5", "/v1/stances?limit=5&certainty=likely"),
+    ],
+)
+def test_equivalent_queries_share_one_cached_answer(make_app, first, again):
+    """Only the parsed parameters make the key: other spellings do not make the work again."""
+    client = make_app().test_client()
+    answer = client.get(first)
+    with counting_reads(client.application) as counted:
+        repeated = client.get(again)
+    assert repeated.get_data() == answer.get_data()
+    assert counted == [VersionReader.QUERY]

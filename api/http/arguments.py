@@ -6,6 +6,7 @@ import functools
 from flask import g
 from marshmallow import RAISE
 
+from api.http.cache import serve_equivalent
 from schemas.context import chosen_fields, compact_json, expanded
 from schemas.pages import SPARSE_JSON
 
@@ -31,6 +32,9 @@ def shaped(view):
 
     @functools.wraps(view)
     def wrapper(self, args, *more, **kwargs):
+        cached = serve_equivalent(args)
+        if cached is not None:
+            return cached
         expand = expanded.set(frozenset(args.get("expand", ())))
         chosen = chosen_fields.set(frozenset(args.get("fields", ())))
         compact = compact_json.set(not (g.csv or g.pretty))

@@ -116,13 +116,38 @@ def serve_cached():
     return current_app.response_class(body, status=200, headers=headers)
 
 
+def serve_equivalent(args: dict):
+    """Once the query string is parsed: the answer cached for an equivalent one (parameters in
+    another order or spelling: `pretty=0` or `pretty=no`, `position=a,b` or repeated, `Likely`
+    or `likely`), kept under the raw query too from now on; None if there is none. The parsed
+    key is what a request that asks for the same thing shares (`store_response`)."""
+    if g.get("cache_key") is None:
+        return None
+    shown = {name: value for name, value in args.items() if name != "pretty"}
+    parsed = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
+    g.parsed_cache_key = g.cache_key.partition("?")[0] + "#" + parsed
+    store = current_app.extensions["response_cache"]
+    entry = store.get(g.parsed_cache_key)
+    if entry is None:
+        return None
+    store.set(g.cache_key, entry)
+    headers, body = entry
+    g.cache_hit = True
+    return current_app.response_class(body, status=200, headers=headers)
+
+
 def store_response(response) -> None:
-    """Keep a fresh 200 for the next identical request under the same data version: its body
-    and the headers that depend on nothing but the request's key."""
+    """Keep a fresh 200 for the next request under the same data version that asks for the
+    same (its raw query, and its parsed one): its body and the headers that depend on nothing
+    but what it asked."""
     key = g.get("cache_key")
     if key and response.status_code == 200 and not response.is_streamed:
         headers = [(name, value) for name, value in response.headers if name in KEPT_HEADERS]
-        current_app.extensions["response_cache"].set(key, (headers, response.get_data()))
+        entry = (headers, response.get_data())
+        store = current_app.extensions["response_cache"]
+        for each in (key, g.get("parsed_cache_key")):
+            if each:
+                store.set(each, entry)
 
 
 def init_cache(app) -> None:
