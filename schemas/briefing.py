@@ -1,11 +1,13 @@
 """Schema for the whole briefing in one document."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from schemas.actors import ActorSchema
 from schemas.claims import basis_filter
 from schemas.commitments import CommitmentSchema
 from schemas.events import EventSchema
+from schemas.fields import QueryInteger
+from schemas.pages import PageItem
 from schemas.proposals import ProposalSchema
 from schemas.queries import QuerySchema, source_filter
 from schemas.sources import SourceSchema
@@ -21,12 +23,16 @@ class ProposalStanceSchema(StanceSchema):
 
 
 class BriefingProposalSchema(ProposalSchema):
-    """A proposal with the stances taken on it."""
+    """A proposal with the first stances taken on it (as many as the briefing's `limit`)."""
 
-    stances = fields.List(fields.Nested(ProposalStanceSchema))
+    stances = fields.List(PageItem(ProposalStanceSchema))
+    stance_count = fields.Integer(metadata={"description": "How many stances it has in all."})
+    stances_url = fields.String(metadata={"description": "Every stance on it: a collection."})
 
 
 class CountsSchema(Schema):
+    """How many items each section has in all (it shows the first `limit`)."""
+
     sources = fields.Integer()
     actors = fields.Integer()
     proposals = fields.Integer()
@@ -36,16 +42,31 @@ class CountsSchema(Schema):
     statements = fields.Integer()
 
 
+class SectionLinksSchema(Schema):
+    """Each section whole: its collection, filtered as the briefing was."""
+
+    sources = fields.String()
+    actors = fields.String()
+    proposals = fields.String()
+    stances = fields.String()
+    commitments = fields.String()
+    events = fields.String()
+    statements = fields.String()
+
+
 class BriefingSchema(Schema):
-    """Everything a page needs to render the briefing, in one call."""
+    """What a page needs to render the briefing, in one call: the first `limit` items of each
+    section in id order, how many there are (`counts`), and where the rest are (`links`)."""
 
     counts = fields.Nested(CountsSchema)
-    sources = fields.List(fields.Nested(SourceSchema))
-    actors = fields.List(fields.Nested(ActorSchema))
-    proposals = fields.List(fields.Nested(BriefingProposalSchema))
-    commitments = fields.List(fields.Nested(CommitmentSchema))
-    events = fields.List(fields.Nested(EventSchema))
-    statements = fields.List(fields.Nested(StatementSchema))
+    limit = fields.Integer(metadata={"description": "Items shown per section, at most."})
+    links = fields.Nested(SectionLinksSchema)
+    sources = fields.List(PageItem(SourceSchema))
+    actors = fields.List(PageItem(ActorSchema))
+    proposals = fields.List(PageItem(BriefingProposalSchema))
+    commitments = fields.List(PageItem(CommitmentSchema))
+    events = fields.List(PageItem(EventSchema))
+    statements = fields.List(PageItem(StatementSchema))
 
 
 class BriefingQuerySchema(QuerySchema):
@@ -54,3 +75,11 @@ class BriefingQuerySchema(QuerySchema):
 
     source = source_filter()
     basis = basis_filter()
+    limit = QueryInteger(
+        load_default=50,
+        validate=validate.Range(min=1, max=200),
+        metadata={
+            "description": "Items shown per section, and stances under each proposal, 1–200: "
+            "`counts` says how many there are, `links` where the rest are."
+        },
+    )

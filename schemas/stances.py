@@ -1,11 +1,11 @@
 """Schemas for stances: one actor's position on one proposal."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
-from schemas.fields import enum_field, text_field
+from schemas.fields import QueryInteger, enum_field, text_field
 from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
+from schemas.pages import LinksSchema, MetaSchema, page_schema
 from schemas.queries import (
     ItemQuerySchema,
     QuerySchema,
@@ -83,14 +83,26 @@ class MatrixCellSchema(Schema):
 
 
 class StanceMatrixSchema(Schema):
-    """Actors (rows) × proposals (columns): `cells[row][column]` is a stance, or null."""
+    """Actors (rows) × proposals (columns): `cells[row][column]` is a stance, or null. A page of
+    `limit` actors at a time, in id order; `links.next` has the next actors."""
 
     rows = fields.List(fields.Nested(NamedRefSchema))
     columns = fields.List(fields.Nested(TitledRefSchema))
     cells = fields.List(fields.List(fields.Nested(MatrixCellSchema, allow_none=True)))
+    meta = fields.Nested(MetaSchema, metadata={"description": "`total` counts the actors (rows)."})
+    links = fields.Nested(LinksSchema)
 
 
 class StanceMatrixQuerySchema(QuerySchema):
+    limit = QueryInteger(
+        load_default=50,
+        validate=validate.Range(min=1, max=200),
+        metadata={"description": "Actors (rows) per page, 1–200."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=1000),
+        metadata={"description": "Opaque cursor from `links.next` of the previous page."},
+    )
     source = source_filter()
     actor = reference_filter(
         "actors", "Only this actor's row (id, name or alias).", column="actor_id"

@@ -109,7 +109,7 @@ def test_matrix_filtered_to_one_proposal(client):
 
 
 def test_matrix_rejects_unknown_parameter(client):
-    assert_problem(client.get("/v1/stances/matrix?limit=5"), 400)
+    assert_problem(client.get("/v1/stances/matrix?position=opposes"), 400)
 
 
 def test_briefing_has_everything_in_one_call(client):
@@ -145,3 +145,71 @@ def test_a_list_parameter_takes_commas_or_repeats(client, query):
 def test_an_unknown_value_in_a_list_parameter_is_a_400_either_way(client, query):
     body = assert_problem(client.get(f"/v1/stances?{query}"), 400)
     assert list(body["errors"]) == ["expand"] and "bogus" in body["errors"]["expand"][0]
+
+
+def test_the_briefing_shows_the_first_items_of_each_section_with_counts_and_links(client):
+    full = client.get("/v1/briefing?limit=200").json
+    short = client.get("/v1/briefing?limit=2").json
+    assert short["limit"] == 2 and short["counts"] == full["counts"]
+    for section in ("sources", "actors", "proposals", "commitments", "events", "statements"):
+        assert short[section] == [
+            {key: value for key, value in item.items() if key != "stances"}
+            | ({"stances": item["stances"][:2]} if "stances" in item else {})
+            for item in full[section][:2]
+        ]
+        assert client.get(short["links"][section]).json["meta"]["total"] == full["counts"][section]
+    for proposal in short["proposals"]:
+        assert len(proposal["stances"]) <= 2
+        stances = client.get(proposal["stances_url"]).json
+        assert stances["meta"]["total"] == proposal["stance_count"]
+
+
+def test_the_briefing_of_a_large_database_costs_what_its_limit_shows(make_app, tmp_path, runner):
+    """At 3,000 stances the briefing still shows 50 per proposal, however many there are."""
+    import flask_migrate
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/large.db")
+    with app.app_context():
+        flask_migrate.upgrade()
+    app.test_cli_runner().invoke(args=["synth", "--stances", "3000"])
+    answer = app.test_client().get("/v1/briefing")
+    briefing = answer.json
+    assert briefing["counts"]["stances"] == 3000
+    assert len(briefing["actors"]) == 50 and briefing["counts"]["actors"] == 500
+    assert all(len(proposal["stances"]) <= 50 for proposal in briefing["proposals"])
+    assert len(answer.get_data()) < 2_000_000
+
+
+def test_the_matrix_is_a_page_of_actors_at_a_time(client):
+    whole = client.get("/v1/stances/matrix?limit=200").json
+    rows, cells, path = [], {}, "/v1/stances/matrix?limit=3"
+    while path:
+        page = client.get(path).json
+        assert len(page["rows"]) <= 3 and page["meta"]["total"] == len(whole["rows"])
+        rows += page["rows"]
+        for row, line in zip(page["rows"], page["cells"], strict=True):
+            for column, cell in zip(page["columns"], line, strict=True):
+                if cell:
+                    cells[row["id"], column["id"]] = cell
+        path = page["links"]["next"]
+    assert rows == whole["rows"]
+    assert cells == {
+        (row["id"], column["id"]): cell
+        for row, line in zip(whole["rows"], whole["cells"], strict=True)
+        for column, cell in zip(whole["columns"], line, strict=True)
+        if cell
+    }
+
+
+def test_the_matrix_spreadsheet_holds_every_row_under_one_header(client, monkeypatch):
+    from api.resources import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "STREAMED_PAGE", 4)  # several pages of the seed's actors
+    lines = client.get("/v1/stances/matrix.csv").get_data(as_text=True).splitlines()
+    whole = client.get("/v1/stances/matrix?limit=200").json
+    assert lines[0] == ",".join(
+        f'"{name}"' for name in ["actor", *(c["id"] for c in whole["columns"])]
+    )
+    assert [line.split(",")[0].strip('"') for line in lines[1:]] == [
+        row["id"] for row in whole["rows"]
+    ]

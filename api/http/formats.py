@@ -91,12 +91,18 @@ def csv_stream(table: "Table", bodies):
     """A CSV answer written as it goes: the header, then the rows of each dumped body (page)
     `bodies` yields, so that a spreadsheet of any size is one request and little memory."""
 
-    def lines():
-        yield csv_text([table.header()])
+    def rows():
+        yield [table.header()]
         for body in bodies:
-            yield csv_text(table.rows(body))
+            yield table.rows(body)
 
-    return current_app.response_class(stream_with_context(lines()), content_type=CSV_TYPE)
+    return csv_lines(rows())
+
+
+def csv_lines(batches):
+    """A CSV answer written as it goes, a batch of rows at a time."""
+    lines = (csv_text(rows) for rows in batches)
+    return current_app.response_class(stream_with_context(lines), content_type=CSV_TYPE)
 
 
 class Table:

@@ -1,13 +1,16 @@
-"""The whole briefing in one document, for a page that renders it in one call."""
+"""The briefing in one document, for a page that renders it in one call: the first `limit`
+items of each section (and of the stances under each proposal), how many there are in all,
+and where the rest are. Its cost is bounded by `limit`, however large the briefing."""
 
-from collections import defaultdict
+from urllib.parse import urlencode
 
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
 from api.http.routing import Blueprint
+from api.store import renders
 from api.store.models import (
     Actor,
     Attributed,
@@ -20,24 +23,83 @@ from api.store.models import (
     Statement,
 )
 from api.store.queries import load_options, resolve
+from api.store.version import remembered
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
 
 blp = Blueprint("briefing", __name__, url_prefix="/v1/briefing", description="Everything at once.")
+SECTIONS = (Source, Actor, Proposal, Commitment, Event, Statement)
 
 
-def every(model, args):
-    """Every item of `model`; with `source`, those drawn from it (the sources: those); with
-    `basis`, the claims of that basis (actors and sources stay whole)."""
-    statement = select(model).options(*load_options(model)).order_by(model.id)
+def selected(model, args, sources: list[str]):
+    """The items of `model` the briefing's filters keep: with `source`, those drawn from it (the
+    sources: those); with `basis`, the claims of that basis (actors and sources stay whole; a
+    proposal stays when one of its stances has it)."""
+    statement = select(model)
     if args.get("basis") and issubclass(model, Attributed):
-        statement = statement.where(model.basis.in_(args["basis"]))
-    if args.get("source"):
-        sources = [resolve(Source, "source", value) for value in args["source"]]
+        basis = model.basis.in_(args["basis"])
+        if model is Proposal:
+            basis = or_(
+                basis,
+                Proposal.id.in_(
+                    selected(Stance, args, sources).with_only_columns(Stance.proposal_id)
+                ),
+            )
+        statement = statement.where(basis)
+    if sources:
         if model is Source:
             statement = statement.where(Source.id.in_(sources))
         else:
             statement = statement.where(model.evidence.any(Evidence.source_id.in_(sources)))
-    return db.session.scalars(statement).all()
+    return statement
+
+
+def first_items(model, statement, limit: int) -> list:
+    """The first `limit` items of a section, in id order: facts as stored, dumped already."""
+    statement = statement.order_by(model.id).limit(limit)
+    if renders.is_stored(model):
+        return [
+            render for render, _, _ in renders.page_rows(statement, model, "id", parsed_always=True)
+        ]
+    return db.session.scalars(statement.options(*load_options(model))).all()
+
+
+def total(model, statement, key: tuple) -> int:
+    count = select(func.count()).select_from(statement.subquery())
+    return remembered(("briefing", model.__tablename__, key), lambda: db.session.scalar(count))
+
+
+def stances_of(proposal_ids: list[str], args, sources: list[str], limit: int) -> dict:
+    """The first `limit` stances on each of these proposals (in id order), as stored, without
+    the proposal they sit under; and how many each has in all."""
+    chosen = selected(Stance, args, sources).where(Stance.proposal_id.in_(proposal_ids))
+    place = func.row_number().over(partition_by=Stance.proposal_id, order_by=Stance.id)
+    ranked = chosen.with_only_columns(
+        Stance.id, Stance.proposal_id, place.label("place")
+    ).subquery()
+    first = select(Stance).where(Stance.id.in_(select(ranked.c.id).where(ranked.c.place <= limit)))
+    shown: dict[str, list] = {proposal_id: [] for proposal_id in proposal_ids}
+    for render, _, _ in renders.page_rows(
+        first.order_by(Stance.id), Stance, "id", parsed_always=True
+    ):
+        proposal = render.pop("proposal")
+        shown[proposal["id"]].append(render)
+    counted = chosen.with_only_columns(Stance.proposal_id, func.count()).group_by(
+        Stance.proposal_id
+    )
+    counts = dict(db.session.execute(counted).all())
+    return {
+        proposal_id: (stances, counts.get(proposal_id, 0)) for proposal_id, stances in shown.items()
+    }
+
+
+def collection_url(collection: str, args, sources: list[str]) -> str:
+    """The whole of a section: its collection, filtered as the briefing was."""
+    query = {"source": ",".join(sources)} if sources else {}
+    if args.get("basis") and collection not in ("sources", "actors"):
+        query["basis"] = ",".join(args["basis"])
+    if collection == "sources" and sources:
+        query = {}  # the sources asked for are the section
+    return f"/v1/{collection}" + (f"?{urlencode(query)}" if query else "")
 
 
 @blp.route("")
@@ -45,27 +107,22 @@ class Briefing(MethodView):
     @query_arguments(blp, BriefingQuerySchema)
     @blp.response(200, BriefingSchema)
     def get(self, args):
-        """Get the whole briefing: sources, actors, proposals with stances, and the rest"""
-        stances_by_proposal = defaultdict(list)
-        for stance in every(Stance, args):
-            stances_by_proposal[stance.proposal_id].append(stance)
-        # With `basis`, a proposal stays when it or one of its stances has that basis.
-        bases = args.get("basis")
-        all_proposals = [
-            proposal
-            for proposal in every(Proposal, {**args, "basis": None})
-            if not bases or proposal.basis in bases or proposal.id in stances_by_proposal
-        ]
-        for proposal in all_proposals:
-            proposal.stances = stances_by_proposal[proposal.id]
-        document = {
-            "sources": every(Source, args),
-            "actors": every(Actor, args),
-            "proposals": all_proposals,
-            "commitments": every(Commitment, args),
-            "events": every(Event, args),
-            "statements": every(Statement, args),
-        }
-        document["counts"] = {name: len(items) for name, items in document.items()}
-        document["counts"]["stances"] = sum(map(len, stances_by_proposal.values()))
-        return document
+        """Get the briefing: the first items of each section, with counts and links to the rest"""
+        limit = args["limit"]
+        sources = [resolve(Source, "source", value) for value in args.get("source") or []]
+        key = (tuple(sources), tuple(args.get("basis") or ()))
+        document, counts, links = {}, {}, {}
+        for model in SECTIONS:
+            statement = selected(model, args, sources)
+            document[model.collection] = first_items(model, statement, limit)
+            counts[model.collection] = total(model, statement, key)
+            links[model.collection] = collection_url(model.collection, args, sources)
+        stances = selected(Stance, args, sources)
+        counts["stances"] = total(Stance, stances, key)
+        links["stances"] = collection_url("stances", args, sources)
+        proposals = document["proposals"]
+        nested = stances_of([proposal["id"] for proposal in proposals], args, sources, limit)
+        for proposal in proposals:
+            proposal["stances"], proposal["stance_count"] = nested[proposal["id"]]
+            proposal["stances_url"] = f"/v1/proposals/{proposal['id']}/stances"
+        return {**document, "counts": counts, "limit": limit, "links": links}

@@ -8,10 +8,10 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from api.http.arguments import query_arguments
-from api.http.formats import Table, csv_response, csv_stream, csv_view, linked, page_view
+from api.http.formats import Table, csv_lines, csv_response, csv_stream, linked, page_view
 from api.http.routing import Blueprint
 from api.resources.search import search_hits
-from api.resources.stances import matrix_rows, stance_matrix
+from api.resources.stances import matrix_columns, matrix_rows, stance_matrix
 from api.store.models import model_of
 from api.store.pagination import list_items
 from schemas.collections import COLLECTIONS
@@ -42,15 +42,35 @@ def blueprint() -> Blueprint:
 
     @blp.route("/v1/stances/matrix.csv")
     class StanceMatrixSpreadsheet(MethodView):
-        @query_arguments(blp, StanceMatrixQuerySchema)
+        @query_arguments(blp, spreadsheet_query(StanceMatrixQuerySchema))
         @blp.response(200, description="A row per actor, a column per proposal.")
         @blp.doc(responses={200: CSV}, tags=["stances"])
-        @csv_view(StanceMatrixSchema, matrix_rows)
         def get(self, args):
             """Show who stands where, as CSV"""
-            return stance_matrix(args)
+            if args.get("limit") is not None:
+                body, headers = linked(stance_matrix(args, args["limit"]))
+                return csv_response(matrix_rows(matrix_dump(body))), headers
+            first = stance_matrix(args, STREAMED_PAGE, matrix_columns(args))  # a 400 comes now
+            return csv_lines(matrix_pages(args, first))
 
     return blp
+
+
+matrix_dump = StanceMatrixSchema().dump
+
+
+def matrix_pages(args, first: dict):
+    """The whole matrix as spreadsheet rows, a page of actors at a time, every page with the
+    columns of the first (read already, so that a bad cursor is a 400, not a broken stream):
+    the header first."""
+    columns = [column["id"] for column in first["columns"]]
+    body = matrix_dump(first)
+    yield matrix_rows(body)
+    while body["meta"]["next_cursor"] is not None:
+        body = matrix_dump(
+            stance_matrix({**args, "cursor": body["meta"]["next_cursor"]}, STREAMED_PAGE, columns)
+        )
+        yield matrix_rows(body)[1:]
 
 
 def add_spreadsheet(blp: Blueprint, kind) -> None:

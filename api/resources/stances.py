@@ -1,15 +1,18 @@
 """Stances: what the stances' routes add to their collection's (api/resources/items.py): the
 matrix of who stands where."""
 
+import binascii
+
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
-from api.http.formats import csv_view
+from api.http.formats import csv_view, linked
 from api.resources.items import blueprint_of
-from api.store.models import Stance
-from api.store.queries import apply_filters, load_options
+from api.store.models import Actor, Proposal, Stance
+from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor
+from api.store.queries import apply_filters, bad_parameter
 from schemas.stances import (
     CERTAINTIES,
     StanceMatrixQuerySchema,
@@ -41,30 +44,95 @@ class StanceMatrix(MethodView):
     @blp.response(200, StanceMatrixSchema)
     @csv_view(StanceMatrixSchema, matrix_rows)
     def get(self, args):
-        """Show who stands where: actors × proposals"""
-        return stance_matrix(args)
+        """Show who stands where: actors × proposals, a page of actors at a time"""
+        return linked(stance_matrix(args, args["limit"]))
 
 
-def stance_matrix(args) -> dict:
-    """Actors (rows) × proposals (columns), narrowed to an actor or a proposal."""
-    statement = select(Stance).options(*load_options(Stance))
-    statement = apply_filters(statement, args, StanceMatrixQuerySchema)
-    stances = db.session.scalars(statement).all()
-    actors = sorted({stance.actor for stance in stances}, key=lambda actor: actor.id)
-    proposals = sorted({stance.proposal for stance in stances}, key=lambda proposal: proposal.id)
+def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
+    """One page of the matrix: the first `limit` actors (rows, in id order, after `cursor`) with
+    a stance the filters keep, × the proposals those rows take stances on (columns), or those
+    `columns` (a spreadsheet keeps one set for every page). Only what the cells show is read,
+    so a page costs what its rows hold."""
+    chosen = apply_filters(select(Stance), args, StanceMatrixQuerySchema)
+    rows = chosen.with_only_columns(Stance.actor_id).distinct().order_by(Stance.actor_id)
+    count = select(func.count()).select_from(rows.order_by(None).subquery())
+    if args.get("cursor"):
+        rows = rows.where(Stance.actor_id > matrix_cursor(args["cursor"]))
+    actor_ids = db.session.scalars(rows.limit(limit + 1)).all()
+    more = len(actor_ids) > limit
+    actor_ids = actor_ids[:limit]
+    cells = chosen.where(Stance.actor_id.in_(actor_ids)).with_only_columns(
+        Stance.id,
+        Stance.actor_id,
+        Stance.proposal_id,
+        Stance.position,
+        Stance.certainty,
+        Stance.basis,
+        Stance.asserted_by_id,
+    )
     # Where an actor has two stances on a proposal (a stated opposition and a likely block),
     # the cell shows the surest; the stances collection has both.
     by_pair = {}
-    for stance in sorted(stances, key=lambda stance: CERTAINTIES.index(stance.certainty)):
+    surest_first = sorted(
+        db.session.execute(cells), key=lambda row: CERTAINTIES.index(row.certainty)
+    )
+    for stance in surest_first:
         by_pair.setdefault((stance.actor_id, stance.proposal_id), stance)
-    cells = [
-        [matrix_cell(by_pair.get((actor.id, proposal.id))) for proposal in proposals]
-        for actor in actors
+    proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
+    actors = references(Actor, actor_ids)
+    proposals = references(Proposal, proposal_ids)
+    return {
+        "rows": actors,
+        "columns": proposals,
+        "cells": [
+            [matrix_cell(by_pair.get((actor, proposal))) for proposal in proposal_ids]
+            for actor in actor_ids
+        ],
+        "meta": {
+            "total": db.session.scalar(count),
+            "limit": limit,
+            "next_cursor": encode_cursor("actor", actor_ids[-1]) if more else None,
+        },
+    }
+
+
+def surest_first(stance) -> int:
+    return CERTAINTIES.index(stance.certainty)
+
+
+def matrix_columns(args) -> list[str]:
+    """Every proposal the filtered matrix has a stance on, in id order."""
+    chosen = apply_filters(select(Stance), args, StanceMatrixQuerySchema)
+    proposals = chosen.with_only_columns(Stance.proposal_id).distinct().order_by(Stance.proposal_id)
+    return db.session.scalars(proposals).all()
+
+
+def references(model, ids: list[str]) -> list[dict]:
+    """Compact references to these items, in the order given."""
+    found = select(model.id, model.label_column()).where(model.id.in_(ids))
+    labels = dict(db.session.execute(found).all())
+    return [
+        {
+            "id": item_id,
+            model.label_field: labels[item_id],
+            "url": f"/v1/{model.collection}/{item_id}",
+        }
+        for item_id in ids
     ]
-    return {"rows": actors, "columns": proposals, "cells": cells}
 
 
-def matrix_cell(stance: Stance | None) -> dict | None:
+def matrix_cursor(cursor: str) -> str:
+    """The actor a page of the matrix starts after, or a 400."""
+    try:
+        kind, actor_id = cursor_parts(cursor)
+        if kind != "actor" or not isinstance(actor_id, str):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        bad_parameter("cursor", CURSOR_HELP)
+    return actor_id
+
+
+def matrix_cell(stance) -> dict | None:
     if stance is None:
         return None
     return {
@@ -72,5 +140,5 @@ def matrix_cell(stance: Stance | None) -> dict | None:
         "certainty": stance.certainty,
         "basis": stance.basis,
         "asserted_by": stance.asserted_by_id,
-        "stance": stance.url,
+        "stance": f"/v1/stances/{stance.id}",
     }

@@ -65,7 +65,7 @@ def read_item(model, item_id: str):
     return get_or_404(model, item_id)
 
 
-def page_rows(statement, model, key: str) -> list[tuple]:
+def page_rows(statement, model, key: str, parsed_always: bool = False) -> list[tuple]:
     """The rows of an ordered, limited page of `model` as (stored render, sort value, id):
     one query, reading the renders and the cursor's columns only. Compact JSON with every
     field takes each render's bytes as they are (`orjson.Fragment`); CSV, pretty output and
@@ -74,7 +74,7 @@ def page_rows(statement, model, key: str) -> list[tuple]:
     rows = direct_reads().rows(columns)
     missing = [row[0] for row in rows if row[2] is None]
     fresh = {item_id: render(item) for item_id, item in load(model, missing).items()}
-    as_is = orjson.Fragment if shown_as_stored() else parsed
+    as_is = orjson.Fragment if shown_as_stored() and not parsed_always else parsed
     return [
         (as_is(fresh.get(item_id) or rendered), value, item_id) for item_id, value, rendered in rows
     ]
