@@ -15,17 +15,11 @@ from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema
 
 
-class ProposalStanceSchema(StanceSchema):
-    """A stance shown under its proposal."""
-
-    class Meta:
-        exclude = ("proposal",)
-
-
 class BriefingProposalSchema(ProposalSchema):
-    """A proposal with the first stances taken on it (as many as the briefing's `limit`)."""
+    """A proposal with the first stances taken on it (as many as the briefing's
+    `per_proposal`)."""
 
-    stances = fields.List(PageItem(ProposalStanceSchema))
+    stances = fields.List(PageItem(StanceSchema))
     stance_count = fields.Integer(metadata={"description": "How many stances it has in all."})
     stances_url = fields.String(metadata={"description": "Every stance on it: a collection."})
 
@@ -60,6 +54,9 @@ class BriefingSchema(Schema):
 
     counts = fields.Nested(CountsSchema)
     limit = fields.Integer(metadata={"description": "Items shown per section, at most."})
+    per_proposal = fields.Integer(
+        metadata={"description": "Stances shown under each proposal, at most."}
+    )
     links = fields.Nested(SectionLinksSchema)
     sources = fields.List(PageItem(SourceSchema))
     actors = fields.List(PageItem(ActorSchema))
@@ -76,10 +73,18 @@ class BriefingQuerySchema(QuerySchema):
     source = source_filter()
     basis = basis_filter()
     limit = QueryInteger(
-        load_default=50,
-        validate=validate.Range(min=1, max=200),
+        load_default=20,
+        validate=validate.Range(min=1, max=50),
         metadata={
-            "description": "Items shown per section, and stances under each proposal, 1–200: "
-            "`counts` says how many there are, `links` where the rest are."
+            "description": "Items shown per section, 1–50: `counts` says how many there are, "
+            "`links` where the rest are."
+        },
+    )
+    per_proposal = QueryInteger(
+        load_default=5,
+        validate=validate.Range(min=0, max=10),
+        metadata={
+            "description": "Stances shown under each proposal, 0–10: its `stance_count` says "
+            "how many it has, `stances_url` where they all are."
         },
     )

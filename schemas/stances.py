@@ -95,9 +95,9 @@ class StanceMatrixSchema(Schema):
 
 class StanceMatrixQuerySchema(QuerySchema):
     limit = QueryInteger(
-        load_default=50,
-        validate=validate.Range(min=1, max=200),
-        metadata={"description": "Actors (rows) per page, 1–200."},
+        load_default=20,
+        validate=validate.Range(min=1, max=50),
+        metadata={"description": "Actors (rows) per page, 1–50."},
     )
     cursor = fields.String(
         validate=validate.Length(max=1000),

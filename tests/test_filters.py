@@ -16,8 +16,9 @@ from schemas.queries import QuerySchema
 
 # Handled by the views and the envelope, whatever the collection.
 COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet", "fields"}
-# Handled by one view itself: search's `type` chooses the index rows to search.
-OWN = {"SearchQuerySchema": {"type"}}
+# Handled by one view itself: search's `type` chooses the index rows to search; the
+# briefing's `per_proposal`, how many stances it shows under each proposal.
+OWN = {"SearchQuerySchema": {"type"}, "BriefingQuerySchema": {"per_proposal"}}
 # The model each query schema filters (None: a view that applies its parameters itself — the
 # briefing its `source`, search its `type`).
 MODELS = {

@@ -53,13 +53,13 @@ def selected(model, args, sources: list[str]):
     return statement
 
 
-def first_items(model, statement, limit: int) -> list:
-    """The first `limit` items of a section, in id order: facts as stored, dumped already."""
+def first_items(model, statement, limit: int, parsed: bool = False) -> list:
+    """The first `limit` items of a section, in id order: facts as stored (embedded as they
+    are in compact JSON, or `parsed`), dumped already."""
     statement = statement.order_by(model.id).limit(limit)
     if renders.is_stored(model):
-        return [
-            render for render, _, _ in renders.page_rows(statement, model, "id", parsed_always=True)
-        ]
+        rows = renders.page_rows(statement, model, "id", parsed_always=parsed)
+        return [render for render, _, _ in rows]
     return db.session.scalars(statement.options(*load_options(model))).all()
 
 
@@ -69,27 +69,21 @@ def total(model, statement, key: tuple) -> int:
 
 
 def stances_of(proposal_ids: list[str], args, sources: list[str], limit: int) -> dict:
-    """The first `limit` stances on each of these proposals (in id order), as stored, without
-    the proposal they sit under; and how many each has in all."""
+    """The first `limit` stances on each of these proposals (in id order), as stored; and how
+    many each has in all."""
     chosen = selected(Stance, args, sources).where(Stance.proposal_id.in_(proposal_ids))
     place = func.row_number().over(partition_by=Stance.proposal_id, order_by=Stance.id)
-    ranked = chosen.with_only_columns(
-        Stance.id, Stance.proposal_id, place.label("place")
-    ).subquery()
-    first = select(Stance).where(Stance.id.in_(select(ranked.c.id).where(ranked.c.place <= limit)))
+    ranked = chosen.with_only_columns(Stance.id, Stance.proposal_id, place.label("place"))
+    ranked = ranked.subquery()
+    first = select(ranked.c.id, ranked.c.proposal_id).where(ranked.c.place <= limit)
+    on = dict(db.session.execute(first).all())  # stance → its proposal
     shown: dict[str, list] = {proposal_id: [] for proposal_id in proposal_ids}
-    for render, _, _ in renders.page_rows(
-        first.order_by(Stance.id), Stance, "id", parsed_always=True
-    ):
-        proposal = render.pop("proposal")
-        shown[proposal["id"]].append(render)
-    counted = chosen.with_only_columns(Stance.proposal_id, func.count()).group_by(
-        Stance.proposal_id
-    )
-    counts = dict(db.session.execute(counted).all())
-    return {
-        proposal_id: (stances, counts.get(proposal_id, 0)) for proposal_id, stances in shown.items()
-    }
+    page = select(Stance).where(Stance.id.in_(list(on))).order_by(Stance.id)
+    for render, _, stance_id in renders.page_rows(page, Stance, "id"):
+        shown[on[stance_id]].append(render)
+    counted = chosen.with_only_columns(Stance.proposal_id, func.count())
+    counts = dict(db.session.execute(counted.group_by(Stance.proposal_id)).all())
+    return {key: (stances, counts.get(key, 0)) for key, stances in shown.items()}
 
 
 def collection_url(collection: str, args, sources: list[str]) -> str:
@@ -114,15 +108,17 @@ class Briefing(MethodView):
         document, counts, links = {}, {}, {}
         for model in SECTIONS:
             statement = selected(model, args, sources)
-            document[model.collection] = first_items(model, statement, limit)
+            # Proposals are parsed, to hold their stances; the rest are embedded as stored.
+            document[model.collection] = first_items(model, statement, limit, model is Proposal)
             counts[model.collection] = total(model, statement, key)
             links[model.collection] = collection_url(model.collection, args, sources)
         stances = selected(Stance, args, sources)
         counts["stances"] = total(Stance, stances, key)
         links["stances"] = collection_url("stances", args, sources)
         proposals = document["proposals"]
-        nested = stances_of([proposal["id"] for proposal in proposals], args, sources, limit)
+        shown = args["per_proposal"]
+        nested = stances_of([proposal["id"] for proposal in proposals], args, sources, shown)
         for proposal in proposals:
             proposal["stances"], proposal["stance_count"] = nested[proposal["id"]]
             proposal["stances_url"] = f"/v1/proposals/{proposal['id']}/stances"
-        return {**document, "counts": counts, "limit": limit, "links": links}
+        return {**document, "counts": counts, "limit": limit, "per_proposal": shown, "links": links}

@@ -3,6 +3,7 @@ the same parameters, as CSV (`Accept: text/csv` gets the same from the JSON path
 search and the matrix."""
 
 import functools
+import itertools
 
 from flask.views import MethodView
 from marshmallow import validate
@@ -13,7 +14,7 @@ from api.http.routing import Blueprint
 from api.resources.search import search_hits
 from api.resources.stances import matrix_columns, matrix_rows, stance_matrix
 from api.store.models import model_of
-from api.store.pagination import list_items
+from api.store.pagination import every_item, list_items
 from schemas.collections import COLLECTIONS
 from schemas.fields import QueryInteger
 from schemas.search import SearchPageSchema, SearchQuerySchema
@@ -80,19 +81,12 @@ def add_spreadsheet(blp: Blueprint, kind) -> None:
     dump = kind.page().dump
     query_schema = spreadsheet_query(kind.query)
 
-    def page(args, cursor=None) -> dict:
-        arguments = {**args, "limit": STREAMED_PAGE, "cursor": cursor}
-        return list_items(model_of(kind.name), arguments, kind.query)
-
-    def pages(args, first: dict):
-        """The dumped pages, the first read already (so that a bad filter is a 400, not a
-        broken stream), the rest as the client reads on."""
-        body = first
-        while True:
-            yield dump(body)
-            if body["meta"]["next_cursor"] is None:
-                return
-            body = page(args, body["meta"]["next_cursor"])
+    def pages(args):
+        """Every item, dumped a batch at a time as the client reads on; the filters run once,
+        now (so that a bad one is a 400, not a broken stream: `every_item`)."""
+        batches = every_item(model_of(kind.name), args, kind.query, STREAMED_PAGE)
+        first = next(batches, [])
+        return (dump({"data": batch}) for batch in itertools.chain([first], batches))
 
     class Spreadsheet(MethodView):
         @query_arguments(blp, query_schema)
@@ -101,7 +95,7 @@ def add_spreadsheet(blp: Blueprint, kind) -> None:
         def get(self, args):
             sheet = table.only(args.get("fields"))
             if args.get("limit") is None:
-                return csv_stream(sheet, pages(args, first=page(args)))
+                return csv_stream(sheet, pages(args))
             body, headers = linked(list_items(model_of(kind.name), args, kind.query))
             return csv_response([sheet.header(), *sheet.rows(dump(body))]), headers
 

@@ -82,14 +82,8 @@ def paginate(statement, args, model, *, columns=None, scales=None, filters=None)
     names what `statement` selects, so that its total is counted once per data version.
     """
     sort, limit = args["sort"], args["limit"]
-    name = sort.removeprefix("-")
     descending = sort.startswith("-")
-    column = (columns or {}).get(name) or getattr(model, name)
-    key = column.key
-    ranks = None
-    if name in (scales or {}):
-        ranks = {value: rank for rank, value in enumerate(scales[name])}
-        column = case(ranks, value=column, else_=len(ranks))
+    column, key, ranks, order = sort_order(sort, model, columns, scales)
     id_column = model.id
 
     def count() -> int:
@@ -108,7 +102,6 @@ def paginate(statement, args, model, *, columns=None, scales=None, filters=None)
         # Sorting by id itself, the plain comparison lets the (filter, id) index do the walk.
         tie_break = or_(after, and_(column == value, after_id))
         statement = statement.where(after_id if column is id_column else tie_break)
-    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     rows = page_rows(statement.order_by(*order).limit(limit + 1), model, key)
     next_cursor = None
     if len(rows) > limit:
@@ -116,6 +109,37 @@ def paginate(statement, args, model, *, columns=None, scales=None, filters=None)
         _, value, last_id = rows[-1]
         next_cursor = encode_cursor(sort, ranks.get(value, len(ranks)) if ranks else value, last_id)
     return envelope([item for item, _, _ in rows], total, limit, next_cursor)
+
+
+def sort_order(sort: str, model, columns=None, scales=None) -> tuple:
+    """How `sort` orders `model` (see `paginate`): the column compared (a scale's rank where
+    it has one), its attribute's key, the ranks, and the ORDER BY clauses, id last."""
+    name = sort.removeprefix("-")
+    column = (columns or {}).get(name) or getattr(model, name)
+    key = column.key
+    ranks = None
+    if name in (scales or {}):
+        ranks = {value: rank for rank, value in enumerate(scales[name])}
+        column = case(ranks, value=column, else_=len(ranks))
+    if sort.startswith("-"):
+        return column, key, ranks, (column.desc(), model.id.desc())
+    return column, key, ranks, (column.asc(), model.id.asc())
+
+
+def every_item(model, args: dict, query_schema, batch: int):
+    """Every item of the filtered collection in `sort` order, `batch` at a time: the filters
+    (a search among them) run once, for the ids, and each batch is read by id."""
+    statement = apply_filters(select(model.id), args, query_schema)
+    scales = getattr(query_schema, "SCALES", None)
+    _, _, _, order = sort_order(args["sort"], model, scales=scales)
+    ids = db.session.scalars(statement.order_by(*order)).all()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        found = {
+            item_id: item
+            for item, _, item_id in page_rows(select(model).where(model.id.in_(chunk)), model, "id")
+        }
+        yield [found[item_id] for item_id in chunk]
 
 
 def page_rows(statement, model, key: str) -> list[tuple]:
