@@ -236,3 +236,15 @@ def test_a_spreadsheet_takes_the_columns_asked_for(client, query):
 def test_an_unknown_column_is_a_400_naming_it(client):
     body = assert_problem(client.get("/v1/stances.csv?fields=actor,mood"), 400)
     assert "'mood'" in body["errors"]["fields"][0]
+
+
+def test_a_spreadsheet_runs_its_search_once_however_many_batches(app, client, monkeypatch):
+    from api.resources import spreadsheets
+    from tests.helpers import counting_queries
+
+    monkeypatch.setattr(spreadsheets, "STREAMED_PAGE", 3)  # several batches of the seed's stances
+    with counting_queries(app) as statements:
+        lines = client.get("/v1/stances.csv?q=ceasefire OR coalition").get_data(as_text=True)
+    searches = [statement for statement in statements if "search_index" in statement]
+    assert len(lines.splitlines()) > 7  # more than two batches of rows
+    assert len(searches) == 1
