@@ -25,6 +25,20 @@ def request_limit() -> str:
     return current_app.config["READ_LIMIT" if safe else "WRITE_LIMIT"]
 
 
+# Reads that cost several pages' work count as that many requests: a whole spreadsheet (no
+# `limit`), the briefing, the matrix and search.
+WHOLE_SPREADSHEET_COST = 10
+VIEW_COST = 5
+VIEWS = ("/v1/briefing", "/v1/stances/matrix", "/v1/search")
+
+
+def request_cost() -> int:
+    path = request.path
+    if path.endswith(".csv") and "limit" not in request.args:
+        return WHOLE_SPREADSHEET_COST
+    return VIEW_COST if path.startswith(VIEWS) else 1
+
+
 def bearer_token() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
@@ -41,12 +55,18 @@ def make_limiter(app) -> Limiter:
     without, against its address; and a request whose token is refused (401) against its
     address too, so that guessing tokens is limited however many are tried."""
     limits = [
-        ApplicationLimit(request_limit, scope="address", exempt_when=lambda: bool(bearer_token())),
+        ApplicationLimit(
+            request_limit,
+            scope="address",
+            exempt_when=lambda: bool(bearer_token()),
+            cost=request_cost,
+        ),
         ApplicationLimit(
             request_limit,
             scope="token",
             key_function=token_key,
             exempt_when=lambda: not bearer_token(),
+            cost=request_cost,
         ),
         ApplicationLimit(
             request_limit,

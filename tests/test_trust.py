@@ -199,3 +199,12 @@ def test_guessing_tokens_is_limited_by_address_however_many_are_tried(limited):
         for n in range(4)
     ]
     assert statuses == [401, 401, 429, 429]
+
+
+@pytest.mark.parametrize(
+    "path, cost", [("/v1/briefing", 5), ("/v1/stances.csv", 10), ("/v1/stances.csv?limit=5", 1)]
+)
+def test_expensive_reads_count_as_the_work_they_are(make_app, path, cost):
+    client = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="20 per minute").test_client()
+    assert client.get(path).status_code == 200
+    assert client.get("/v1/actors").headers["X-RateLimit-Remaining"] == str(20 - cost - 1)
