@@ -17,7 +17,14 @@ from schemas.queries import (
 class ChangeSchema(Schema):
     id = fields.Integer(metadata={"description": "Increases with every write."})
     at = fields.DateTime()
-    token_name = fields.String(metadata={"description": "The name of the token that wrote."})
+    by = fields.String(
+        attribute="writer",
+        metadata={
+            "description": "Who wrote: `editor` or `admin` (a token's role; tokens' names are "
+            "not shown), or the server's own `cli:seed`, `cli:import`, `cli:retire`.",
+            "example": "editor",
+        },
+    )
     method = fields.String(metadata={"example": "PATCH"})
     resource = fields.String(metadata={"example": "stances"})
     item_id = fields.String()

@@ -64,7 +64,7 @@ def newest_change(client, resource: str | None = None) -> dict:
 def edits(client, resource: str) -> list[dict]:
     """The change feed of one resource, less what the seed loaded."""
     changes = client.get(f"/v1/changes?resource={resource}&limit=200").json["data"]
-    return [change for change in changes if change["token_name"] != "cli:seed"]
+    return [change for change in changes if change["by"] != "cli:seed"]
 
 
 def caught_up(app) -> None:

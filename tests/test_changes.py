@@ -20,7 +20,7 @@ def two_writes(client, editor, restore):
 
 def test_changes_start_with_what_the_seed_loaded(client):
     first = client.get("/v1/changes?limit=1").json["data"][0]
-    assert (first["method"], first["token_name"], first["resource"]) == (
+    assert (first["method"], first["by"], first["resource"]) == (
         "POST",
         "cli:seed",
         "sources",

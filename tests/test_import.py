@@ -31,7 +31,7 @@ def test_import_records_each_addition_in_the_change_feed(client, runner, restore
         for change in edits(client, resource)
     ]
     assert len(changes) == 7
-    assert {change["token_name"] for change in changes} == {"cli:import"}
+    assert {change["by"] for change in changes} == {"cli:import"}
     assert {change["method"] for change in changes} == {"POST"}
 
 

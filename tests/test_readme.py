@@ -86,10 +86,10 @@ def test_readme_editor_walkthrough_works(client, runner, restore):
         if name:
             variables[name] = output
     changes = edits(client, "stances")
-    assert [(change["method"], change["token_name"]) for change in changes] == [
+    assert [(change["method"], change["by"]) for change in changes] == [
         ("POST", "cli:import"),
-        ("POST", "desk"),
-        ("PATCH", "desk"),
+        ("POST", "editor"),
+        ("PATCH", "editor"),
         ("DELETE", "cli:retire"),
         ("DELETE", "cli:retire"),
     ]

@@ -295,7 +295,7 @@ def test_seed_adds_what_is_missing_and_records_it(client, runner, db, tmp_path, 
     assert client.get("/v1/actors/iceland").status_code == 200
     assert client.get("/v1/actors/emmanuel-macron").json["name"] == "Emmanuel Macron"
     change = client.get("/v1/changes?resource=actors&sort=-id&limit=1").json["data"][0]
-    assert (change["method"], change["item_id"], change["token_name"]) == (
+    assert (change["method"], change["item_id"], change["by"]) == (
         "POST",
         "iceland",
         "cli:seed",
@@ -319,7 +319,7 @@ def test_import_updates_unedited_items_and_keeps_edited_ones(
     assert client.get(STANCE).json == edited
     assert client.get("/v1/actors/italy").json["description"] == "Revised in the YAML."
     change = client.get("/v1/changes?resource=actors&sort=-id&limit=1").json["data"][0]
-    assert (change["method"], change["token_name"]) == ("PATCH", "cli:import")
+    assert (change["method"], change["by"]) == ("PATCH", "cli:import")
     assert_feed_agrees_with_data(client)
 
 
@@ -337,7 +337,7 @@ def test_seed_reset_records_every_deletion_and_addition(client, runner, editor, 
     assert result.exit_code == 0, result.output
     assert client.get(STANCE).json["summary"] != "An editor's correction."
     stances = client.get("/v1/changes?resource=stances&limit=200").json["data"]
-    reset = [(c["method"], c["token_name"]) for c in stances[-38:]]
+    reset = [(c["method"], c["by"]) for c in stances[-38:]]
     assert reset == [("DELETE", "cli:seed")] * 19 + [("POST", "cli:seed")] * 19
     assert_feed_agrees_with_data(client)
 

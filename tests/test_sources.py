@@ -138,7 +138,7 @@ def test_retire_from_the_command_line(client, runner, imported):
     assert "deleted 7 items" in result.output
     assert client.get(RURITANIA).status_code == 410
     change = client.get("/v1/changes?sort=-id&limit=1").json["data"][0]
-    assert change["token_name"] == "cli:retire"
+    assert change["by"] == "cli:retire"
 
 
 def test_retire_an_unknown_source_from_the_command_line_fails(runner):

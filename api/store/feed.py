@@ -3,21 +3,23 @@
 from sqlalchemy import func, select, tuple_
 
 from api.extensions import db
-from api.store.models import Change
+from api.store.models import ApiToken, Change
 
 # Who writes when nobody sends a token: the command-line loaders and retirement.
 SEED_WRITER = "cli:seed"
 IMPORT_WRITER = "cli:import"
 RETIRE_WRITER = "cli:retire"
 LOADERS = {SEED_WRITER, IMPORT_WRITER}
+SERVER_WRITERS = {*LOADERS, RETIRE_WRITER}
 
 
 def record(method: str, item, before: dict | None, after: dict | None, who: str) -> None:
     """Add the change `who` made to the current transaction, so that it lands with the write
-    or not at all."""
+    or not at all; the public sees its `writer` (`writer_of`)."""
     db.session.add(
         Change(
             token_name=who,
+            writer=writer_of(who),
             method=method,
             resource=item.collection,
             item_id=item.id,
@@ -25,6 +27,15 @@ def record(method: str, item, before: dict | None, after: dict | None, who: str)
             after=after,
         )
     )
+
+
+def writer_of(who: str) -> str:
+    """What the change feed shows of a writer: the server's own by name, a token by its role
+    (the environment's admin token is an admin's)."""
+    if who in SERVER_WRITERS:
+        return who
+    role = db.session.scalar(select(ApiToken.role).where(ApiToken.name == who))
+    return role or "admin"
 
 
 def newest_change_ids():

@@ -387,6 +387,8 @@ class Change(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     token_name: Mapped[str] = mapped_column(String(100))
+    # What the public sees of who wrote: a token's role, or the server's own writer's name.
+    writer: Mapped[str] = mapped_column(String(20), default="editor", server_default="editor")
     method: Mapped[str] = mapped_column(String(10))
     resource: Mapped[str] = mapped_column(String(20))
     item_id: Mapped[str] = mapped_column(SLUG)
