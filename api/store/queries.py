@@ -87,7 +87,8 @@ def get_or_404(model, item_id: str):
             raise ElsewhereError(model, canonical[0])
     if item is None:
         singular = model.collection.removesuffix("s")
-        deleted = latest_changes({(model.collection, item_id)}).get((model.collection, item_id))
+        key = (model.collection, item_id)
+        deleted = latest_changes({key}).get(key) if is_slug(item_id) else None
         if deleted is not None and deleted.method == "DELETE":
             abort(
                 410,
