@@ -2,13 +2,7 @@
 
 from dataclasses import dataclass
 
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-)
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
 from schemas.fields import Choice, ListParameter, QueryInteger
@@ -136,7 +130,7 @@ class CollectionQuerySchema(QuerySchema):
     limit = QueryInteger(
         load_default=50,
         validate=validate.Range(min=1, max=200),
-        metadata={"description": "Items per page, 1–200."},
+        metadata={"description": "Items per page, 1–200 (1–50 with `expand`)."},
     )
     cursor = fields.String(
         validate=validate.Length(max=1000),
@@ -149,6 +143,16 @@ class CollectionQuerySchema(QuerySchema):
             "a OR b, -word."
         },
     )
+
+    @validates_schema
+    def bound_expanded_pages(self, data, **kwargs):
+        """An expanded item costs several: a page that expands holds fewer."""
+        if data.get("expand") and data.get("limit", 0) > MOST_EXPANDED:
+            raise ValidationError(f"With expand, at most {MOST_EXPANDED} items per page.", "limit")
+
+
+# Items a page may hold when it expands references (each is several items' work).
+MOST_EXPANDED = 50
 
 
 def facet_field(*names: str) -> ListParameter:

@@ -208,3 +208,9 @@ def test_expensive_reads_count_as_the_work_they_are(make_app, path, cost):
     client = make_app(RATELIMIT_STORAGE_URI="memory://", READ_LIMIT="20 per minute").test_client()
     assert client.get(path).status_code == 200
     assert client.get("/v1/actors").headers["X-RateLimit-Remaining"] == str(20 - cost - 1)
+
+
+def test_a_page_that_expands_holds_at_most_50(client):
+    problem = assert_problem(client.get("/v1/stances?expand=actor&limit=51"), 400)
+    assert "expand" in problem["errors"]["limit"][0]
+    assert client.get("/v1/stances?expand=actor&limit=50").status_code == 200
