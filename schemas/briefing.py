@@ -1,15 +1,14 @@
 """Schema for the whole briefing in one document."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
 from schemas.claims import basis_filter
 from schemas.commitments import CommitmentSchema
 from schemas.events import EventSchema
-from schemas.fields import QueryInteger
 from schemas.pages import PageItem
 from schemas.proposals import ProposalSchema
-from schemas.queries import QuerySchema, source_filter
+from schemas.queries import QuerySchema, size_parameter, source_filter
 from schemas.sources import SourceSchema
 from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema
@@ -72,19 +71,16 @@ class BriefingQuerySchema(QuerySchema):
 
     source = source_filter()
     basis = basis_filter()
-    limit = QueryInteger(
-        load_default=20,
-        validate=validate.Range(min=1, max=50),
-        metadata={
-            "description": "Items shown per section, 1–50: `counts` says how many there are, "
-            "`links` where the rest are."
-        },
+    limit = size_parameter(
+        20,
+        50,
+        "Items shown per section, 1–50: `counts` says how many there are, `links` where the "
+        "rest are.",
     )
-    per_proposal = QueryInteger(
-        load_default=5,
-        validate=validate.Range(min=0, max=10),
-        metadata={
-            "description": "Stances shown under each proposal, 0–10: its `stance_count` says "
-            "how many it has, `stances_url` where they all are."
-        },
+    per_proposal = size_parameter(
+        5,
+        10,
+        "Stances shown under each proposal, 0–10: its `stance_count` says how many it has, "
+        "`stances_url` where they all are.",
+        least=0,
     )

@@ -124,18 +124,27 @@ class ItemQuerySchema(QuerySchema):
     """Parameters an item accepts."""
 
 
-class CollectionQuerySchema(QuerySchema):
-    """Parameters every collection accepts."""
-
-    limit = QueryInteger(
-        load_default=50,
-        validate=validate.Range(min=1, max=200),
-        metadata={"description": "Items per page, 1–200 (1–50 with `expand`)."},
+def size_parameter(default: int, most: int, description: str, least: int = 1) -> QueryInteger:
+    """How many of something an answer holds, `least`–`most`: what its cost is bounded by."""
+    return QueryInteger(
+        load_default=default,
+        validate=validate.Range(min=least, max=most),
+        metadata={"description": description},
     )
-    cursor = fields.String(
+
+
+def cursor_parameter() -> fields.String:
+    return fields.String(
         validate=validate.Length(max=1000),
         metadata={"description": "Opaque cursor from `links.next` of the previous page."},
     )
+
+
+class CollectionQuerySchema(QuerySchema):
+    """Parameters every collection accepts."""
+
+    limit = size_parameter(50, 200, "Items per page, 1–200 (1–50 with `expand`).")
+    cursor = cursor_parameter()
     q = fields.String(
         validate=validate.Length(min=1, max=500),
         metadata={

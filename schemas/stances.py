@@ -1,19 +1,21 @@
 """Schemas for stances: one actor's position on one proposal."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
-from schemas.fields import QueryInteger, enum_field, text_field
+from schemas.fields import enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import LinksSchema, MetaSchema, page_schema
 from schemas.queries import (
     ItemQuerySchema,
     QuerySchema,
+    cursor_parameter,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
     reference_filter,
+    size_parameter,
     sort_field,
     source_filter,
 )
@@ -94,15 +96,8 @@ class StanceMatrixSchema(Schema):
 
 
 class StanceMatrixQuerySchema(QuerySchema):
-    limit = QueryInteger(
-        load_default=20,
-        validate=validate.Range(min=1, max=50),
-        metadata={"description": "Actors (rows) per page, 1–50."},
-    )
-    cursor = fields.String(
-        validate=validate.Length(max=1000),
-        metadata={"description": "Opaque cursor from `links.next` of the previous page."},
-    )
+    limit = size_parameter(20, 50, "Actors (rows) per page, 1–50.")
+    cursor = cursor_parameter()
     source = source_filter()
     actor = reference_filter(
         "actors", "Only this actor's row (id, name or alias).", column="actor_id"
