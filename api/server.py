@@ -16,7 +16,7 @@ import selectors
 import time
 from functools import partial
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
 HEAD_END = b"\r\n\r\n"
 # More than this without the end of the headers: handed to gunicorn's parser, which refuses it.
@@ -85,11 +85,15 @@ class HeadersFirstWorker(ThreadWorker):
         return super().handle_request(req, conn)
 
     def murder_pending(self):
-        """Close, besides gthread's idle connections, those whose headers are overdue, and once
-        the worker is stopping, all whose headers have not come (they hold no request yet)."""
+        """Close, besides gthread's idle connections, those whose headers are overdue. A
+        stopping worker gives the others STOP_KEEPALIVE_LINGER to finish theirs, as gthread
+        gives its kept-alive connections: a request that was on its way is still answered."""
         super().murder_pending()
         now = time.monotonic()
-        for conn in [c for c in self.heading if c.head_deadline <= now or not self.alive]:
+        if not self.alive:
+            for conn in self.heading:
+                conn.head_deadline = min(conn.head_deadline, now + STOP_KEEPALIVE_LINGER)
+        for conn in [c for c in self.heading if c.head_deadline <= now]:
             self.heading.remove(conn)
             try:
                 self.poller.unregister(conn.sock)
