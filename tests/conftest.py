@@ -32,6 +32,10 @@ OPERATOR_SETTINGS = (
     "CORS_ORIGINS",
     "WEB_CONCURRENCY",
     "PORT",
+    "PROXY_HOPS",
+    "HEADER_TIMEOUT",
+    "SHARED_CACHE_SECONDS",
+    "START_STEPS",
 )
 _set_aside: dict[str, str] = {}
 
