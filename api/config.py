@@ -2,6 +2,17 @@
 
 import os
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+# Every Redis client of ours: half a second to connect or answer, and no retry, so that a Redis
+# that stops answering costs a request that much at most (the response cache, rate limits).
+REDIS_TIMEOUTS = {
+    "socket_timeout": 0.5,
+    "socket_connect_timeout": 0.5,
+    "retry": Retry(NoBackoff(), 0),
+}
+
 
 def env_int(name: str, default: int) -> int:
     """Read an integer environment variable, falling back to a default."""

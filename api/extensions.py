@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from api.config import REDIS_TIMEOUTS
 from api.store.database import SAFE_METHODS
 from api.store.models import Base
 
@@ -75,7 +76,14 @@ def make_limiter(app) -> Limiter:
             deduct_when=lambda response: response.status_code == 401,
         ),
     ]
-    limiter = Limiter(get_remote_address, application_limits=limits)
+    # A Redis that stops answering (frozen, a network that drops packets) must not hold every
+    # request: half a second, then the limits count in memory (fail open: api/config.py).
+    redis = app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://"))
+    limiter = Limiter(
+        get_remote_address,
+        application_limits=limits,
+        storage_options=dict(REDIS_TIMEOUTS) if redis else {},
+    )
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
     return limiter

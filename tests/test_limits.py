@@ -1,5 +1,9 @@
 """Rate limits: reads generous, writes tighter, 429 as problem+json, and Redis outages survived."""
 
+import socket
+import threading
+import time
+
 import pytest
 
 from tests.helpers import assert_problem
@@ -91,3 +95,36 @@ def test_each_app_has_its_own_limiter(make_app, client):
     response = client.get("/v1/actors")
     assert response.status_code == 200
     assert "X-RateLimit-Limit" not in response.headers
+
+
+@pytest.fixture
+def frozen_redis():
+    """A Redis that accepts connections and never answers (SIGSTOPped): its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+    for connection in held:
+        connection.close()
+
+
+def test_a_frozen_redis_holds_no_request_for_long(make_app, frozen_redis):
+    """Rate limits and the response cache give up on it within a second and serve anyway; the
+    requests after that soon do not wait on it at all."""
+    client = make_app(REDIS_URL=frozen_redis, RATELIMIT_STORAGE_URI=frozen_redis).test_client()
+    waited = []
+    for _ in range(3):
+        started = time.monotonic()
+        assert client.get("/v1/events").status_code == 200
+        waited.append(time.monotonic() - started)
+    assert waited[0] < 3  # a few half-second timeouts at most
+    assert max(waited[1:]) < 1.5 and waited[-1] < 0.5  # then Redis is let alone

@@ -6,11 +6,13 @@ per-process map otherwise; if Redis fails, requests are simply served uncached.
 
 import json
 import threading
+import time
 from collections import OrderedDict
 
 import redis
 from flask import current_app, g, request
 
+from api.config import REDIS_TIMEOUTS
 from api.http.headers import SECURITY_HEADERS
 from api.store import version
 
@@ -64,16 +66,18 @@ class LocalStore:
 
 
 class RedisStore:
-    """Shared by every worker and machine: the headers as a JSON line, then the body."""
+    """Shared by every worker and machine: the headers as a JSON line, then the body. A Redis
+    that fails (down, frozen) is let alone for RESTING_SECONDS, so that requests are served
+    uncached meanwhile without each waiting on it."""
+
+    RESTING_SECONDS = 5.0
 
     def __init__(self, url: str):
-        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.client = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
+        self.resting_until = 0.0
 
     def get(self, key: str) -> tuple[list, bytes] | None:
-        try:
-            stored = self.client.get(key)
-        except redis.RedisError:
-            return None
+        stored = self.call(self.client.get, key)
         if stored is None:
             return None
         headers, body = stored.split(b"\n", 1)
@@ -81,10 +85,16 @@ class RedisStore:
 
     def set(self, key: str, entry: tuple[list, bytes]) -> None:
         headers, body = entry
+        self.call(self.client.set, key, json.dumps(headers).encode() + b"\n" + body, ex=TTL_SECONDS)
+
+    def call(self, command, *args, **kwargs):
+        if time.monotonic() < self.resting_until:
+            return None
         try:
-            self.client.set(key, json.dumps(headers).encode() + b"\n" + body, ex=TTL_SECONDS)
+            return command(*args, **kwargs)
         except redis.RedisError:
-            pass
+            self.resting_until = time.monotonic() + self.RESTING_SECONDS
+            return None
 
 
 def serve_cached():
