@@ -18,7 +18,7 @@ from api.http.logs import configure_access_log
 from api.http.openapi import make_api
 from api.http.routing import converters, item_id_schema
 from api.resources import blueprints, ops
-from api.store.database import configure_sqlite
+from api.store.database import bound_postgres_waits, configure_sqlite
 from api.store.reads import init_reads
 from api.store.version import init_version
 from schemas.collections import items
@@ -45,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        else:
+            bound_postgres_waits(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     init_version(app)
     init_cache(app)

@@ -1,5 +1,9 @@
 """Health and readiness checks."""
 
+import time
+
+from sqlalchemy import create_engine
+
 from api import create_app
 from tests.helpers import assert_problem
 
@@ -28,3 +32,30 @@ def test_data_endpoints_are_503_when_database_is_unreachable(tmp_path):
     body = assert_problem(response, 503)
     assert response.headers["Retry-After"] == "5"
     assert "retry" in body["detail"]
+
+
+def test_a_read_behind_a_lock_waits_seconds_at_most(app, make_app):
+    """PostgreSQL: what any ALTER TABLE during traffic does (an exclusive lock on a table the
+    read needs) makes it wait 3 s at most, then answer 503 with Retry-After. SQLite: a read is
+    never held by a writer's lock at all (WAL)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    postgres = url.startswith("postgresql")
+    lock = "LOCK TABLE stances IN ACCESS EXCLUSIVE MODE" if postgres else "BEGIN IMMEDIATE"
+    locker = create_engine(url, isolation_level=None if postgres else "AUTOCOMMIT")
+    client = make_app(RESPONSE_CACHE=False).test_client()
+    try:
+        with locker.connect() as connection:
+            connection.exec_driver_sql(lock)
+            started = time.monotonic()
+            response = client.get("/v1/stances?position=opposes")
+            waited = time.monotonic() - started
+            connection.exec_driver_sql("ROLLBACK")
+    finally:
+        locker.dispose()
+    if postgres:
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert waited < 15
+    else:
+        assert response.status_code == 200
+        assert waited < 2

@@ -1,5 +1,5 @@
 """Engine set-up: SQLite gets WAL, a busy timeout, foreign keys, a small page cache and BEGIN
-IMMEDIATE for writes."""
+IMMEDIATE for writes; PostgreSQL lock and statement timeouts."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,3 +60,22 @@ def tune_sqlite_connections(engine) -> None:
         # system caches once for all; 256 KiB measured as fast (bench/RESULTS.md).
         cursor.execute("PRAGMA cache_size=-256")
         cursor.close()
+
+
+# On PostgreSQL, how long a statement may wait for a lock (an ALTER TABLE queued before it, a
+# long write), and run at all, before it is cancelled: the request answers 503 + Retry-After
+# (api/http/errors.py) instead of waiting with everyone else. Migrations meet the same bounds.
+LOCK_TIMEOUT = "3s"
+STATEMENT_TIMEOUT = "30s"
+
+
+def bound_postgres_waits(engine) -> None:
+    """Every connection of `engine` gets the lock and statement timeouts, for its session."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        cursor.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+        cursor.close()
+        dbapi_connection.commit()  # a SET is undone with the transaction it began

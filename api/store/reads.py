@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.exc import DBAPIError
 
 from api.extensions import db
-from api.store.database import tune_sqlite_connections
+from api.store.database import bound_postgres_waits, tune_sqlite_connections
 from api.store.models import model_of
 from schemas.collections import names
 
@@ -35,6 +35,8 @@ class DirectReads:
         )
         if engine.dialect.name == "sqlite":
             tune_sqlite_connections(self.engine)
+        else:
+            bound_postgres_waits(self.engine)
         self.item_statements = {
             model: select(model.version, model.rendered).where(model.id == bindparam("item_id"))
             for model in map(model_of, names("facts"))
