@@ -71,6 +71,23 @@ def test_racing_editors_on_one_item_one_wins(live_server, client, editor, restor
     assert [change["after"]["summary"] for change in changes] == [f"Racer {winner}."]
 
 
+def test_racing_editors_with_if_match_star_all_land(live_server, client, editor, restore):
+    """`*` matches the item whatever its version: a PATCH that lost a race is run again on the
+    version that won, never a 412."""
+    base, path, racers = live_server, "/v1/stances/italy-opposes-coalition", 8
+    barrier = threading.Barrier(racers)
+
+    def race(number: int) -> int:
+        barrier.wait(timeout=20)
+        headers = {**editor, "If-Match": "*"}
+        return send(f"{base}{path}", "PATCH", {"summary": f"Racer {number}."}, headers)
+
+    with ThreadPoolExecutor(racers) as pool:
+        statuses = list(pool.map(race, range(racers)))
+    assert statuses == [200] * racers
+    assert len(edits(client, "stances")) == racers
+
+
 def test_gunicorn_opens_no_control_socket_in_the_home_folder(app, tmp_path):
     """gunicorn 27's control socket would sit at ~/.gunicorn, shared by every instance."""
     process, base = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], HOME=str(tmp_path))

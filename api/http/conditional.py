@@ -80,6 +80,11 @@ def require_if_match() -> None:
         )
 
 
+def matches_any_version() -> bool:
+    """Whether If-Match is `*`: the item whatever its version."""
+    return request.if_match.star_tag
+
+
 def check_if_match(version: int) -> None:
     """412 unless If-Match is `*` or names, strongly (RFC 9110 §13.1.1: a weak tag W/"…"
     never matches), this version of the item."""

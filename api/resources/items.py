@@ -9,7 +9,7 @@ from flask import g
 from flask.views import MethodView
 
 from api.http.arguments import query_arguments
-from api.http.conditional import check_if_match, tagged, with_item_etag
+from api.http.conditional import check_if_match, matches_any_version, tagged, with_item_etag
 from api.http.formats import page_view
 from api.http.guards import guarded
 from api.http.idempotency import keep_answer, replay_or_claim
@@ -88,7 +88,9 @@ def item_view(blp: Blueprint, kind, model):
         @blp.response(200, kind.item)
         @documents_change(blp)
         def patch(self, data, **path):
-            item = get_or_404(model, *path.values())
+            # `If-Match: *` changes the item whatever its version: it is locked as it is read,
+            # so that another write waits rather than makes this one a 412 (WHERE version = …).
+            item = get_or_404(model, *path.values(), lock=matches_any_version())
             check_if_match(item.version)
             body = writes.update(item, item_schema(kind.name), data, g.token_name)
             version = item.version

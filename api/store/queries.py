@@ -75,12 +75,14 @@ def is_slug(value: str) -> bool:
     return len(value) <= 100 and re.fullmatch(SLUG_PATTERN, value) is not None
 
 
-def get_or_404(model, item_id: str):
-    """Fetch one item by id; for a name, alias or ISO code of one item, raise `ElsewhereError`
-    naming its id; else abort with a 404 a reader can act on."""
+def get_or_404(model, item_id: str, lock: bool = False):
+    """Fetch one item by id (with `lock`, its row locked until the transaction ends); for a
+    name, alias or ISO code of one item, raise `ElsewhereError` naming its id; else abort with
+    a 404 a reader can act on."""
     item = None
     if is_slug(item_id):
-        item = db.session.get(model, item_id, options=load_options(model))
+        lock_row = {"of": model} if lock else None  # its own row, not those it joins
+        item = db.session.get(model, item_id, options=load_options(model), with_for_update=lock_row)
     if item is None and len(item_id) <= 200:
         canonical = ids_answering_to(model, item_id)
         if len(canonical) == 1:
