@@ -50,7 +50,8 @@ class Config:
         )
         # A server's connections can drop (a restart, a proxy's timeout); a file's cannot.
         is_file = self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not is_file}
+        # A request waits 3 s for a connection of a full pool, then answers 503 (not 30 s).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not is_file, "pool_timeout": 3}
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
         self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None

@@ -59,3 +59,23 @@ def test_a_read_behind_a_lock_waits_seconds_at_most(app, make_app):
     else:
         assert response.status_code == 200
         assert waited < 2
+
+
+def test_a_full_pool_is_a_503_after_a_short_wait(make_app, monkeypatch):
+    """Every connection in use: a request waits a moment for one, then is told to come back."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from api.extensions import db
+
+    app = make_app(RESPONSE_CACHE=False)
+    with app.app_context():
+        engine = db.engine
+
+    def full(*args, **kwargs):
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+    monkeypatch.setattr(engine.pool, "connect", full)
+    monkeypatch.setattr(app.extensions["direct_reads"].engine.pool, "connect", full)
+    response = app.test_client().get("/v1/stances?position=opposes")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"

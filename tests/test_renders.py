@@ -6,6 +6,7 @@ import orjson
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import undefer
 
 from api import create_app
@@ -213,7 +214,22 @@ def fail_with(error_class):
     return execute
 
 
-@pytest.mark.parametrize("failure", ["a failed statement", "no connection"])
+def refuse_unwrapped(reads):
+    """What a server with no connection slot left raised: the driver's own error."""
+
+    def connect(*args, **kwargs):
+        raise reads.dbapi_error("too many clients already")
+
+    return connect
+
+
+def pool_full(*args, **kwargs):
+    raise PoolTimeout("QueuePool limit reached, connection timed out")
+
+
+@pytest.mark.parametrize(
+    "failure", ["a failed statement", "no connection", "the driver's refusal", "a full pool"]
+)
 def test_reads_go_through_the_session_when_their_own_connection_fails(
     make_app, monkeypatch, failure
 ):
@@ -232,8 +248,13 @@ def test_reads_go_through_the_session_when_their_own_connection_fails(
         monkeypatch.setattr(reads, "item_queries", broken)
         monkeypatch.setattr(reads.engine.dialect, "do_execute", fail_with(reads.dbapi_error))
     else:
-        monkeypatch.setattr(reads.engine, "raw_connection", refuse)
-        monkeypatch.setattr(reads.engine, "connect", refuse)
+        broke = {
+            "no connection": refuse,
+            "the driver's refusal": refuse_unwrapped(reads),
+            "a full pool": pool_full,
+        }[failure]
+        monkeypatch.setattr(reads.engine, "raw_connection", broke)
+        monkeypatch.setattr(reads.engine, "connect", broke)
     answers = [client.get(path) for path in paths]
     assert [answer.status_code for answer in answers] == [200] * len(paths)
     assert [answer.get_data() for answer in answers] == expected

@@ -1,12 +1,14 @@
 """RFC 9457 problem+json for every error, whichever code path raised it."""
 
 import re
+from contextlib import suppress
 from http import HTTPStatus
 
 from flask import current_app, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -137,11 +139,15 @@ def conflict(error):
 
 def database_unavailable(error):
     """The database is down, restarting or locked: say so, and when to come back."""
-    current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
+    cause = getattr(error, "orig", error)  # the driver's error, or a full pool's timeout
+    current_app.logger.warning("database unavailable: %s", type(cause).__name__)
     try:
         db.session.rollback()
     except DBAPIError:
-        pass
+        # The connection died with the transaction: let the session go of it, so that the
+        # request's teardown does not meet it again.
+        with suppress(Exception):
+            db.session.close()
     return problem_response(
         503,
         "The database is unavailable right now; retry shortly.",
@@ -165,3 +171,4 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(IntegrityError, conflict)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)  # every connection in use

@@ -10,6 +10,7 @@ reconnects, and whose errors are the usual ones (503 while the database is away)
 from flask import current_app
 from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.extensions import db
 from api.store.database import bound_postgres_waits, tune_sqlite_connections
@@ -20,6 +21,8 @@ from schemas.collections import names
 # (on PostgreSQL, at most four more connections per worker: see the README).
 POOL_SIZE = 2
 MAX_OVERFLOW = 2
+# A request waits this long for a connection of a full pool, then answers 503 (not 30 s).
+POOL_TIMEOUT_SECONDS = 3
 
 
 class DirectReads:
@@ -32,6 +35,7 @@ class DirectReads:
             pool_reset_on_return=None,  # autocommit: nothing to roll back
             pool_size=POOL_SIZE,
             max_overflow=MAX_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
         )
         if engine.dialect.name == "sqlite":
             tune_sqlite_connections(self.engine)
@@ -45,6 +49,9 @@ class DirectReads:
             model: self.compile(statement) for model, statement in self.item_statements.items()
         }
         self.dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        # What a failed connection raises: SQLAlchemy's wrapper, the driver's own error (a
+        # connection refused when the server is full came through unwrapped), or a full pool.
+        self.failures = (DBAPIError, self.dbapi_error, PoolTimeout)
 
     def compile(self, statement) -> tuple[str, bool]:
         compiled = statement.compile(dialect=self.engine.dialect)
@@ -56,7 +63,7 @@ class DirectReads:
         parameters = (item_id,) if positional else {"item_id": item_id}
         try:
             connection = self.engine.raw_connection()
-        except DBAPIError:
+        except self.failures:
             return self.through_the_session(model, item_id)
         try:
             cursor = connection.cursor()
@@ -78,7 +85,7 @@ class DirectReads:
         try:
             with self.engine.connect() as connection:
                 return connection.execute(statement, parameters).all()
-        except DBAPIError:
+        except self.failures:
             return db.session.execute(statement, parameters).all()
 
     def dispose(self, close: bool = True) -> None:
