@@ -104,3 +104,23 @@ def test_every_error_status_is_problem_json(client, editor, make_app, status):
     body = assert_problem(response, status)
     assert body["title"] and body["instance"].startswith("/")
     assert response.headers["X-Request-ID"]
+
+
+def test_a_full_disk_is_a_507_that_says_so(make_app, editor, monkeypatch):
+    """What SQLite says when its disk fills up mid-write: 507, not "unavailable"."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from api.resources import items
+
+    def full(*args, **kwargs):
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(items, "commit_write", full)
+    client = make_app().test_client()
+    path = "/v1/stances/italy-opposes-coalition"
+    headers = {**editor, "If-Match": client.get(path).headers["ETag"]}
+    response = client.patch(path, json={"summary": "No room."}, headers=headers)
+    problem = assert_problem(response, 507)
+    assert "disk is full" in problem["detail"]

@@ -137,10 +137,23 @@ def conflict(error):
     )
 
 
+def disk_is_full(cause) -> bool:
+    """SQLite's "database or disk is full", PostgreSQL's disk_full (SQLSTATE 53100)."""
+    return "disk is full" in str(cause) or getattr(cause, "sqlstate", None) == "53100"
+
+
 def database_unavailable(error):
     """The database is down, restarting or locked: say so, and when to come back."""
     cause = getattr(error, "orig", error)  # the driver's error, or a full pool's timeout
     current_app.logger.warning("database unavailable: %s", type(cause).__name__)
+    if disk_is_full(cause):
+        with suppress(Exception):
+            db.session.rollback()
+        return problem_response(
+            507,
+            "The database's disk is full: nothing was written. Reads still work; an operator "
+            "must free space before writes can.",
+        )
     try:
         db.session.rollback()
     except DBAPIError:

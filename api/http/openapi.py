@@ -247,18 +247,18 @@ def documented(blp, *statuses: int, header=None, links_from: int | None = None):
 def documents_creation(blp):
     """A POST: 201 with the item, or why not."""
     return documented(
-        blp, 400, 401, 403, 409, 413, 415, 422, header=IDEMPOTENCY_KEY, links_from=201
+        blp, 400, 401, 403, 409, 413, 415, 422, 507, header=IDEMPOTENCY_KEY, links_from=201
     )
 
 
 def documents_change(blp):
     """A PATCH: 200 with the item as it now is, or why not."""
-    return documented(blp, 401, 403, 404, 412, 413, 415, 428, header=IF_MATCH, links_from=200)
+    return documented(blp, 401, 403, 404, 412, 413, 415, 428, 507, header=IF_MATCH, links_from=200)
 
 
 def documents_deletion(blp):
     """A DELETE: 204, or why not."""
-    return documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
+    return documented(blp, 401, 403, 404, 409, 412, 428, 507, header=IF_MATCH)
 
 
 def item_links(blp, *methods: str) -> dict:
