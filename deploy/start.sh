@@ -2,8 +2,9 @@
 # The container's start-up: migrate, seed (adds only what is missing), then exec gunicorn.
 #
 # This shell is PID 1 until gunicorn replaces it. A SIGTERM (docker stop) during start-up lets
-# the running step finish — killing `flask db upgrade` midway could leave SQLite's schema half
-# changed, as its DDL is not transactional here — and then exits 0 instead of serving.
+# the running step finish — each migration and the seed are one transaction, so a kill would
+# lose nothing, but the step would have to run again at the next start — and then exits 0
+# instead of serving.
 # `START_STEPS=serve` skips the first two (the Compose stack migrates in a service of its own).
 set -eu
 
