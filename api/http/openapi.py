@@ -126,6 +126,17 @@ class ContractMarshmallowPlugin(MarshmallowPlugin):
     Converter = ContractConverter
 
 
+def one_or_several(parameter) -> None:
+    """A query parameter that takes several values takes one too (`actor=UK`): say both, so
+    that a client generated with its tool's defaults passes a plain string as well as a list
+    (openapi-typescript types an array-only parameter `string[]`)."""
+    if not isinstance(parameter, dict) or parameter.get("in") != "query":
+        return
+    schema = parameter.get("schema", {})
+    if schema.get("type") == "array":
+        parameter["schema"] = {"anyOf": [schema["items"], schema]}
+
+
 class ContractPlugin(BasePlugin):
     """Completes every operation as it is added (see the module's docstring)."""
 
@@ -160,6 +171,8 @@ class ContractPlugin(BasePlugin):
                 if isinstance(response, dict) and str(status).startswith("2"):
                     response.setdefault("headers", {}).update(success_headers(method, status))
             parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                one_or_several(parameter)
             if any(isinstance(p, dict) and p.get("name") == "fields" for p in parameters):
                 ok = next(answer for status, answer in responses.items() if str(status) == "200")
                 self.add_sparse_page(ok["content"])

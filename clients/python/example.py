@@ -22,8 +22,8 @@ from briefing_api_client.api.stances import (
 )
 from briefing_api_client.models import (
     EvidenceInput,
-    ListStancesExpandItem,
-    ListStancesPositionItem,
+    ListStancesExpandType1Item,
+    ListStancesPositionType0,
     Problem,
     Stance,
     StanceInput,
@@ -42,7 +42,7 @@ def opponents(client: Client) -> list[Stance]:
     stances, cursor = [], UNSET
     while True:
         page = list_stances.sync(
-            client=client, position=[ListStancesPositionItem.OPPOSES], limit=2, cursor=cursor
+            client=client, position=ListStancesPositionType0.OPPOSES, limit=2, cursor=cursor
         )
         assert not isinstance(page, Problem) and page is not None, page
         stances += page.data
@@ -61,7 +61,7 @@ def revalidate(client: Client, stance_id: str) -> None:
 
 def expanded(client: Client) -> list[str]:
     """References come compact (id, name, url); expanded, they are the full item."""
-    expand = [ListStancesExpandItem.ACTOR, ListStancesExpandItem.PROPOSAL]
+    expand = [ListStancesExpandType1Item.ACTOR, ListStancesExpandType1Item.PROPOSAL]
     page = list_stances.sync(client=client, expand=expand, limit=5)
     assert not isinstance(page, Problem) and page is not None, page
     return [f"{stance.actor.name} on {stance.proposal.title}" for stance in page.data]
