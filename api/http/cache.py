@@ -113,6 +113,9 @@ def serve_cached():
     if entry is None:
         # One thread renders a missing answer; the others asking for it wait, then share it.
         lock = RENDER_LOCKS[hash(key) % len(RENDER_LOCKS)]
+        if lock.acquire(blocking=False):  # nobody is rendering it: this request does
+            g.render_lock = lock  # released when the request ends (api/http/hooks.py)
+            return None
         held = lock.acquire(timeout=RENDER_WAIT_SECONDS)
         if held:
             g.render_lock = lock  # released when the request ends (api/http/hooks.py)
