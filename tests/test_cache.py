@@ -135,19 +135,12 @@ def test_a_write_is_seen_by_its_own_instance_at_once(make_app, editor, restore):
     assert client.get(path).headers["ETag"] != before.headers["ETag"]
 
 
-def test_instances_share_the_cache_through_redis(make_app):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    one, two = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
+def test_instances_share_the_cache_through_redis(make_app, redis_url):
+    one, two = make_app(REDIS_URL=redis_url), make_app(REDIS_URL=redis_url)
     first = one.test_client().get("/v1/events")
     with counting_reads(two) as counted:
         assert two.test_client().get("/v1/events").get_data() == first.get_data()
     assert counted == [VersionReader.QUERY]
-    redis.Redis.from_url(url).flushdb()
 
 
 def test_reads_survive_a_redis_outage(make_app):

@@ -11,8 +11,9 @@ from api.http.arguments import query_arguments
 from api.http.formats import csv_view, linked
 from api.resources.items import blueprint_of
 from api.store.models import Actor, Proposal, Stance
-from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor
+from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor, filters_given
 from api.store.queries import apply_filters, bad_parameter
+from api.store.version import remembered
 from schemas.stances import (
     CERTAINTIES,
     StanceMatrixQuerySchema,
@@ -73,10 +74,7 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     # Where an actor has two stances on a proposal (a stated opposition and a likely block),
     # the cell shows the surest; the stances collection has both.
     by_pair = {}
-    surest_first = sorted(
-        db.session.execute(cells), key=lambda row: CERTAINTIES.index(row.certainty)
-    )
-    for stance in surest_first:
+    for stance in sorted(db.session.execute(cells), key=surest_first):
         by_pair.setdefault((stance.actor_id, stance.proposal_id), stance)
     proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
     actors = references(Actor, actor_ids)
@@ -89,7 +87,10 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
             for actor in actor_ids
         ],
         "meta": {
-            "total": db.session.scalar(count),
+            "total": remembered(  # per data version, as a collection's total
+                ("matrix", filters_given(args, StanceMatrixQuerySchema, {})),
+                lambda: db.session.scalar(count),
+            ),
             "limit": limit,
             "next_cursor": encode_cursor("actor", actor_ids[-1]) if more else None,
         },
