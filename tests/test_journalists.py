@@ -168,11 +168,17 @@ SPARSE = [
 ]
 
 
+def sparse_path(path: str) -> str:
+    """The path of a list narrowed by `fields=`: `/v1/search.sparse?q=…` of `/v1/search?q=…`."""
+    where, _, query = path.partition("?")
+    return f"{where}.sparse?{query}" if query else f"{where}.sparse"
+
+
 @pytest.mark.parametrize(("path", "chosen"), SPARSE)
 def test_sparse_fields_keep_only_those_and_the_id(client, path, chosen):
     joiner = "&" if "?" in path else "?"
     full = client.get(path).json
-    answer = client.get(f"{path}{joiner}fields={chosen}")
+    answer = client.get(f"{sparse_path(path)}{joiner}fields={chosen}")
     assert answer.mimetype == "application/vnd.briefing.sparse+json"
     sparse = answer.json
     kept = ["id", *chosen.split(",")]
@@ -183,13 +189,32 @@ def test_sparse_fields_keep_only_those_and_the_id(client, path, chosen):
     assert sparse["meta"] == full["meta"]
 
 
+@pytest.mark.parametrize(("path", "chosen"), SPARSE)
+def test_fields_on_a_full_list_lead_to_its_sparse_path(client, path, chosen):
+    joiner = "&" if "?" in path else "?"
+    answer = client.get(f"{path}{joiner}fields={chosen}")
+    body = assert_problem(answer, 308)
+    assert answer.headers["Location"] == f"{sparse_path(path)}{joiner}fields={chosen}"
+    assert answer.headers["Location"] in body["detail"]
+    followed = client.get(f"{path}{joiner}fields={chosen}", follow_redirects=True)
+    assert followed.mimetype == "application/vnd.briefing.sparse+json"
+
+
+def test_a_sparse_path_needs_the_fields_and_only_reads(client):
+    body = assert_problem(client.get("/v1/stances.sparse?position=opposes"), 400)
+    assert "/v1/stances" in body["errors"]["fields"][0]
+    assert client.post("/v1/stances.sparse", json={}).status_code == 405
+    assert client.get("/v1/stances.sparse.csv?fields=id").status_code == 404
+
+
 def test_sparse_fields_repeat_and_take_any_case(client):
-    one = client.get("/v1/stances?fields=position,summary").json
-    assert client.get("/v1/stances?fields=Position&fields=SUMMARY").json["data"] == one["data"]
+    one = client.get("/v1/stances.sparse?fields=position,summary").json
+    again = client.get("/v1/stances.sparse?fields=Position&fields=SUMMARY").json
+    assert again["data"] == one["data"]
 
 
 def test_sparse_fields_follow_the_paging_and_leave_expand_whole(client):
-    page = client.get("/v1/stances?fields=actor&expand=actor&limit=2").json
+    page = client.get("/v1/stances.sparse?fields=actor&expand=actor&limit=2").json
     assert [list(item) for item in page["data"]] == [["id", "actor"]] * 2
     assert "kind" in page["data"][0]["actor"] and "evidence" in page["data"][0]["actor"]
     following = client.get(page["links"]["next"]).json
@@ -197,7 +222,7 @@ def test_sparse_fields_follow_the_paging_and_leave_expand_whole(client):
 
 
 def test_an_unknown_field_is_a_400_naming_it(client):
-    body = assert_problem(client.get("/v1/stances?fields=position,mood"), 400)
+    body = assert_problem(client.get("/v1/stances.sparse?fields=position,mood"), 400)
     assert "'mood'" in body["errors"]["fields"][0]
     assert "summary" in body["errors"]["fields"][0]
 

@@ -51,15 +51,16 @@ def test_docs_are_served_without_any_cdn(client):
             assert response.status_code == 200
 
 
-def answer(client, path: str):
-    """GET a path, its template filled with the first id that gives a non-empty answer."""
+def answer(client, path: str, query: str = ""):
+    """GET a path with this query, its template filled with the first id that gives a
+    non-empty answer."""
     if path.startswith("/v1/search"):
-        return client.get(f"{path}?q=NATO")
+        query = f"q=NATO&{query}"
     if "{" not in path:
-        return client.get(path)
-    collection = path.split("/")[2]
+        return client.get(f"{path}?{query}")
+    collection = path.split("/")[2].removesuffix(".sparse")
     for item in client.get(f"/v1/{collection}").json["data"]:
-        response = client.get(re.sub(r"\{\w+\}", item["id"], path))
+        response = client.get(re.sub(r"\{\w+\}", item["id"], path) + f"?{query}")
         if response.json.get("data", True):
             return response
     raise AssertionError(f"no {collection} item gives {path} any data")
@@ -76,7 +77,7 @@ def resolve(schema: dict, components: dict) -> dict:
     sorted(
         path
         for path, operations in committed()["paths"].items()
-        if "get" in operations and not path.endswith(".csv")
+        if "get" in operations and not path.endswith((".csv", ".sparse"))
     ),
 )
 def test_every_path_answers_with_the_documented_fields(client, path):
@@ -119,6 +120,32 @@ def test_every_csv_path_has_a_column_per_field_of_its_json_twin(client, path):
             assert header[header.index(column) - 1] == column.removesuffix("_name")
     else:  # the matrix: an actor column, then one per proposal
         assert header[0] == "actor" and len(header) > 1
+
+
+@pytest.mark.parametrize(
+    "path", sorted(path for path in committed()["paths"] if path.endswith(".sparse"))
+)
+def test_every_sparse_path_is_its_twins_page_with_only_the_fields_named(client, path):
+    """A list narrowed by `fields=` is its own operation, so that the full list's operation
+    answers one media type, its items typed in full (a default generated client reads them
+    without casts)."""
+    document = committed()
+    sparse, full = document["paths"][path]["get"], document["paths"][path.removesuffix(".sparse")]
+    assert list(full["get"]["responses"]["200"]["content"]) == ["application/json"]
+    assert "fields" not in [parameter.get("name") for parameter in full["get"]["parameters"]]
+    fields = next(p for p in sparse["parameters"] if p.get("name") == "fields")
+    assert fields["required"] is True
+    content = sparse["responses"]["200"]["content"]
+    assert list(content) == ["application/vnd.briefing.sparse+json"]
+    schema = resolve(
+        content["application/vnd.briefing.sparse+json"]["schema"], document["components"]["schemas"]
+    )
+    item_schema = resolve(schema["properties"]["data"]["items"], document["components"]["schemas"])
+    assert item_schema["required"] == ["id"]
+    assert answer(client, path).status_code == 400  # no fields named
+    narrowed = answer(client, path, "fields=id")
+    assert narrowed.mimetype == "application/vnd.briefing.sparse+json"
+    assert narrowed.json["data"] and all(list(item) == ["id"] for item in narrowed.json["data"])
 
 
 def test_every_error_response_in_the_spec_is_problem_json():

@@ -47,6 +47,11 @@ def test_a_new_collection_is_searched_and_exported(answers):
 
 
 def test_a_new_collection_is_documented_and_in_the_feed(answers):
-    assert answers["paths"] == ["/v1/notes", "/v1/notes.csv", "/v1/notes/{note_id}"]
+    assert answers["paths"] == [
+        "/v1/notes",
+        "/v1/notes.csv",
+        "/v1/notes.sparse",
+        "/v1/notes/{note_id}",
+    ]
     assert answers["schema"]
     assert answers["feed"] == 2

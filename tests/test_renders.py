@@ -199,7 +199,7 @@ def test_a_page_of_compact_json_holds_each_stored_render_byte_for_byte(client, d
     assert all(stored[item["id"]].encode() in body for item in items)
     # Parsed for the other forms: pretty output and chosen fields say the same.
     assert client.get("/v1/stances?limit=200&pretty=true").json["data"] == items
-    chosen = client.get("/v1/stances?limit=200&fields=position").json["data"]
+    chosen = client.get("/v1/stances.sparse?limit=200&fields=position").json["data"]
     assert chosen == [{"id": item["id"], "position": item["position"]} for item in items]
 
 

@@ -3,10 +3,13 @@ shape (`?expand=`, `?fields=`) scoped to it."""
 
 import functools
 
-from flask import g
+from flask import g, request
 from marshmallow import RAISE
 
 from api.http.cache import serve_equivalent
+from api.http.errors import permanent_redirect
+from api.http.routing import SPARSE
+from api.store.queries import bad_parameter
 from schemas.context import chosen_fields, compact_json, expanded
 from schemas.pages import SPARSE_JSON
 
@@ -17,9 +20,12 @@ def query_arguments(blp, schema):
     `?fields=` names."""
 
     def decorate(view):
+        shaped_view = shaped(view)
+        # A JSON list that takes `fields=` answers at `<path>.sparse` too (api/http/routing.py).
+        shaped_view.narrows_fields = "fields" in schema._declared_fields
         # One instance for every request: building a schema copies each of its fields.
         return blp.arguments(schema(), location="query", unknown=RAISE, error_status_code=400)(
-            shaped(view)
+            shaped_view
         )
 
     return decorate
@@ -27,11 +33,19 @@ def query_arguments(blp, schema):
 
 def shaped(view):
     """Set this request's `expand` and `fields` choices while its answer is built and dumped
-    (`@blp.response` sits inside, so its dump sees them); they end with the request. A page
-    narrowed by `fields` says so in its media type (`SPARSE_JSON`)."""
+    (`@blp.response` sits inside, so its dump sees them); they end with the request. A JSON
+    page narrowed by `fields` lives at `<path>.sparse` and says so in its media type
+    (`SPARSE_JSON`); asked for at the full list's path, it answers 308 to there."""
 
     @functools.wraps(view)
     def wrapper(self, args, *more, **kwargs):
+        sparse = request.path.endswith(SPARSE)
+        if sparse and not args.get("fields"):
+            full = request.path.removesuffix(SPARSE)
+            bad_parameter("fields", f"Name the fields to keep; the whole items are at {full}.")
+        if args.get("fields") and not sparse and not g.csv:
+            query = request.query_string.decode("latin-1")
+            return permanent_redirect(f"{request.path}{SPARSE}?{query}")
         cached = serve_equivalent(args)
         if cached is not None:
             return cached
@@ -44,7 +58,7 @@ def shaped(view):
             expanded.reset(expand)
             chosen_fields.reset(chosen)
             compact_json.reset(compact)
-        if args.get("fields") and response.mimetype == "application/json":
+        if sparse and response.mimetype == "application/json":
             response.mimetype = SPARSE_JSON
         return response
 

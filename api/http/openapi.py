@@ -18,6 +18,7 @@ from marshmallow import class_registry
 
 from api.http.conditional import IF_MATCH
 from api.http.errors import ProblemApi
+from api.http.routing import SPARSE
 from schemas.fields import SLUG_PATTERN
 from schemas.pages import SPARSE_JSON, sparse_page_schema
 from schemas.references import Reference
@@ -65,18 +66,21 @@ def operation_kind(method: str, path: str) -> str | None:
 
 def operation_id(method: str, path: str) -> str:
     """`listStances`, `getStance`, `createStance`, `updateStance`, `deleteStance`,
-    `listActorStances`, `listStancesCsv`: the verb, then the path's words."""
+    `listActorStances`, `listStancesCsv`, `listStancesSparse`: the verb, then the path's
+    words."""
+    if path.endswith(SPARSE) and (method, path.removesuffix(SPARSE)) in OPERATION_IDS:
+        return OPERATION_IDS[method, path.removesuffix(SPARSE)] + "Sparse"
     kind = operation_kind(method, path)
     if kind is None:
         return OPERATION_IDS[method, path]
     parts = path.removeprefix("/v1/").split("/")
-    csv = parts[-1].endswith(".csv")
-    names = [part.removesuffix(".csv") for part in parts if not part.startswith("{")]
+    last, dot, suffix = parts[-1].partition(".")
+    names = [part for part in [*parts[:-1], last] if not part.startswith("{")]
     # A parent collection is named by one of its items: /actors/{id}/stances → ActorStances.
     words = [name.removesuffix("s") for name in names[:-1]]
     words.append(names[-1] if kind == "list" else names[-1].removesuffix("s"))
     camel = "".join(word.title().replace("_", "") for word in words)
-    return f"{kind}{camel}{'Csv' if csv else ''}"
+    return f"{kind}{camel}{suffix.title()}"
 
 
 class ContractConverter(OpenAPIConverter):
@@ -173,16 +177,24 @@ class ContractPlugin(BasePlugin):
             parameters = operation.get("parameters", [])
             for parameter in parameters:
                 one_or_several(parameter)
-            if any(isinstance(p, dict) and p.get("name") == "fields" for p in parameters):
-                ok = next(answer for status, answer in responses.items() if str(status) == "200")
-                self.add_sparse_page(ok["content"])
+            fields = next(
+                (p for p in parameters if isinstance(p, dict) and p["name"] == "fields"), None
+            )
+            if fields is not None and not path.endswith(".csv"):
+                if path.endswith(SPARSE):
+                    fields["required"] = True
+                    ok = next(
+                        answer for status, answer in responses.items() if str(status) == "200"
+                    )
+                    self.answer_sparse_page(ok["content"])
+                else:  # the full list: `fields=` is its .sparse path's
+                    parameters.remove(fields)
+                    responses.setdefault("308", "PERMANENT_REDIRECT")
 
-    def add_sparse_page(self, content: dict) -> None:
-        """A list with `?fields=` answers a page of that media type: document it beside the
-        full page (see `schemas.common.sparse_page_schema`)."""
-        full = content.get("application/json")
-        if full is None:
-            return  # a spreadsheet
+    def answer_sparse_page(self, content: dict) -> None:
+        """A list narrowed by `fields=` answers a page of its own media type and schema (see
+        `schemas.pages.sparse_page_schema`), in place of the full page."""
+        full = content.pop("application/json")
         name = full["schema"]["$ref"].rsplit("/", 1)[-1]
         sparse = sparse_page_schema(class_registry.get_class(f"{name}Schema"))
         sparse_name = sparse.__name__.removesuffix("Schema")
@@ -195,7 +207,8 @@ class ContractPlugin(BasePlugin):
 DESCRIPTIONS = {
     "list": "One page of the collection, in `sort` order, narrowed by the filters given (all "
     "must hold). Follow `links.next` (or the `Link` header) for the next page; revalidate "
-    "with If-None-Match. An unknown parameter or value is a 400 that names it.",
+    "with If-None-Match. An unknown parameter or value is a 400 that names it. Only some "
+    "fields of each item: the same path with `.sparse` and `fields=` (here, a 308 leads there).",
     "get": "Revalidate with If-None-Match: a 304 while your copy is current. An unknown id is "
     "a 404.",
     "create": "Needs a bearer token. Every fact needs `evidence`: quotes found verbatim in a "
@@ -215,6 +228,13 @@ def operation_description(method: str, path: str, operation: dict) -> str:
             "The rows of the JSON operation without `.csv`, as CSV: a header row, then a row "
             "per item, a reference by its id with its name or title in the next column. Every "
             "row of the filtered collection, streamed, unless `limit` asks for a page."
+        )
+    if path.endswith(SPARSE):
+        operation["summary"] = f"{operation.get('summary', '')}, only the fields named"
+        return (
+            "The page of the JSON operation without `.sparse`, with the same parameters, but "
+            "each item holds only `id` and the fields `fields` names (every other field of "
+            "its schema is optional here)."
         )
     return DESCRIPTIONS.get(kind) or operation.get("summary", "")
 

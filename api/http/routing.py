@@ -3,15 +3,28 @@
 import re
 
 import flask_smorest
+from flask.views import MethodView
 from werkzeug.routing import BaseConverter
 
 from api.http.parser import StrictParser
 
+# A list narrowed by `fields=` answers at its own path, `/v1/stances.sparse`: its own operation,
+# so that a client generated with its tool's defaults types the full list's items exactly.
+SPARSE = ".sparse"
+
 
 class Blueprint(flask_smorest.Blueprint):
-    """Every resource's blueprint: query strings and bodies parsed by `StrictParser`."""
+    """Every resource's blueprint: query strings and bodies parsed by `StrictParser`; a JSON
+    list that takes `fields=` (`shaped`) is routed at `<rule>.sparse` too."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **options):
+        super().add_url_rule(rule, endpoint, view_func, *args, **options)
+        get = getattr(view_func, "get", None)
+        if getattr(get, "narrows_fields", False) and not rule.endswith(".csv"):
+            sparse = type(f"{view_func.__name__}Sparse", (MethodView,), {"get": get})
+            super().add_url_rule(rule + SPARSE, None, sparse, *args, **options)
 
 
 class ItemIdConverter(BaseConverter):

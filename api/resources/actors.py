@@ -15,7 +15,7 @@ from schemas.stances import StancePageSchema, StanceQuerySchema
 blp = blueprint_of("actors")
 
 
-@blp.route("/<item_id:actor_id>/stances")
+@blp.route("/v1/actors/<item_id:actor_id>/stances")
 class ActorStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
     @blp.response(200, StancePageSchema)
@@ -26,7 +26,7 @@ class ActorStances(MethodView):
         return list_items(Stance, args, StanceQuerySchema, actor_id=get_or_404(Actor, actor_id).id)
 
 
-@blp.route("/<item_id:actor_id>/commitments")
+@blp.route("/v1/actors/<item_id:actor_id>/commitments")
 class ActorCommitments(MethodView):
     @query_arguments(blp, CommitmentQuerySchema)
     @blp.response(200, CommitmentPageSchema)

@@ -26,7 +26,7 @@ from api.store.queries import load_options, resolve
 from api.store.version import remembered
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
 
-blp = Blueprint("briefing", __name__, url_prefix="/v1/briefing", description="Everything at once.")
+blp = Blueprint("briefing", __name__, description="Everything at once.")
 SECTIONS = (Source, Actor, Proposal, Commitment, Event, Statement)
 
 
@@ -96,7 +96,7 @@ def collection_url(collection: str, args, sources: list[str]) -> str:
     return f"/v1/{collection}" + (f"?{urlencode(query)}" if query else "")
 
 
-@blp.route("")
+@blp.route("/v1/briefing")
 class Briefing(MethodView):
     @query_arguments(blp, BriefingQuerySchema)
     @blp.response(200, BriefingSchema)

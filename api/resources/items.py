@@ -28,11 +28,12 @@ from schemas.collections import collection_named, item_schema
 def blueprint_of(name: str) -> Blueprint:
     """The blueprint of one collection, with its own routes."""
     kind = collection_named(name)
-    blp = Blueprint(name, __name__, url_prefix=f"/v1/{name}", description=kind.description)
+    blp = Blueprint(name, __name__, description=kind.description)
     model = model_of(name)
-    blp.route("")(collection_view(blp, kind, model))
+    blp.route(f"/v1/{name}")(collection_view(blp, kind, model))
     if kind.item is not None:
-        blp.route(f"/<{converter_of(kind)}:{kind.singular}_id>")(item_view(blp, kind, model))
+        item_rule = f"/v1/{name}/<{converter_of(kind)}:{kind.singular}_id>"
+        blp.route(item_rule)(item_view(blp, kind, model))
     return blp
 
 

@@ -14,7 +14,7 @@ from schemas.stances import StancePageSchema, StanceQuerySchema
 blp = blueprint_of("proposals")
 
 
-@blp.route("/<item_id:proposal_id>/stances")
+@blp.route("/v1/proposals/<item_id:proposal_id>/stances")
 class ProposalStances(MethodView):
     @query_arguments(blp, StanceQuerySchema)
     @blp.response(200, StancePageSchema)

@@ -11,10 +11,10 @@ from api.store.pagination import decode_offset, encode_cursor, envelope
 from api.store.queries import bad_parameter
 from schemas.search import SearchPageSchema, SearchQuerySchema
 
-blp = Blueprint("search", __name__, url_prefix="/v1/search", description="Full-text search.")
+blp = Blueprint("search", __name__, description="Full-text search.")
 
 
-@blp.route("")
+@blp.route("/v1/search")
 class Search(MethodView):
     @query_arguments(blp, SearchQuerySchema)
     @blp.response(200, SearchPageSchema)

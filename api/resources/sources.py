@@ -51,7 +51,7 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
     ]
 
 
-@blp.route("/<item_id:source_id>/retire")
+@blp.route("/v1/sources/<item_id:source_id>/retire")
 class SourceRetirement(MethodView):
     @guarded("admin", if_match=True, body=False)
     @blp.response(200, RetirementSchema)
@@ -72,7 +72,7 @@ class SourceRetirement(MethodView):
         return {"source": source_id, "deleted": deleted}
 
 
-@blp.route("/<item_id:source_id>/facts")
+@blp.route("/v1/sources/<item_id:source_id>/facts")
 class SourceFacts(MethodView):
     @query_arguments(blp, FactQuerySchema)
     @blp.response(200, FactPageSchema)

@@ -39,7 +39,7 @@ def describe_cell(cell: dict | None) -> str:
     return cell["position"] + certainty
 
 
-@blp.route("/matrix")
+@blp.route("/v1/stances/matrix")
 class StanceMatrix(MethodView):
     @query_arguments(blp, StanceMatrixQuerySchema)
     @blp.response(200, StanceMatrixSchema)
