@@ -151,5 +151,94 @@ def test_compose_stack_migrates_once_before_two_apps_behind_nginx():
     assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
     mounted = services["proxy"]["volumes"][0].split(":")[0]
     nginx = (ROOT / mounted).read_text(encoding="utf-8")
-    assert "server app1:8000;" in nginx and "server app2:8000;" in nginx
     assert "proxy_request_buffering on;" in nginx
+
+
+def test_compose_keeps_one_app_answering_while_the_other_is_recreated():
+    """`up -d` with a new image recreates app2 only once app1 is healthy again; nginx finds
+    both by one name through Docker's DNS (a recreated app at any address is used at once),
+    sets no app aside after a refused connection, and keeps no upstream connection alive (a
+    stopping gunicorn closes idle ones under a PATCH that nginx will not resend)."""
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    assert services["app2"]["depends_on"]["app1"]["condition"] == "service_healthy"
+    assert "app1" not in services["app1"]["depends_on"]
+    for name in ("app1", "app2"):
+        assert services[name]["networks"]["default"]["aliases"] == ["app"]
+        assert "test" not in services[name]["healthcheck"]  # the image's own
+        assert services[name]["tmpfs"] == ["/app/instance"]  # no anonymous volume
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    directives = [line.split("#")[0].strip() for line in nginx.splitlines()]
+    assert "resolver 127.0.0.11 valid=1s ipv6=off;" in directives
+    assert "set $apps app:8000;" in directives and "proxy_pass http://$apps;" in directives
+    assert not any(line.startswith(("upstream", "keepalive", "server app")) for line in directives)
+
+
+def test_the_connection_budget_is_one_figure():
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    from api.store import reads
+
+    workers = int(yaml.safe_load(compose)["x-app-environment"]["WEB_CONCURRENCY"])
+    per_worker = 5 + 10 + 1 + reads.POOL_SIZE + reads.MAX_OVERFLOW  # SQLAlchemy's default pool
+    both = 2 * workers * per_worker
+    assert settings["threads"] >= 5 + 10  # a thread never waits for a pool a thread holds
+    assert f"= {both} PostgreSQL connections for both" in " ".join(compose.split())
+    assert f"PostgreSQL connections: {both} for both" in " ".join(readme.split())
+
+
+# Records each call; `compose ps -q APP` answers an id, and an id is healthy on its 2nd look.
+STAND_IN_DOCKER = r"""#!/bin/sh
+echo "$*" >>CALLS
+case "$1 $2" in
+  "compose ps") echo "id-$4" ;;
+  inspect*) looks=$(grep -c "^inspect .* $4\$" CALLS)
+    if [ "$looks" -ge 2 ]; then echo healthy; else echo starting; fi ;;
+esac
+"""
+
+
+def test_the_rolling_upgrade_migrates_then_replaces_one_healthy_app_at_a_time(tmp_path):
+    """deploy/upgrade.sh, against a stand-in `docker` that records what it is asked and says
+    an app turns healthy on the second look."""
+    calls = tmp_path / "calls"
+    fake = tmp_path / "docker"
+    fake.write_text(STAND_IN_DOCKER.replace("CALLS", str(calls)), encoding="ascii")
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "UPGRADE_WAIT_SECONDS": "5"}
+    result = subprocess.run(
+        ["sh", str(ROOT / "deploy" / "upgrade.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    steps = [line for line in calls.read_text(encoding="ascii").splitlines()]
+    assert steps[:2] == ["compose build", "compose run --rm migrate"]
+    app1, app2 = (
+        steps.index("compose up -d --no-deps app1"),
+        steps.index("compose up -d --no-deps app2"),
+    )
+    looks = [
+        i for i, step in enumerate(steps) if step.startswith("inspect") and step.endswith("id-app1")
+    ]
+    assert app1 < looks[0] < looks[-1] < app2 and len(looks) == 2
+    assert steps[-1].startswith("inspect") and steps[-1].endswith("id-app2")
+    assert "app2 is healthy" in result.stdout
+
+
+def test_an_upgrade_stops_while_the_new_app_is_unhealthy(tmp_path):
+    fake = tmp_path / "docker"
+    fake.write_text('#!/bin/sh\ncase "$1" in inspect) echo unhealthy ;; esac\n', encoding="ascii")
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "UPGRADE_WAIT_SECONDS": "1"}
+    result = subprocess.run(
+        ["sh", str(ROOT / "deploy" / "upgrade.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "app1 is not healthy" in result.stderr
