@@ -4,7 +4,7 @@ goes away, editors race, and clients retry POSTs. Prints the figures for the REA
 Runs only against 127.0.0.1, on a PostgreSQL database it creates and drops (the database is the
 part it stops and starts), for a few seconds per phase, and stops by itself:
 
-    .venv/bin/python bench/faults.py
+    .venv/bin/python bench/faults.py [PHASE ...]      (every phase, about 4 minutes)
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and `pg_ctlcluster` to stop and
 start it, as on the project's machines.
@@ -37,6 +37,7 @@ DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 PG = ["-h", "127.0.0.1", "-U", "postgres"]
 SLOW_CLIENTS = 100
 HEADER_TIMEOUT = 5  # the slow-client phase's (30 s by default)
+EXPENSIVE_STANCES = 100_000
 
 
 run = run_command
@@ -347,21 +348,318 @@ def retried_posts(token: str) -> dict:
         server.stop()
 
 
+def statuses(results: list[tuple[int, float]]) -> dict:
+    """How many answers of each status, and the slowest answer's seconds."""
+    counts: dict[str, int] = {}
+    for status, _ in results:
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    return {"statuses": counts, "slowest s": round(max((s for _, s in results), default=0), 2)}
+
+
+def percentiles(results: list[tuple[int, float]]) -> list[float]:
+    """The median and 95th percentile milliseconds of the 200s."""
+    times = sorted(seconds for status, seconds in results if status == 200) or [float("nan")]
+    return [round(times[int(len(times) * share)] * 1000, 1) for share in (0.5, 0.95)]
+
+
+def timed(base: str, method: str, path: str, body=None, headers=None, timeout=30):
+    started = time.monotonic()
+    status = call(base, method, path, body, headers, timeout)[0]
+    return status, time.monotonic() - started
+
+
+def hammer(base: str, requests, seconds: float, threads: int = 4) -> list[tuple[int, float]]:
+    """Threads sending `requests()` (method, path, body, headers) for `seconds`."""
+    results, deadline = [], time.monotonic() + seconds
+
+    def loop():
+        while time.monotonic() < deadline:
+            results.append(timed(base, *requests()))
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=seconds + 40)
+    return results
+
+
+def locked_table(token: str) -> dict:
+    """An ALTER TABLE's ACCESS EXCLUSIVE lock on `stances` waits behind an open reader for 8 s,
+    so every new lock on the table queues behind it: reads of stances must answer 503 within
+    the lock timeout (3 s), and /healthz stay quick."""
+    import psycopg
+
+    server = Server()
+    url = DATABASE_URL.replace("postgresql+psycopg", "postgresql")
+    reader, alter = psycopg.connect(url), psycopg.connect(url)
+    try:
+        reader.execute("SELECT 1 FROM stances LIMIT 1")  # a transaction left open
+        waiting = threading.Thread(
+            target=lambda: (
+                alter.execute("LOCK TABLE stances IN ACCESS EXCLUSIVE MODE"),
+                alter.commit(),
+            )
+        )
+        waiting.start()
+        time.sleep(0.3)
+        reads = []
+        with ThreadPoolExecutor(2) as pool:
+            health = pool.submit(hammer, server.base, lambda: ("GET", "/healthz", None, None), 8, 2)
+            pages = pool.submit(
+                hammer,
+                server.base,
+                lambda: ("GET", f"/v1/stances?limit={random.randint(1, 200)}", None, None),
+                8,
+            )
+            reads, checks = pages.result(), health.result()
+        reader.commit()
+        waiting.join(timeout=10)
+        after = timed(server.base, "GET", "/v1/stances?limit=7")
+        return {
+            "phase": "ACCESS EXCLUSIVE on stances queued behind an open reader for 8 s",
+            "stance reads": statuses(reads),
+            "healthz": statuses(checks),
+            "after the lock": after[0],
+        }
+    finally:
+        reader.close()
+        alter.close()
+        server.stop()
+
+
+def database_stops_mid_write(token: str) -> dict:
+    """PostgreSQL stops (fast) under PATCHes and reads: every answer a 200 or a 503, none a
+    500, and writes take again once it is back."""
+    server = Server()
+    cluster = run("ls", "/etc/postgresql").split()[0]
+    headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
+    paths = ["/v1/stances/italy-opposes-coalition", "/v1/stances/france-supports-coalition"]
+
+    def requests():
+        if random.random() < 0.5:
+            body = {"summary": f"Edited {uuid.uuid4().hex[:6]}."}
+            return "PATCH", random.choice(paths), body, headers
+        return "GET", f"/v1/stances?limit={random.randint(1, 200)}", None, None
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            load = pool.submit(hammer, server.base, requests, 6)
+            time.sleep(1.5)
+            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast")
+            time.sleep(2)
+            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+            results = load.result()
+        started = time.monotonic()
+        while time.monotonic() - started < 30:
+            if timed(server.base, "PATCH", paths[0], {"summary": "Back."}, headers)[0] == 200:
+                break
+            time.sleep(0.2)
+        return {
+            "phase": "PostgreSQL stopped for 2 s under PATCHes and reads",
+            **statuses(results),
+            "a PATCH took again in s": round(time.monotonic() - started, 2),
+        }
+    finally:
+        if subprocess.run(["pg_isready", "-q", *PG]).returncode != 0:
+            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        server.stop()
+
+
+def connection_limit(token: str) -> dict:
+    """The service's database role may hold 8 connections (CONNECTION LIMIT; superusers have
+    none), fewer than two workers' pools want under 32 concurrent uncached reads: what cannot
+    connect must answer 503 within the pool's timeout, never a 500, and the service serve
+    again once the load is gone."""
+    role = "briefing_drill"
+    psql = ["psql", *PG, "-d", DATABASE, "-qc"]
+    run(*psql, f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 8")
+    run(*psql, f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+    run(*psql, f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    server = Server(
+        DATABASE_URL=DATABASE_URL.replace("postgres@", f"{role}@"), RESPONSE_CACHE="false"
+    )
+    try:
+        results = hammer(
+            server.base,
+            lambda: ("GET", f"/v1/stances?limit={random.randint(1, 200)}", None, None),
+            6,
+            threads=32,
+        )
+        time.sleep(1)
+        return {
+            "phase": "a role allowed 8 connections, 32 concurrent uncached reads for 6 s",
+            **statuses(results),
+            "after": timed(server.base, "GET", "/v1/stances?limit=9")[0],
+        }
+    finally:
+        server.stop()
+        run(*psql, f"DROP OWNED BY {role}")
+        run(*psql, f"DROP ROLE {role}")
+
+
+def hung_sqlite_writer(token: str) -> dict:
+    """On SQLite, another process holds the write lock for 12 s (a worker stuck inside a
+    write): each write waits SQLite's busy timeout (10 s), then answers 503 with Retry-After;
+    reads go on (WAL); writes take again once the lock is let go."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/drill.db"
+        for step in (("db", "upgrade"), ("seed",)):
+            run(str(BIN / "flask"), "--app", "api", *step, DATABASE_URL=url)
+        editor = run(
+            str(BIN / "flask"),
+            "--app",
+            "api",
+            "tokens",
+            "create",
+            "--name",
+            "drill-sqlite",
+            "--role",
+            "editor",
+            DATABASE_URL=url,
+        )
+        headers = {"Authorization": f"Bearer {editor}", "If-Match": "*"}
+        path = "/v1/stances/italy-opposes-coalition"
+        server = Server(DATABASE_URL=url)
+        holder = sqlite3.connect(f"{folder}/drill.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            with ThreadPoolExecutor(2) as pool:
+                writes = pool.submit(
+                    hammer,
+                    server.base,
+                    lambda: ("PATCH", path, {"summary": "Held."}, headers),
+                    12,
+                    2,
+                )
+                reads = pool.submit(hammer, server.base, anyone_reading, 12, 2)
+                time.sleep(12)
+                holder.execute("ROLLBACK")
+                written, read = writes.result(), reads.result()
+            after = timed(server.base, "PATCH", path, {"summary": "Free."}, headers)
+            return {
+                "phase": "SQLite: another process holds the write lock for 12 s",
+                "writes": statuses(written),
+                "reads": statuses(read),
+                "a write after": after[0],
+            }
+        finally:
+            holder.close()
+            server.stop()
+
+
+def anyone_reading():
+    """A read of a random page by a random client (its own rate-limit count, behind PROXY_HOPS)."""
+    client = {"X-Forwarded-For": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.1"}
+    return "GET", f"/v1/stances?limit={random.randint(1, 200)}", None, client
+
+
+def frozen_redis(token: str) -> dict:
+    """Redis (the shared cache and rate-limit counters) frozen by SIGSTOP for 5 s under reads:
+    each request waits at most Redis's socket timeout (0.5 s), then is served without it."""
+    port = free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        server = Server(
+            REDIS_URL=f"redis://127.0.0.1:{port}/0", RATELIMIT_ENABLED="true", PROXY_HOPS="1"
+        )
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                load = pool.submit(hammer, server.base, anyone_reading, 9)
+                time.sleep(2)
+                redis.send_signal(signal.SIGSTOP)
+                time.sleep(5)
+                redis.send_signal(signal.SIGCONT)
+                results = load.result()
+            return {"phase": "Redis frozen (SIGSTOP) for 5 s under reads", **statuses(results)}
+        finally:
+            server.stop()
+    finally:
+        redis.send_signal(signal.SIGCONT)
+        redis.kill()
+        redis.wait(timeout=10)
+
+
+def expensive_reads(token: str, stances: int = EXPENSIVE_STANCES) -> dict:
+    """At 100,000 stances, 8 clients without a token ask for the costliest reads (the largest
+    briefing, matrix and search) as fast as they can while 2 others read pages: the others
+    must still be served quickly, and the expensive ones be limited (each counts 5 requests)."""
+    database = f"{DATABASE}_big"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    run("createdb", *PG, database)
+    try:
+        run(str(BIN / "flask"), "--app", "api", "db", "upgrade", DATABASE_URL=url)
+        run(
+            str(BIN / "flask"), "--app", "api", "synth", "--stances", str(stances), DATABASE_URL=url
+        )
+        server = Server(DATABASE_URL=url, RATELIMIT_ENABLED="true", PROXY_HOPS="1")
+        costly = [
+            "/v1/briefing?limit=50&per_proposal=10",
+            "/v1/stances/matrix?limit=50",
+            "/v1/search?q=actor&limit=200",
+        ]
+        try:
+
+            def attacker():
+                client = {"X-Forwarded-For": f"198.51.100.{random.randint(1, 8)}"}
+                return "GET", random.choice(costly), None, client
+
+            def reader():
+                client = {"X-Forwarded-For": f"203.0.113.{random.randint(1, 2)}"}
+                path = f"/v1/stances?actor=actor-{random.randint(0, 499):05d}&limit=50"
+                return "GET", path, None, client
+
+            quiet = hammer(server.base, reader, 5, 2)
+            with ThreadPoolExecutor(2) as pool:
+                attacks = pool.submit(hammer, server.base, attacker, 20, 8)
+                reads = pool.submit(hammer, server.base, reader, 20, 2)
+                attacked, served = attacks.result(), reads.result()
+            return {
+                "phase": f"{stances} stances: 8 clients without a token on the costliest reads "
+                "for 20 s, 2 others reading pages",
+                "costly": statuses(attacked),
+                "pages": statuses(served),
+                "pages p50/p95 ms": percentiles(served),
+                "pages p50/p95 ms before, alone": percentiles(quiet),
+            }
+        finally:
+            server.stop()
+    finally:
+        run("dropdb", *PG, "--if-exists", "--force", database)
+
+
+PHASES = (
+    slow_clients,
+    kill_a_worker,
+    terminate_master,
+    stop_the_database,
+    database_stops_mid_write,
+    locked_table,
+    connection_limit,
+    frozen_redis,
+    hung_sqlite_writer,
+    racing_editors,
+    retried_posts,
+    expensive_reads,
+)
+
+
 def main():
+    chosen = sys.argv[1:] or [phase.__name__ for phase in PHASES]
     run("createdb", *PG, DATABASE)
     try:
         flask("db", "upgrade")
         flask("seed")
         token = flask("tokens", "create", "--name", "drill", "--role", "editor")
-        deadline = time.monotonic() + 240
-        for phase in (
-            slow_clients,
-            kill_a_worker,
-            terminate_master,
-            stop_the_database,
-            racing_editors,
-            retried_posts,
-        ):
+        deadline = time.monotonic() + 600
+        for phase in (phase for phase in PHASES if phase.__name__ in chosen):
             if time.monotonic() > deadline:
                 print(json.dumps({"phase": phase.__name__, "skipped": "time is up"}))
                 continue

@@ -165,6 +165,7 @@ def test_compose_keeps_one_app_answering_while_the_other_is_recreated():
     for name in ("app1", "app2"):
         assert services[name]["networks"]["default"]["aliases"] == ["app"]
         assert "test" not in services[name]["healthcheck"]  # the image's own
+    for name in ("migrate", "app1", "app2"):
         assert services[name]["tmpfs"] == ["/app/instance"]  # no anonymous volume
     nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     directives = [line.split("#")[0].strip() for line in nginx.splitlines()]
