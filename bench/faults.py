@@ -255,10 +255,16 @@ def stop_the_database(token: str) -> dict:
         server.stop()
 
 
+def feed_position() -> str:
+    """Now, as the change feed's `since` takes it: what a phase writes comes after."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+
+
 def racing_editors(token: str) -> dict:
     server = Server()
     try:
-        path = "/v1/stances/italy-opposes-coalition"
+        path = "/v1/stances/united-kingdom-proposes-coalition"  # no other phase edits it
+        since = feed_position()
         etag = call(server.base, "GET", path)[1]["ETag"]
         racers = 10
         barrier = threading.Barrier(racers)
@@ -277,9 +283,9 @@ def racing_editors(token: str) -> dict:
             results = list(pool.map(race, range(racers)))
         winners = [number for number, status in results if status == 200]
         final = call(server.base, "GET", path)[2]["summary"]
-        feed = call(server.base, "GET", "/v1/changes?resource=stances&limit=200")[2]["data"]
+        feed = call(server.base, "GET", f"/v1/changes?resource=stances&since={since}")[2]["data"]
         patches = [
-            c for c in feed if c["item_id"] == "italy-opposes-coalition" and c["method"] == "PATCH"
+            c for c in feed if c["item_id"] == path.rsplit("/", 1)[1] and c["method"] == "PATCH"
         ]
         return {
             "phase": f"{racers} editors PATCH one stance with the same ETag",
@@ -296,6 +302,7 @@ def racing_editors(token: str) -> dict:
 def retried_posts(token: str) -> dict:
     server = Server()
     posts, attempts, stopping = 20, [], threading.Event()
+    since = feed_position()
 
     def killer():
         while not stopping.is_set():
@@ -335,7 +342,8 @@ def retried_posts(token: str) -> dict:
     server.wait_for_workers(2, 10)
     try:
         stances = call(server.base, "GET", "/v1/stances?limit=200")[2]["data"]
-        feed = call(server.base, "GET", "/v1/changes?resource=stances&limit=200")[2]["data"]
+        feed = call(server.base, "GET", f"/v1/changes?resource=stances&since={since}&limit=200")
+        feed = feed[2]["data"]
         created = [s for s in stances if s["id"].startswith("drill-")]
         return {
             "phase": f"{posts} POSTs retried with Idempotency-Key while workers are killed",
@@ -557,6 +565,45 @@ def anyone_reading():
     return "GET", f"/v1/stances?limit={random.randint(1, 200)}", None, client
 
 
+def connections_at_peak(token: str) -> dict:
+    """The PostgreSQL connections one instance (2 workers) opens at most, under 48 concurrent
+    uncached reads and writes: the README's budget says 40 (2 x (5 + 10 + 1 + 4))."""
+    import psycopg
+
+    server = Server(RESPONSE_CACHE="false")
+    headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
+    peak, stopping = [0], threading.Event()
+
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+
+    def sample():
+        url = DATABASE_URL.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(url, autocommit=True) as watch:  # a fresh snapshot each time
+            while not stopping.is_set():
+                peak[0] = max(peak[0], watch.execute(query, (DATABASE,)).fetchone()[0])
+                time.sleep(0.05)
+
+    def requests():
+        if random.random() < 0.2:
+            body = {"summary": f"Edited {uuid.uuid4().hex[:6]}."}
+            return "PATCH", "/v1/stances/italy-opposes-coalition", body, headers
+        return anyone_reading()
+
+    watcher = threading.Thread(target=sample)
+    watcher.start()
+    try:
+        results = hammer(server.base, requests, 6, threads=48)
+    finally:
+        stopping.set()
+        watcher.join(timeout=10)
+        server.stop()
+    return {
+        "phase": "48 concurrent uncached reads and writes for 6 s, one instance of 2 workers",
+        **statuses(results),
+        "peak connections": peak[0],
+    }
+
+
 def frozen_redis(token: str) -> dict:
     """Redis (the shared cache and rate-limit counters) frozen by SIGSTOP for 5 s under reads:
     each request waits at most Redis's socket timeout (0.5 s), then is served without it."""
@@ -600,16 +647,16 @@ def expensive_reads(token: str, stances: int = EXPENSIVE_STANCES) -> dict:
             str(BIN / "flask"), "--app", "api", "synth", "--stances", str(stances), DATABASE_URL=url
         )
         server = Server(DATABASE_URL=url, RATELIMIT_ENABLED="true", PROXY_HOPS="1")
-        costly = [
-            "/v1/briefing?limit=50&per_proposal=10",
-            "/v1/stances/matrix?limit=50",
-            "/v1/search?q=actor&limit=200",
+        costly = [  # sizes drawn at random, so that each is rendered anew, not a cache hit
+            lambda: f"/v1/briefing?limit={random.randint(25, 50)}&per_proposal=10",
+            lambda: f"/v1/stances/matrix?limit={random.randint(25, 50)}",
+            lambda: f"/v1/search?q=actor&limit={random.randint(100, 200)}",
         ]
         try:
 
             def attacker():
                 client = {"X-Forwarded-For": f"198.51.100.{random.randint(1, 8)}"}
-                return "GET", random.choice(costly), None, client
+                return "GET", random.choice(costly)(), None, client
 
             def reader():
                 client = {"X-Forwarded-For": f"203.0.113.{random.randint(1, 2)}"}
@@ -643,6 +690,7 @@ PHASES = (
     database_stops_mid_write,
     locked_table,
     connection_limit,
+    connections_at_peak,
     frozen_redis,
     hung_sqlite_writer,
     racing_editors,

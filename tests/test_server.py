@@ -1,5 +1,6 @@
 """gunicorn serves the app with the project's config and stops cleanly on SIGTERM."""
 
+import http.client
 import json
 import signal
 import socket
@@ -30,6 +31,27 @@ def test_gunicorn_serves_and_stops_on_sigterm(server):
     with urllib.request.urlopen(f"{base}/healthz") as response:
         assert response.headers["Server"] == "briefing-api"  # no software or version banner
     process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_a_stopping_server_answers_a_request_on_a_kept_alive_connection(server):
+    """A client (nginx without upstream keep-alive, a browser) that sends its next request on a
+    kept-alive connection just as gunicorn stops gets it answered, not a reset: each worker
+    lingers on such connections for STOP_KEEPALIVE_LINGER (2 s) before closing them."""
+    process, base = server
+    get_json(f"{base}/healthz", time.monotonic() + 20)
+    connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=10)
+    connection.request("GET", "/v1/stances?limit=1")
+    first = connection.getresponse()
+    assert first.status == 200 and first.getheader("Connection") != "close"
+    first.read()
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    connection.request("GET", "/v1/stances?limit=2")
+    second = connection.getresponse()
+    assert second.status == 200
+    assert len(json.loads(second.read())["data"]) == 2
+    connection.close()
     assert process.wait(timeout=30) == 0
 
 
