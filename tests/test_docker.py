@@ -199,23 +199,27 @@ esac
 """
 
 
-def test_the_rolling_upgrade_migrates_then_replaces_one_healthy_app_at_a_time(tmp_path):
-    """deploy/upgrade.sh, against a stand-in `docker` that records what it is asked and says
-    an app turns healthy on the second look."""
-    calls = tmp_path / "calls"
-    fake = tmp_path / "docker"
-    fake.write_text(STAND_IN_DOCKER.replace("CALLS", str(calls)), encoding="ascii")
+def upgrade_with(docker: str, folder: Path, wait: int) -> subprocess.CompletedProcess:
+    """Run deploy/upgrade.sh with this script as `docker`, waiting `wait` s at most per app."""
+    fake = folder / "docker"
+    fake.write_text(docker, encoding="ascii")
     fake.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "UPGRADE_WAIT_SECONDS": "5"}
-    result = subprocess.run(
+    return subprocess.run(
         ["sh", str(ROOT / "deploy" / "upgrade.sh")],
-        env=env,
+        env={"PATH": f"{folder}:/usr/bin:/bin", "UPGRADE_WAIT_SECONDS": str(wait)},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_the_rolling_upgrade_migrates_then_replaces_one_healthy_app_at_a_time(tmp_path):
+    """deploy/upgrade.sh, against a stand-in `docker` that records what it is asked and says
+    an app turns healthy on the second look."""
+    calls = tmp_path / "calls"
+    result = upgrade_with(STAND_IN_DOCKER.replace("CALLS", str(calls)), tmp_path, wait=5)
     assert result.returncode == 0, result.stderr
-    steps = [line for line in calls.read_text(encoding="ascii").splitlines()]
+    steps = calls.read_text(encoding="ascii").splitlines()
     assert steps[:2] == ["compose build", "compose run --rm migrate"]
     app1, app2 = (
         steps.index("compose up -d --no-deps app1"),
@@ -230,16 +234,7 @@ def test_the_rolling_upgrade_migrates_then_replaces_one_healthy_app_at_a_time(tm
 
 
 def test_an_upgrade_stops_while_the_new_app_is_unhealthy(tmp_path):
-    fake = tmp_path / "docker"
-    fake.write_text('#!/bin/sh\ncase "$1" in inspect) echo unhealthy ;; esac\n', encoding="ascii")
-    fake.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "UPGRADE_WAIT_SECONDS": "1"}
-    result = subprocess.run(
-        ["sh", str(ROOT / "deploy" / "upgrade.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    unhealthy = '#!/bin/sh\ncase "$1" in inspect) echo unhealthy ;; esac\n'
+    result = upgrade_with(unhealthy, tmp_path, wait=1)
     assert result.returncode == 1
     assert "app1 is not healthy" in result.stderr
