@@ -16,8 +16,10 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -25,6 +27,8 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,18 +122,22 @@ class Server:
             self.process.wait(timeout=10)
 
 
-class Load:
-    """A few client threads reading for as long as the phase lasts; counts every answer."""
+def page_read():
+    return "GET", "/v1/stances?limit=5", None, None
 
-    def __init__(self, base: str, path: str = "/v1/stances?limit=5", threads: int = 4):
-        self.base, self.path, self.results = base, path, []
+
+class Load:
+    """Client threads sending `requests()` (method, path, body, headers) for as long as the
+    phase lasts; keeps each answer's status and seconds."""
+
+    def __init__(self, base: str, requests=page_read, threads: int = 4):
+        self.base, self.requests, self.results = base, requests, []
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self.loop) for _ in range(threads)]
 
     def loop(self):
         while not self.stopping.is_set():
-            status, _, _ = call(self.base, "GET", self.path, timeout=5)
-            self.results.append(status)
+            self.results.append(timed(self.base, *self.requests()))
 
     def __enter__(self):
         for thread in self.threads:
@@ -139,11 +147,31 @@ class Load:
     def __exit__(self, *exc):
         self.stopping.set()
         for thread in self.threads:
-            thread.join(timeout=15)
+            thread.join(timeout=45)
 
     def summary(self) -> str:
-        ok = sum(1 for status in self.results if 200 <= status < 300)
+        ok = sum(1 for status, _ in self.results if 200 <= status < 300)
         return f"{len(self.results)} requests, {ok} ok, {len(self.results) - ok} failed"
+
+
+def hammer(base: str, requests, seconds: float, threads: int = 4) -> list[tuple[int, float]]:
+    """A `Load` of `requests()` held for `seconds`: its answers."""
+    with Load(base, requests, threads) as load:
+        time.sleep(seconds)
+    return load.results
+
+
+def postgres(action: str) -> None:
+    """Stop (fast) or start the machine's PostgreSQL cluster."""
+    cluster = run("ls", "/etc/postgresql").split()[0]
+    fast = ["-m", "fast"] if action == "stop" else []
+    run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", action, *fast)
+
+
+def postgres_back() -> None:
+    """Start PostgreSQL again if a phase left it stopped."""
+    if subprocess.run(["pg_isready", "-q", *PG]).returncode != 0:
+        postgres("start")
 
 
 def slow_clients(token: str) -> dict:
@@ -229,13 +257,12 @@ def terminate_master(token: str) -> dict:
 
 def stop_the_database(token: str) -> dict:
     server = Server()
-    cluster = run("ls", "/etc/postgresql").split()[0]
     try:
         before = call(server.base, "GET", "/readyz")[0]
-        run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast")
+        postgres("stop")
         ready, ready_headers, ready_body = call(server.base, "GET", "/readyz")
         data, data_headers, data_body = call(server.base, "GET", "/v1/stances")
-        run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        postgres("start")
         started = time.monotonic()
         while call(server.base, "GET", "/v1/stances")[0] != 200 and time.monotonic() - started < 30:
             time.sleep(0.2)
@@ -250,8 +277,7 @@ def stop_the_database(token: str) -> dict:
             "recovered in s": round(time.monotonic() - started, 2),
         }
     finally:
-        if subprocess.run(["pg_isready", "-q", *PG]).returncode != 0:
-            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        postgres_back()
         server.stop()
 
 
@@ -376,28 +402,10 @@ def timed(base: str, method: str, path: str, body=None, headers=None, timeout=30
     return status, time.monotonic() - started
 
 
-def hammer(base: str, requests, seconds: float, threads: int = 4) -> list[tuple[int, float]]:
-    """Threads sending `requests()` (method, path, body, headers) for `seconds`."""
-    results, deadline = [], time.monotonic() + seconds
-
-    def loop():
-        while time.monotonic() < deadline:
-            results.append(timed(base, *requests()))
-
-    workers = [threading.Thread(target=loop) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=seconds + 40)
-    return results
-
-
 def locked_table(token: str) -> dict:
     """An ALTER TABLE's ACCESS EXCLUSIVE lock on `stances` waits behind an open reader for 8 s,
     so every new lock on the table queues behind it: reads of stances must answer 503 within
     the lock timeout (3 s), and /healthz stay quick."""
-    import psycopg
-
     server = Server()
     url = DATABASE_URL.replace("postgresql+psycopg", "postgresql")
     reader, alter = psycopg.connect(url), psycopg.connect(url)
@@ -440,7 +448,6 @@ def database_stops_mid_write(token: str) -> dict:
     """PostgreSQL stops (fast) under PATCHes and reads: every answer a 200 or a 503, none a
     500, and writes take again once it is back."""
     server = Server()
-    cluster = run("ls", "/etc/postgresql").split()[0]
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     paths = ["/v1/stances/italy-opposes-coalition", "/v1/stances/france-supports-coalition"]
 
@@ -454,9 +461,9 @@ def database_stops_mid_write(token: str) -> dict:
         with ThreadPoolExecutor(1) as pool:
             load = pool.submit(hammer, server.base, requests, 6)
             time.sleep(1.5)
-            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast")
+            postgres("stop")
             time.sleep(2)
-            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+            postgres("start")
             results = load.result()
         started = time.monotonic()
         while time.monotonic() - started < 30:
@@ -469,8 +476,7 @@ def database_stops_mid_write(token: str) -> dict:
             "a PATCH took again in s": round(time.monotonic() - started, 2),
         }
     finally:
-        if subprocess.run(["pg_isready", "-q", *PG]).returncode != 0:
-            run("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start")
+        postgres_back()
         server.stop()
 
 
@@ -510,9 +516,6 @@ def hung_sqlite_writer(token: str) -> dict:
     """On SQLite, another process holds the write lock for 12 s (a worker stuck inside a
     write): each write waits SQLite's busy timeout (10 s), then answers 503 with Retry-After;
     reads go on (WAL); writes take again once the lock is let go."""
-    import sqlite3
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/drill.db"
         for step in (("db", "upgrade"), ("seed",)):
@@ -568,8 +571,6 @@ def anyone_reading():
 def connections_at_peak(token: str) -> dict:
     """The PostgreSQL connections one instance (2 workers) opens at most, under 48 concurrent
     uncached reads and writes: the README's budget says 40 (2 x (5 + 10 + 1 + 4))."""
-    import psycopg
-
     server = Server(RESPONSE_CACHE="false")
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     peak, stopping = [0], threading.Event()

@@ -74,7 +74,7 @@ def operation_id(method: str, path: str) -> str:
     if kind is None:
         return OPERATION_IDS[method, path]
     parts = path.removeprefix("/v1/").split("/")
-    last, dot, suffix = parts[-1].partition(".")
+    last, _, suffix = parts[-1].partition(".")
     names = [part for part in [*parts[:-1], last] if not part.startswith("{")]
     # A parent collection is named by one of its items: /actors/{id}/stances → ActorStances.
     words = [name.removesuffix("s") for name in names[:-1]]
@@ -183,6 +183,7 @@ class ContractPlugin(BasePlugin):
             if fields is not None and not path.endswith(".csv"):
                 if path.endswith(SPARSE):
                     fields["required"] = True
+                    operation["summary"] = f"{operation.get('summary', '')}, only the fields named"
                     ok = next(
                         answer for status, answer in responses.items() if str(status) == "200"
                     )
@@ -230,7 +231,6 @@ def operation_description(method: str, path: str, operation: dict) -> str:
             "row of the filtered collection, streamed, unless `limit` asks for a page."
         )
     if path.endswith(SPARSE):
-        operation["summary"] = f"{operation.get('summary', '')}, only the fields named"
         return (
             "The page of the JSON operation without `.sparse`, with the same parameters, but "
             "each item holds only `id` and the fields `fields` names (every other field of "
