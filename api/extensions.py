@@ -3,10 +3,12 @@ factory; the rate limiter (whose counters and settings belong to one app) is mad
 and so is the Api, whose spec describes one app (api/http/openapi.py)."""
 
 import hashlib
+import time
 
+import flask_limiter
 from flask import current_app, request
 from flask_cors import CORS
-from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter import ApplicationLimit
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -48,6 +50,31 @@ def bearer_token() -> str:
 def token_key() -> str:
     """An authenticated request's counter: its token's (a digest, never the token itself)."""
     return "token:" + hashlib.sha256(bearer_token().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# How often a process looks again at a Redis that failed, counting in memory meanwhile.
+BACKEND_RECHECK_SECONDS = 2.0
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter's, looking at a failed Redis again every BACKEND_RECHECK_SECONDS.
+
+    Its own backoff waits 1, 2, 4 … 32 s between looks (the private `__should_check_backend`),
+    so after Redis came back the shared limits held again only 14–32 s later, each process
+    counting on its own until then. A look is one PING (half a second at most while Redis is
+    away). pyproject.toml bounds Flask-Limiter to 4.x; tests/test_limits.py fails if this
+    override stops being called."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backend_checked = time.monotonic()
+
+    def _Limiter__should_check_backend(self) -> bool:
+        now = time.monotonic()
+        if now - self.backend_checked < BACKEND_RECHECK_SECONDS:
+            return False
+        self.backend_checked = now
+        return True
 
 
 def make_limiter(app) -> Limiter:

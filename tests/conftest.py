@@ -230,3 +230,15 @@ def restore(app):
         database.session.rollback()
         if newest_change() != last:
             reseed()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database for tests (every cache key of ours is under a random stamp)."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return url

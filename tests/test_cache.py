@@ -195,18 +195,6 @@ def test_a_late_notification_does_not_move_the_version_back():
     assert reader.version == Version(8, "d8")
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """A Redis database for cache tests (every key of ours is under a random stamp)."""
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    return url
-
-
 def database_of_its_own(make_app, folder, name: str, **config):
     """An app on a fresh SQLite database of its own, migrated and seeded."""
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/{name}.db", **config)

@@ -3,6 +3,7 @@
 import socket
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -128,3 +129,23 @@ def test_a_frozen_redis_holds_no_request_for_long(make_app, frozen_redis):
         waited.append(time.monotonic() - started)
     assert waited[0] < 3  # a few half-second timeouts at most
     assert max(waited[1:]) < 1.5 and waited[-1] < 0.5  # then Redis is let alone
+
+
+def test_shared_limits_hold_again_soon_after_redis_returns(make_app, redis_url):
+    """After an outage, each process looks at Redis again within BACKEND_RECHECK_SECONDS and
+    counts there, instead of in its own memory for up to Flask-Limiter's 32 s backoff."""
+    from api.extensions import BACKEND_RECHECK_SECONDS
+
+    counters = {"RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}  # this test's own
+    config = {"RATELIMIT_STORAGE_URI": redis_url, "READ_LIMIT": "2 per minute", **counters}
+    app = make_app(**config)
+    limiter = app.extensions["rate_limiter"]
+    limiter._storage_dead = True  # as after Redis failed: counting in memory
+    limiter._Limiter__check_backend_count = 5  # Flask-Limiter's own backoff: 32 s from now
+    limiter._Limiter__last_check_backend = time.time()
+    limiter.backend_checked -= BACKEND_RECHECK_SECONDS  # ours: due now
+    client = app.test_client()
+    assert [client.get("/v1/actors").status_code for _ in range(2)] == [200, 200]
+    assert limiter._storage_dead is False
+    other = make_app(**config)
+    assert_problem(other.test_client().get("/v1/actors"), 429)  # the count is Redis's again
