@@ -10,46 +10,23 @@ clients entirely, and gunicorn only ever talks to it.
 
 import gc
 import json
-import math
 import os
-from pathlib import Path
 
 import gunicorn.http.wsgi
 import gunicorn.util
 
-
-def available_cpus(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
-    """The CPUs this process may use: its affinity (docker --cpuset-cpus), capped by a cgroup
-    v2 quota (docker --cpus), not the host's count."""
-    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        quota, period = Path(cgroup_cpu_max).read_text(encoding="ascii").split()
-    except (OSError, ValueError):
-        return count or 1
-    if quota != "max":
-        count = min(count, max(1, math.ceil(int(quota) / int(period))))
-    return count or 1
-
-
-def default_workers(database_url: str) -> int:
-    """As measured (bench/RESULTS.md, issue 16): on a SQLite file a request is CPU in this
-    process alone, and one worker per CPU and one more serve random pages as fast as twice as
-    many, in a quarter less memory (253 MiB against 345 at 100,000 stances); on PostgreSQL a
-    request waits on the network, and 2 × CPUs + 1 keep the CPUs busy (cache hits at 66–88 %
-    of the ceiling, against 44–49 % with three workers)."""
-    cpus = available_cpus()
-    return cpus * 2 + 1 if database_url.startswith("postgres") else cpus + 1
-
+from api.config import worker_count
 
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
-workers = int(
-    os.environ.get("WEB_CONCURRENCY") or default_workers(os.environ.get("DATABASE_URL", ""))
-)
+workers = worker_count()  # and each worker's share of DATABASE_CONNECTIONS: api/config.py
 # gthread, with each request's headers read by the event loop: clients that never finish them
 # hold no thread, and are closed after HEADER_TIMEOUT seconds (api/server.py).
 worker_class = "api.server.HeadersFirstWorker"
 threads = 16
-timeout = 30
+# A worker silent this long (its event loop stopped: a process frozen, stuck holding the GIL) is
+# ended and replaced. A slow request does not count: gthread's loop beats while threads work.
+# On SQLite a frozen worker inside a write holds every other write back until then.
+timeout = 10
 # Below `docker stop`'s default 10 s (and the Compose file's stop_grace_period), so that
 # in-flight requests finish before the container is killed.
 graceful_timeout = 8
@@ -105,11 +82,15 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """Never share a connection pool between processes: a worker starts without the pools it
-    inherited from the preloaded app (the master's connections are left alone)."""
+    inherited from the preloaded app (the master's connections are left alone). On SQLite, a
+    worker ends itself if one of its writes stalls holding the write lock."""
     app = server.app.wsgi() if server.cfg.preload_app else None
     if app is not None and "sqlalchemy" in app.extensions:
         from api.extensions import db
+        from api.store.database import watch_stalled_writes
 
         with app.app_context():
             db.engine.dispose(close=False)
+            if db.engine.dialect.name == "sqlite":
+                watch_stalled_writes()
         app.extensions["direct_reads"].dispose(close=False)

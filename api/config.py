@@ -1,6 +1,9 @@
 """Configuration read from the environment, in one place."""
 
+import math
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -41,6 +44,88 @@ def database_url(url: str) -> str:
     return url
 
 
+def available_cpus(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The CPUs this process may use: its affinity (docker --cpuset-cpus), capped by a cgroup
+    v2 quota (docker --cpus), not the host's count."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path(cgroup_cpu_max).read_text(encoding="ascii").split()
+    except (OSError, ValueError):
+        return count or 1
+    if quota != "max":
+        count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    return count or 1
+
+
+def default_workers(database_url: str) -> int:
+    """As measured (bench/RESULTS.md, issue 16): on a SQLite file a request is CPU in this
+    process alone, and one worker per CPU and one more serve random pages as fast as twice as
+    many, in a quarter less memory (253 MiB against 345 at 100,000 stances); on PostgreSQL a
+    request waits on the network, and 2 × CPUs + 1 keep the CPUs busy (cache hits at 66–88 %
+    of the ceiling, against 44–49 % with three workers)."""
+    cpus = available_cpus()
+    return cpus * 2 + 1 if database_url.startswith("postgres") else cpus + 1
+
+
+def worker_count() -> int:
+    """gunicorn's worker processes: WEB_CONCURRENCY, or the default for the database."""
+    return env_int("WEB_CONCURRENCY", 0) or default_workers(os.environ.get("DATABASE_URL", ""))
+
+
+# What a worker needs of PostgreSQL at the very least: the data version's listener, one
+# connection for direct reads, and two for requests' sessions.
+FEWEST_CONNECTIONS_PER_WORKER = 4
+# A worker's share when DATABASE_CONNECTIONS is not set: a connection for each of its 16
+# threads' sessions (5 kept, 11 more when busy), 3 for direct reads and the listener.
+CONNECTIONS_PER_WORKER = 20
+# A pooled PostgreSQL connection idle this long is closed by the server (idle_session_timeout),
+# and the pools hand out the most recently used first (LIFO), so that what a burst opened is
+# let go soon after: two instances' idle pools once held every slot of a small server.
+IDLE_CONNECTION_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class ConnectionShares:
+    """How one worker spends its share of an instance's PostgreSQL connections."""
+
+    session_pool: int
+    session_overflow: int
+    direct_pool: int
+    direct_overflow: int
+    listener: int = 1
+
+    @property
+    def total(self) -> int:
+        return (
+            self.session_pool
+            + self.session_overflow
+            + self.direct_pool
+            + self.direct_overflow
+            + self.listener
+        )
+
+
+def connection_shares(connections: int, workers: int) -> ConnectionShares:
+    """Divide an instance's budget of PostgreSQL connections over its workers: each has one
+    listener, a fifth of the rest (4 at most) for direct reads, and the others for sessions
+    (5 kept in the pool, the rest overflow)."""
+    per_worker = connections // workers
+    if per_worker < FEWEST_CONNECTIONS_PER_WORKER:
+        raise RuntimeError(
+            f"DATABASE_CONNECTIONS={connections} leaves {per_worker} PostgreSQL connections to "
+            f"each of {workers} workers; each needs {FEWEST_CONNECTIONS_PER_WORKER} at least: "
+            f"give {FEWEST_CONNECTIONS_PER_WORKER * workers} or more, or fewer WEB_CONCURRENCY"
+        )
+    direct = max(1, min(4, (per_worker - 1) // 5))
+    session = per_worker - 1 - direct
+    return ConnectionShares(
+        session_pool=min(5, session),
+        session_overflow=session - min(5, session),
+        direct_pool=min(2, direct),
+        direct_overflow=direct - min(2, direct),
+    )
+
+
 class Config:
     """Settings for one app instance; tests pass overrides to the factory."""
 
@@ -48,10 +133,24 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(
             os.environ.get("DATABASE_URL") or "sqlite:///briefing.db"
         )
-        # A server's connections can drop (a restart, a proxy's timeout); a file's cannot.
-        is_file = self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
         # A request waits 3 s for a connection of a full pool, then answers 503 (not 30 s).
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not is_file, "pool_timeout": 3}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_timeout": 3}
+        # On PostgreSQL, the most connections this instance (every worker) holds at once.
+        self.DATABASE_CONNECTIONS = env_int(
+            "DATABASE_CONNECTIONS", worker_count() * CONNECTIONS_PER_WORKER
+        )
+        if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            shares = connection_shares(self.DATABASE_CONNECTIONS, worker_count())
+            self.SQLALCHEMY_ENGINE_OPTIONS |= {
+                # A server's connections can drop (a restart, the idle timeout); a file's cannot.
+                "pool_pre_ping": True,
+                "pool_use_lifo": True,
+                "pool_size": shares.session_pool,
+                "max_overflow": shares.session_overflow,
+            }
+            self.DIRECT_READ_POOL = (shares.direct_pool, shares.direct_overflow)
+        else:
+            self.DIRECT_READ_POOL = (2, 2)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
         self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None

@@ -4,7 +4,7 @@ goes away, editors race, and clients retry POSTs. Prints the figures for the REA
 Runs only against 127.0.0.1, on a PostgreSQL database it creates and drops (the database is the
 part it stops and starts), for a few seconds per phase, and stops by itself:
 
-    .venv/bin/python bench/faults.py [PHASE ...]      (every phase, about 4 minutes)
+    .venv/bin/python bench/faults.py [PHASE ...]      (every phase, about 8 minutes)
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and `pg_ctlcluster` to stop and
 start it, as on the project's machines.
@@ -26,9 +26,11 @@ import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import redis as redis_client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,14 +79,14 @@ def call(base: str, method: str, path: str, body=None, headers=None, timeout=10)
 class Server:
     """gunicorn with the project's config, 2 workers, on a free port of 127.0.0.1."""
 
-    def __init__(self, **environment):
+    def __init__(self, config: str = "gunicorn.conf.py", **environment):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 "--config",
-                "gunicorn.conf.py",
+                config,
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "api:create_app()",
@@ -480,36 +482,72 @@ def database_stops_mid_write(token: str) -> dict:
         server.stop()
 
 
-def connection_limit(token: str) -> dict:
-    """The service's database role may hold 8 connections (CONNECTION LIMIT; superusers have
-    none), fewer than two workers' pools want under 32 concurrent uncached reads: what cannot
-    connect must answer 503 within the pool's timeout, never a 500, and the service serve
-    again once the load is gone."""
+@contextmanager
+def limited_role(connections: int):
+    """A database role that may hold `connections` connections (CONNECTION LIMIT; superusers
+    have none): the service's DATABASE_URL as that role."""
     role = "briefing_drill"
     psql = ["psql", *PG, "-d", DATABASE, "-qc"]
-    run(*psql, f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 8")
+    run(*psql, f"CREATE ROLE {role} LOGIN CONNECTION LIMIT {connections}")
     run(*psql, f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
     run(*psql, f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
-    server = Server(
-        DATABASE_URL=DATABASE_URL.replace("postgres@", f"{role}@"), RESPONSE_CACHE="false"
-    )
     try:
-        results = hammer(
-            server.base,
-            lambda: ("GET", f"/v1/stances?limit={random.randint(1, 200)}", None, None),
-            6,
-            threads=32,
-        )
-        time.sleep(1)
-        return {
-            "phase": "a role allowed 8 connections, 32 concurrent uncached reads for 6 s",
-            **statuses(results),
-            "after": timed(server.base, "GET", "/v1/stances?limit=9")[0],
-        }
+        yield DATABASE_URL.replace("postgres@", f"{role}@")
     finally:
-        server.stop()
         run(*psql, f"DROP OWNED BY {role}")
         run(*psql, f"DROP ROLE {role}")
+
+
+def uncached_page():
+    return "GET", f"/v1/stances?limit={random.randint(1, 200)}", None, None
+
+
+def connection_limit(token: str) -> dict:
+    """The service's database role may hold 8 connections, fewer than two workers' pools want
+    under 32 concurrent uncached reads: what cannot connect must answer 503 within the pool's
+    timeout, never a 500, and the service serve again once the load is gone."""
+    with limited_role(8) as url:
+        server = Server(DATABASE_URL=url, RESPONSE_CACHE="false")
+        try:
+            results = hammer(server.base, uncached_page, 6, threads=32)
+            time.sleep(1)
+            return {
+                "phase": "a role allowed 8 connections, 32 concurrent uncached reads for 6 s",
+                **statuses(results),
+                "after": timed(server.base, "GET", "/v1/stances?limit=9")[0],
+            }
+        finally:
+            server.stop()
+
+
+def two_instances_in_a_budget(token: str) -> dict:
+    """Two instances share a role allowed 20 connections, each with DATABASE_CONNECTIONS=10
+    (2 workers): 32 concurrent uncached reads on each for 6 s are served within the budget,
+    and 32 s after the load a third instance finds connections free."""
+    with limited_role(20) as url:
+        one, two = (
+            Server(DATABASE_URL=url, RESPONSE_CACHE="false", DATABASE_CONNECTIONS="10")
+            for _ in range(2)
+        )
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                loads = [pool.submit(hammer, s.base, uncached_page, 6, 32) for s in (one, two)]
+                results = [answer for load in loads for answer in load.result()]
+            time.sleep(32)
+            third = Server(DATABASE_URL=url, RESPONSE_CACHE="false", DATABASE_CONNECTIONS="10")
+            try:
+                after = [timed(third.base, *uncached_page())[0] for _ in range(20)]
+            finally:
+                third.stop()
+            return {
+                "phase": "a role allowed 20 connections; two instances of DATABASE_CONNECTIONS=10 "
+                "under 32 concurrent uncached reads each for 6 s, then 32 s idle, then a third",
+                **statuses(results),
+                "the third instance, 20 reads": statuses([(status, 0) for status in after]),
+            }
+        finally:
+            one.stop()
+            two.stop()
 
 
 def hung_sqlite_writer(token: str) -> dict:
@@ -562,6 +600,62 @@ def hung_sqlite_writer(token: str) -> dict:
             server.stop()
 
 
+def stalled_sqlite_write(token: str) -> dict:
+    """On SQLite, a worker's write stops while it holds the write lock (bench/stalled_write.py):
+    first a thread hung inside it, then the whole worker frozen (SIGSTOP). Writes wait at most
+    5 s each (503 + Retry-After); the worker is ended — by its own watch after 10 s without a
+    move, by gunicorn's 10 s timeout when frozen — and writes take again. Reads go on."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/drill.db"
+        for step in (("db", "upgrade"), ("seed",)):
+            run(str(BIN / "flask"), "--app", "api", *step, DATABASE_URL=url)
+        editor = run(
+            *(str(BIN / "flask"), "--app", "api", "tokens", "create"),
+            *("--name", "drill-stall", "--role", "editor"),
+            DATABASE_URL=url,
+        )
+        headers = {"Authorization": f"Bearer {editor}", "If-Match": "*"}
+        path = "/v1/stances/italy-opposes-coalition"
+        pid_file = Path(folder) / "stalled.pid"
+        server = Server(
+            "bench/stalled_write.py", DATABASE_URL=url, PROXY_HOPS="1", STALL_PID_FILE=str(pid_file)
+        )
+        figures = {
+            "phase": "SQLite: a write stops holding the write lock (a hung thread, then "
+            "a frozen worker), PATCHes and reads meanwhile"
+        }
+        try:
+            for freeze in (False, True):
+                pid_file.unlink(missing_ok=True)
+                with ThreadPoolExecutor(1) as pool:
+                    stalled = pool.submit(
+                        timed, server.base, "PATCH", path, {"summary": "Stall."}, headers, 70
+                    )
+                    while not pid_file.exists():
+                        time.sleep(0.01)
+                    started = time.monotonic()
+                    if freeze:
+                        os.kill(int(pid_file.read_text()), signal.SIGSTOP)
+                    with Load(server.base, anyone_reading, 2) as reads:
+                        writes, back = [], None
+                        while back is None and time.monotonic() - started < 40:
+                            status, seconds = timed(
+                                server.base, "PATCH", path, {"summary": "Moving."}, headers
+                            )
+                            writes.append((status, seconds))
+                            if status == 200:
+                                back = time.monotonic() - started
+                    figures["frozen worker" if freeze else "hung thread"] = {
+                        "writes": statuses(writes),
+                        "a write took again after s": round(back, 2) if back else None,
+                        "the stalled PATCH": stalled.result()[0],
+                        "reads": statuses(reads.results),
+                    }
+            return figures
+        finally:
+            server.stop()
+
+
 def anyone_reading():
     """A read of a random page by a random client (its own rate-limit count, behind PROXY_HOPS)."""
     client = {"X-Forwarded-For": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.1"}
@@ -569,9 +663,10 @@ def anyone_reading():
 
 
 def connections_at_peak(token: str) -> dict:
-    """The PostgreSQL connections one instance (2 workers) opens at most, under 48 concurrent
-    uncached reads and writes: the README's budget says 40 (2 x (5 + 10 + 1 + 4))."""
-    server = Server(RESPONSE_CACHE="false")
+    """The PostgreSQL connections one instance (2 workers, DATABASE_CONNECTIONS=40) opens at
+    most, under 48 concurrent uncached reads and writes, and holds once idle for 32 s (the
+    server closes what has been idle 30 s)."""
+    server = Server(RESPONSE_CACHE="false", DATABASE_CONNECTIONS="40")
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     peak, stopping = [0], threading.Event()
 
@@ -594,14 +689,23 @@ def connections_at_peak(token: str) -> dict:
     watcher.start()
     try:
         results = hammer(server.base, requests, 6, threads=48)
-    finally:
         stopping.set()
         watcher.join(timeout=10)
+        time.sleep(32)
+        url = DATABASE_URL.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(url, autocommit=True) as watch:
+            idle = watch.execute(query, (DATABASE,)).fetchone()[0]
+        after = timed(server.base, "GET", "/v1/stances?limit=11")[0]
+    finally:
+        stopping.set()
         server.stop()
     return {
-        "phase": "48 concurrent uncached reads and writes for 6 s, one instance of 2 workers",
+        "phase": "48 concurrent uncached reads and writes for 6 s, one instance of 2 workers "
+        "(DATABASE_CONNECTIONS=40), then 32 s idle",
         **statuses(results),
         "peak connections": peak[0],
+        "connections after 32 s idle": idle,
+        "a read after": after,
     }
 
 
@@ -631,6 +735,44 @@ def frozen_redis(token: str) -> dict:
             server.stop()
     finally:
         redis.send_signal(signal.SIGCONT)
+        redis.kill()
+        redis.wait(timeout=10)
+
+
+def emptied_redis(token: str) -> dict:
+    """Redis killed under reads and started again empty 20 s later: the shared rate-limit counts
+    are back in Redis within the workers' 2 s recheck (Flask-Limiter's own backoff took 14–32 s),
+    and no request fails meanwhile."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"]
+    redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    url = f"redis://127.0.0.1:{port}/0"
+    server = Server(REDIS_URL=url, RATELIMIT_ENABLED="true", PROXY_HOPS="1")
+    try:
+        with Load(server.base, anyone_reading, 4) as load:
+            time.sleep(2)
+            redis.kill()
+            redis.wait(timeout=10)
+            time.sleep(20)
+            redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+            started, counted = time.monotonic(), None
+            watch = redis_client.Redis.from_url(url, socket_timeout=0.5)
+            while counted is None and time.monotonic() - started < 40:
+                try:
+                    if any(True for _ in watch.scan_iter("LIMITS*", count=100)):
+                        counted = round(time.monotonic() - started, 2)
+                except redis_client.exceptions.ConnectionError:
+                    pass  # not listening yet
+                time.sleep(0.05)
+            time.sleep(1)
+        return {
+            "phase": "Redis killed under reads, started again empty 20 s later",
+            **statuses(load.results),
+            "s until the limits count in Redis again": counted,
+        }
+    finally:
+        server.stop()
         redis.kill()
         redis.wait(timeout=10)
 
@@ -691,9 +833,12 @@ PHASES = (
     database_stops_mid_write,
     locked_table,
     connection_limit,
+    two_instances_in_a_budget,
     connections_at_peak,
     frozen_redis,
+    emptied_redis,
     hung_sqlite_writer,
+    stalled_sqlite_write,
     racing_editors,
     retried_posts,
     expensive_reads,

@@ -1,10 +1,19 @@
 """Configuration comes from the environment only."""
 
 import json
+import os
 
 import pytest
 
-from api.config import Config
+from api.config import (
+    CONNECTIONS_PER_WORKER,
+    IDLE_CONNECTION_SECONDS,
+    Config,
+    available_cpus,
+    connection_shares,
+    default_workers,
+)
+from api.extensions import db
 from tests.helpers import counting_queries
 
 
@@ -81,3 +90,71 @@ def test_the_response_cache_can_be_switched_off(monkeypatch, make_app):
     # The second answer is rendered from the database like the first (a cached one would cost
     # a single read of the data version).
     assert len(again) == len(first) > 1
+
+
+def test_workers_by_default_suit_the_database():
+    cpus = available_cpus()
+    assert default_workers("sqlite:///briefing.db") == cpus + 1
+    assert default_workers("") == cpus + 1
+    assert default_workers("postgresql+psycopg://db/briefing") == 2 * cpus + 1
+
+
+def test_workers_follow_the_containers_cpu_quota(tmp_path):
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n", encoding="ascii")
+    assert available_cpus(str(quota)) == min(2, len(os.sched_getaffinity(0)))
+    quota.write_text("max 100000\n", encoding="ascii")
+    assert available_cpus(str(quota)) == len(os.sched_getaffinity(0))
+    assert available_cpus(str(tmp_path / "absent")) == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("budget, workers", [(20, 1), (40, 2), (80, 5), (17, 4), (100, 3)])
+def test_workers_keep_within_the_connection_budget(budget, workers):
+    shares = connection_shares(budget, workers)
+    assert workers * shares.total <= budget
+    assert shares.listener == 1 and shares.direct_pool >= 1 and shares.session_pool >= 2
+
+
+def test_a_worker_by_default_has_a_session_connection_for_each_thread():
+    threads = 16  # gunicorn.conf.py
+    shares = connection_shares(CONNECTIONS_PER_WORKER, 1)
+    assert shares.total == CONNECTIONS_PER_WORKER
+    assert shares.session_pool + shares.session_overflow >= threads
+
+
+def test_a_budget_too_small_for_the_workers_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("DATABASE_CONNECTIONS", "12")
+    with pytest.raises(RuntimeError, match="DATABASE_CONNECTIONS=12 .* give 20 or more"):
+        Config()
+
+
+def test_the_session_pool_takes_its_share_of_the_budget(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    monkeypatch.setenv("DATABASE_CONNECTIONS", "24")
+    config = Config()
+    shares = connection_shares(24, 2)
+    options = config.SQLALCHEMY_ENGINE_OPTIONS
+    assert (options["pool_size"], options["max_overflow"]) == (
+        shares.session_pool,
+        shares.session_overflow,
+    )
+    assert options["pool_use_lifo"] and options["pool_pre_ping"]
+    assert config.DIRECT_READ_POOL == (shares.direct_pool, shares.direct_overflow)
+
+
+def test_idle_pooled_connections_are_let_go_but_not_the_listener(app):
+    """On PostgreSQL the server closes a pooled connection idle for IDLE_CONNECTION_SECONDS
+    (what a burst opened is not kept for ever); the data version's listener stays."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite holds no server connections")
+        expected = f"{IDLE_CONNECTION_SECONDS}s"
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW idle_session_timeout").scalar() == expected
+        with app.extensions["direct_reads"].engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW idle_session_timeout").scalar() == expected
+        listener = app.extensions["data_version"].connected()
+        assert listener.execute("SHOW idle_session_timeout").fetchone()[0] == "0"

@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
+from api.config import connection_shares
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 DOCKER_STOP_DEFAULT_SECONDS = 10
@@ -94,24 +96,6 @@ def test_graceful_timeout_ends_before_the_container_is_killed():
         assert settings["graceful_timeout"] < grace
 
 
-def test_workers_by_default_suit_the_database():
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    cpus = settings["available_cpus"]()
-    assert settings["default_workers"]("sqlite:///briefing.db") == cpus + 1
-    assert settings["default_workers"]("") == cpus + 1
-    assert settings["default_workers"]("postgresql+psycopg://db/briefing") == 2 * cpus + 1
-
-
-def test_workers_follow_the_containers_cpu_quota(tmp_path):
-    available_cpus = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["available_cpus"]
-    quota = tmp_path / "cpu.max"
-    quota.write_text("150000 100000\n", encoding="ascii")
-    assert available_cpus(str(quota)) == min(2, len(os.sched_getaffinity(0)))
-    quota.write_text("max 100000\n", encoding="ascii")
-    assert available_cpus(str(quota)) == len(os.sched_getaffinity(0))
-    assert available_cpus(str(tmp_path / "absent")) == len(os.sched_getaffinity(0))
-
-
 def locked() -> dict[str, str]:
     lines = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
     pins = [Requirement(line) for line in lines if line and not line.startswith("#")]
@@ -175,15 +159,17 @@ def test_compose_keeps_one_app_answering_while_the_other_is_recreated():
 
 
 def test_the_connection_budget_is_one_figure():
+    """compose.yaml gives each app container a budget its workers keep within, a thread never
+    waits for a session's connection, and the file and the README say the same total."""
     compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    from api.store import reads
-
-    workers = int(yaml.safe_load(compose)["x-app-environment"]["WEB_CONCURRENCY"])
-    per_worker = 5 + 10 + 1 + reads.POOL_SIZE + reads.MAX_OVERFLOW  # SQLAlchemy's default pool
-    both = 2 * workers * per_worker
-    assert settings["threads"] >= 5 + 10  # a thread never waits for a pool a thread holds
+    environment = yaml.safe_load(compose)["x-app-environment"]
+    workers, budget = int(environment["WEB_CONCURRENCY"]), int(environment["DATABASE_CONNECTIONS"])
+    shares = connection_shares(budget, workers)
+    assert workers * shares.total <= budget
+    assert shares.session_pool + shares.session_overflow >= settings["threads"] // 2
+    both = 2 * budget
     assert f"= {both} PostgreSQL connections for both" in " ".join(compose.split())
     assert f"PostgreSQL connections: {both} for both" in " ".join(readme.split())
 

@@ -1,11 +1,18 @@
 """Writes: tokens, validation, optimistic concurrency, dependants, idempotency, change feed."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from api.store.database import (
+    WRITE_STALL_SECONDS,
+    WRITE_WAIT_SECONDS,
+    marked_as_write,
+    stalled_writes,
+)
 from api.store.models import IdempotentResponse, utcnow
 from tests.conftest import make_token
 from tests.helpers import assert_problem, edits, newest_change, snapshot
@@ -593,3 +600,38 @@ def test_revoked_token_is_401(app, client, runner):
     assert client.post("/v1/stances", json={}, headers=headers).status_code == 422
     assert runner.invoke(args=["tokens", "revoke", "temp-desk"]).exit_code == 0
     assert_problem(client.post("/v1/stances", json={}, headers=headers), 401)
+
+
+def sqlite_only(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock")
+
+
+def test_a_write_that_stops_moving_while_holding_the_lock_is_stalled(db):
+    """A worker's watch (gunicorn.conf.py) ends it when one of its writes holds SQLite's write
+    lock without a statement for WRITE_STALL_SECONDS; a write that moves is not stalled."""
+    sqlite_only(db)
+    db.session.rollback()
+    with marked_as_write():
+        db.session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
+        moved = time.monotonic()
+        assert stalled_writes(moved + WRITE_STALL_SECONDS - 1) == []
+        assert len(stalled_writes(moved + WRITE_STALL_SECONDS + 1)) == 1
+        later = time.monotonic()
+        db.session.execute(text("SELECT 1"))
+        assert stalled_writes(later + WRITE_STALL_SECONDS - 0.5) == []
+        db.session.rollback()
+    assert stalled_writes(time.monotonic() + 3600) == []
+
+
+def test_a_read_is_never_a_stalled_write(db):
+    sqlite_only(db)
+    db.session.rollback()
+    db.session.execute(text("SELECT 1"))  # a read's BEGIN: no write lock
+    assert stalled_writes(time.monotonic() + 3600) == []
+
+
+def test_a_write_waits_five_seconds_at_most_for_the_lock(db):
+    sqlite_only(db)
+    waits = db.session.execute(text("PRAGMA busy_timeout")).scalar()
+    assert waits == WRITE_WAIT_SECONDS * 1000 == 5000

@@ -17,10 +17,6 @@ from api.store.database import bound_postgres_waits, tune_sqlite_connections
 from api.store.models import model_of
 from schemas.collections import names
 
-# Each read holds its connection for one statement only: a few per worker serve its threads
-# (on PostgreSQL, at most four more connections per worker: see the README).
-POOL_SIZE = 2
-MAX_OVERFLOW = 2
 # A request waits this long for a connection of a full pool, then answers 503 (not 30 s).
 POOL_TIMEOUT_SECONDS = 3
 
@@ -28,14 +24,17 @@ POOL_TIMEOUT_SECONDS = 3
 class DirectReads:
     """The autocommit engine, and each fact model's item query, compiled for it."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, pool_size: int, max_overflow: int):
+        # Each read holds its connection for one statement only: a few per worker serve its
+        # threads (on PostgreSQL, its share of DATABASE_CONNECTIONS: api/config.py).
         self.engine = create_engine(
             engine.url,
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,  # autocommit: nothing to roll back
-            pool_size=POOL_SIZE,
-            max_overflow=MAX_OVERFLOW,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             pool_timeout=POOL_TIMEOUT_SECONDS,
+            pool_use_lifo=True,  # what a burst opened stays idle, to be let go (api/config.py)
         )
         if engine.dialect.name == "sqlite":
             tune_sqlite_connections(self.engine)
@@ -98,4 +97,4 @@ def direct_reads() -> DirectReads:
 
 def init_reads(app) -> None:
     with app.app_context():
-        app.extensions["direct_reads"] = DirectReads(db.engine)
+        app.extensions["direct_reads"] = DirectReads(db.engine, *app.config["DIRECT_READ_POOL"])

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import text, update
 
 from api.extensions import db
+from api.store.database import closes_idle_sessions
 from api.store.models import DataVersion
 
 TOTALS_KEPT = 10_000  # filters whose totals a process remembers
@@ -202,6 +203,8 @@ class NotifiedVersionReader(VersionReader):
 
     def connect(self):
         connection = super().connect()
+        if closes_idle_sessions(connection):  # a listener is idle between notifications
+            connection.execute("SET idle_session_timeout = 0")
         connection.execute(f"LISTEN {self.CHANNEL}")
         self.checked = float("-inf")
         return connection
