@@ -151,6 +151,7 @@ def test_compose_keeps_one_app_answering_while_the_other_is_recreated():
         assert "test" not in services[name]["healthcheck"]  # the image's own
     for name in ("migrate", "app1", "app2"):
         assert services[name]["tmpfs"] == ["/app/instance"]  # no anonymous volume
+    assert services["redis"]["tmpfs"] == ["/data"]  # redis:7's VOLUME, never written
     nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     directives = [line.split("#")[0].strip() for line in nginx.splitlines()]
     assert "resolver 127.0.0.11 valid=1s ipv6=off;" in directives
