@@ -33,7 +33,7 @@ COSTLY = [
     "/v1/stances?limit=200",
     "/v1/stances?limit=50&expand=actor,proposal",
     "/v1/stances?limit=50&facet=actor,proposal,position,certainty,basis",
-    "/v1/search?q=actor&limit=200",
+    "/v1/search?q=actor&limit=50",
     "/v1/search?q=" + "%20OR%20".join(f"{letter}*" for letter in "abcdefghijklmnop"),
     "/v1/stances.csv?limit=200",
 ]

@@ -13,9 +13,16 @@ from schemas.context import chosen_fields
 
 
 class MetaSchema(Schema):
-    SOMETIMES_SENT = ("facets", "suggestions")
+    SOMETIMES_SENT = ("facets", "suggestions", "total_is_lower_bound")
 
     total = fields.Integer(metadata={"description": "Items matching the filters."})
+    total_is_lower_bound = fields.Boolean(
+        metadata={
+            "description": "Search only: true when more than 1,000 matched. `total` is then "
+            "1,000, and the hits are the best of the first 1,000 matches the index gives "
+            "(a narrower query — more words, a phrase, `type=` — is ranked whole)."
+        }
+    )
     limit = fields.Integer()
     next_cursor = fields.String(allow_none=True)
     suggestions = fields.List(

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.fields import Choice, OneOfCollections, collection_field
 from schemas.pages import page_schema
-from schemas.queries import CollectionQuerySchema, fields_parameter
+from schemas.queries import CollectionQuerySchema, fields_parameter, size_parameter
 
 
 class HitSchema(Schema):
@@ -32,6 +32,7 @@ class HitSchema(Schema):
 
 
 class SearchQuerySchema(CollectionQuerySchema):
+    limit = size_parameter(50, 50, "Hits per page, 1–50 (each hit is a snippet's work).")
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),

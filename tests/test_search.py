@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from api.loading.files import SEED_DIR
+from api.search import engine
 from api.store.pagination import encode_cursor
 from tests.helpers import assert_problem, counting_queries
 
@@ -85,7 +86,7 @@ def test_search_rejects_unknown_type(client):
 
 
 def test_search_pages_with_cursors(client):
-    everything = [(h["type"], h["id"]) for h in hits(client, "NATO", limit=200)["data"]]
+    everything = [(h["type"], h["id"]) for h in hits(client, "NATO", limit=50)["data"]]
     seen, url = [], "/v1/search?q=NATO&limit=3"
     while url:
         body = client.get(url).json
@@ -98,7 +99,8 @@ def test_search_pages_with_cursors(client):
 def test_a_search_counts_its_hits_with_its_page(make_app):
     app = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False)
     client = app.test_client()
-    everything = hits(client, "NATO", limit=200)
+    everything = hits(client, "NATO", limit=50)
+    assert everything["meta"]["total"] < 50  # all of them
     with counting_queries(app) as counted:
         page = hits(client, "NATO", limit=2)
     assert page["meta"]["total"] == len(everything["data"]) > 2
@@ -171,7 +173,7 @@ def test_snippet_escapes_html_an_import_brought(client, runner, tmp_path, restor
 
 
 def found(client, q: str, **more) -> list[tuple[str, str]]:
-    response = client.get("/v1/search", query_string={"q": q, "limit": 200, **more})
+    response = client.get("/v1/search", query_string={"q": q, "limit": 50, **more})
     assert response.status_code == 200, response.json
     return [(hit["type"], hit["id"]) for hit in response.json["data"]]
 
@@ -180,7 +182,7 @@ def found(client, q: str, **more) -> list[tuple[str, str]]:
     "prefix", ["assurance*", "assurances*", "negotiation*", "negotiat*", "coalit*", "skeptic*"]
 )
 def test_a_prefix_finds_the_words_it_begins_past_their_stem(client, prefix):
-    hits = client.get("/v1/search", query_string={"q": prefix, "limit": 200}).json["data"]
+    hits = client.get("/v1/search", query_string={"q": prefix, "limit": 50}).json["data"]
     begun = prefix.removesuffix("*")
     # (A hit found through an item it names shows its own text, with nothing to mark.)
     assert any(f"<mark>{begun}" in hit["snippet"].lower() for hit in hits)
@@ -254,3 +256,26 @@ def test_a_phrase_is_marked_where_its_words_follow_one_another(client):
     assert all(
         "<mark>the</mark> UK" not in hit["snippet"] for hit in stances
     )  # a lone "the" is not the phrase
+
+
+def test_a_search_ranks_and_counts_so_many_matches_at_most(make_app, monkeypatch):
+    """Past MATCHES_RANKED matches, the total says so many and that more matched, and the pages
+    hold the best of those: a word in every fact costs what a narrower query does."""
+    client = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False).test_client()
+    every = hits(client, "NATO", limit=50)
+    assert every["meta"]["total_is_lower_bound"] is False
+    monkeypatch.setattr(engine, "MATCHES_RANKED", 3)
+    first = hits(client, "NATO", limit=2)
+    assert first["meta"]["total"] == 3 and first["meta"]["total_is_lower_bound"] is True
+    second = client.get(first["links"]["next"]).json
+    assert len(second["data"]) == 1 and second["links"]["next"] is None
+    scores = [hit["score"] for hit in first["data"] + second["data"]]
+    assert scores == sorted(scores, reverse=True)
+    monkeypatch.setattr(engine, "MATCHES_RANKED", every["meta"]["total"])
+    whole = hits(client, "NATO", limit=50)
+    assert whole["meta"]["total_is_lower_bound"] is False
+    assert [hit["id"] for hit in whole["data"]] == [hit["id"] for hit in every["data"]]
+
+
+def test_a_search_page_holds_fifty_hits_at_most(client):
+    assert_problem(client.get("/v1/search?q=NATO&limit=51"), 400)

@@ -28,11 +28,12 @@ def search_hits(args):
     """One page of hits, best first, in its envelope."""
     limit, offset = args["limit"], decode_offset(args.get("cursor"))
     try:
-        hits, total = engine.search(args["q"], args.get("type"), limit, offset)
+        hits, total, more_matched = engine.search(args["q"], args.get("type"), limit, offset)
     except EmptyQuery as error:
         bad_parameter("q", str(error))
     more = offset + limit < total
     body = envelope(hits, total, limit, encode_cursor("offset", offset + limit) if more else None)
+    body["meta"]["total_is_lower_bound"] = more_matched
     if total == 0:
         body["meta"]["suggestions"] = engine.suggestions(parse(args["q"]))
     return body

@@ -64,8 +64,15 @@ def matching(model, query: str):
     return model.id.in_(hits.columns(search_index.c.item_id))
 
 
-def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
-    """One page of ranked hits, best first, and how many there are in all."""
+# A search ranks this many matches at most, and counts as far: "1,000 and more" is what a
+# journalist needs to know of a word that is in every fact, and ranking every one of 100,000
+# matches cost 100 times a page (bench/RESULTS.md). Narrower queries are ranked whole.
+MATCHES_RANKED = 1000
+
+
+def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int, bool]:
+    """One page of ranked hits, best first; how many matched (MATCHES_RANKED at most), and
+    whether more than that did (the hits then rank the first MATCHES_RANKED the index gives)."""
     parsed = parse(query)
     where, params = match_sql(parsed)
     if kind:
@@ -75,21 +82,22 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
         score = "ts_rank_cd(document, to_tsquery('english', :match))"
     else:
         score = "-bm25(search_index, 0, 0, 4.0, 1.0)"
-    # The total comes with the page: ranking visits every match anyway, and a window counts
-    # them for nothing more (a count of its own cost as much again).
+    # The candidates are cut before anything is ranked or read; the count comes with the page
+    # (a window over the candidates), and past them from a count of its own, as far as the cut.
     sql = (
         "SELECT type, item_id, label, score, count(*) OVER () AS total FROM "
-        f"(SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where}) AS hits "
-        "ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+        f"(SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where} "
+        "LIMIT :ranked) AS hits ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
     )
-    rows = direct_reads().rows(text(sql), {**params, "limit": limit, "offset": offset})
+    window = {"limit": limit, "offset": offset, "ranked": MATCHES_RANKED}
+    rows = direct_reads().rows(text(sql), {**params, **window})
     if rows:
         total = rows[0].total
     elif offset:  # past the last hit
-        counting = text(f"SELECT count(*) FROM search_index WHERE {where}")
-        total = direct_reads().rows(counting, params)[0][0]
+        total = matches_counted(where, params, MATCHES_RANKED)
     else:
         total = 0
+    more = total == MATCHES_RANKED and matches_counted(where, params, total + 1) > total
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
     texts = hit_texts(rows)
     hits = []
@@ -106,7 +114,14 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
                 "score": round(float(row.score), 6),
             }
         )
-    return hits, total
+    return hits, total, more
+
+
+def matches_counted(where: str, params: dict, most: int) -> int:
+    """How many rows of the index match, counted as far as `most`."""
+    cut = f"SELECT 1 FROM search_index WHERE {where} LIMIT :most"
+    counting = text(f"SELECT count(*) FROM ({cut}) AS matches")
+    return direct_reads().rows(counting, {**params, "most": most})[0][0]
 
 
 def suggestions(query: Query, most: int = 5) -> list[str]:
