@@ -609,7 +609,7 @@ def sqlite_only(db):
 
 def test_a_write_that_stops_moving_while_holding_the_lock_is_stalled(db):
     """A worker's watch (gunicorn.conf.py) ends it when one of its writes holds SQLite's write
-    lock without a statement for WRITE_STALL_SECONDS; a write that moves is not stalled."""
+    lock with no statement ending for WRITE_STALL_SECONDS; a write that moves is not stalled."""
     sqlite_only(db)
     db.session.rollback()
     with marked_as_write():

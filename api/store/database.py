@@ -52,7 +52,6 @@ def configure_sqlite(engine) -> None:
         if writing():
             _write_moved[threading.get_ident()] = time.monotonic()
 
-    @event.listens_for(engine, "before_cursor_execute")
     @event.listens_for(engine, "after_cursor_execute")
     def on_statement(*arguments):
         if threading.get_ident() in _write_moved:
@@ -66,7 +65,7 @@ def configure_sqlite(engine) -> None:
 
 
 # SQLite has one write lock for every worker. A write that holds it without moving (no statement
-# begun or ended) this long is stuck — a thread hung inside it — and every other write waits
+# of it ending) this long is stuck — a thread hung inside it — and every other write waits
 # behind it: its worker is ended (the operating system lets go of the lock; gunicorn starts
 # another), as gunicorn itself ends a worker that stopped answering for its `timeout`.
 WRITE_STALL_SECONDS = 10
