@@ -27,10 +27,7 @@ class Matcher:
 
     def __init__(self, query, dialect: str):
         self.algorithm = STEMMERS.get(dialect, "porter")
-        self.groups = [
-            [([self.forms(word)[1] for word in term.words], term.prefix) for term in group]
-            for group in query.groups
-        ]
+        self.groups = [Group(self, group) for group in query.groups]
 
     def forms(self, word: str) -> tuple[str, str]:
         """The word as the index compares it: one spelling, lowercase, and its stem."""
@@ -41,22 +38,48 @@ class Matcher:
         forms = [self.forms(word) for word in words]
         marked, groups = set(), 0
         for group in self.groups:
-            hit = False
-            for stems, prefix in group:
-                last = len(stems) - 1
-                for start in range(len(forms) - last):
-                    # A phrase matches where its words follow one another (only its last
-                    # word can be a prefix); most places fail at its first word.
-                    if not answers(forms[start], stems[0], prefix and last == 0):
-                        continue
-                    if all(
-                        answers(forms[start + k], stem, prefix and k == last)
-                        for k, stem in enumerate(stems[1:], 1)
-                    ):
-                        marked.update(range(start, start + len(stems)))
-                        hit = True
-            groups += hit
+            found = group.marks(forms)
+            marked |= found
+            groups += bool(found)
         return marked, groups
+
+
+class Group:
+    """The terms of one group (any of them answers it): its one-word terms checked at once per
+    word (stems as a set, prefixes as one tuple), its phrases word by word."""
+
+    def __init__(self, matcher: Matcher, terms):
+        self.stems, prefixes, self.phrases = set(), [], []
+        for term in terms:
+            stems = [matcher.forms(word)[1] for word in term.words]
+            if len(stems) > 1:
+                self.phrases.append((stems, term.prefix))
+            elif term.prefix:
+                prefixes.append(stems[0])
+            else:
+                self.stems.add(stems[0])
+        self.prefixes = tuple(prefixes)
+
+    def answered_by(self, form: tuple[str, str]) -> bool:
+        plain, stem = form
+        return stem in self.stems or (
+            bool(self.prefixes)
+            and (plain.startswith(self.prefixes) or stem.startswith(self.prefixes))
+        )
+
+    def marks(self, forms: list[tuple[str, str]]) -> set[int]:
+        marked = {place for place, form in enumerate(forms) if self.answered_by(form)}
+        for stems, prefix in self.phrases:
+            last = len(stems) - 1
+            for start in range(len(forms) - last):
+                # A phrase matches where its words follow one another (only its last word can
+                # be a prefix); most places fail at its first word.
+                if all(
+                    answers(forms[start + k], stem, prefix and k == last)
+                    for k, stem in enumerate(stems)
+                ):
+                    marked.update(range(start, start + len(stems)))
+        return marked
 
 
 def answers(form: tuple[str, str], wanted: str, prefix: bool) -> bool:
