@@ -124,9 +124,14 @@ def revoke_token_command(name: str):
 
 @commands.cli.command("synth")
 @click.option("--stances", type=click.IntRange(1, 10_000_000), required=True)
-def synth_command(stances: int):
+@click.option(
+    "--sources",
+    type=click.IntRange(1, 1_000_000),
+    help="Articles the stances are quoted from (default: one per 100 stances).",
+)
+def synth_command(stances: int, sources: int | None):
     """Fill an EMPTY database (point DATABASE_URL at a separate one) with a synthetic briefing."""
     if db.session.scalar(db.select(db.func.count()).select_from(Source)):
         raise click.ClickException("This database already holds sources; synth needs an empty one.")
-    counts = synthesize(stances)
+    counts = synthesize(stances, sources=sources)
     click.echo("Synthesized: " + ", ".join(f"{count} {name}" for name, count in counts.items()))

@@ -78,12 +78,13 @@ def test_synth_fills_an_empty_database_with_verbatim_evidence(tmp_path):
     with app.app_context():
         flask_migrate.upgrade()
     result = app.test_cli_runner().invoke(args=["synth", "--stances", "120"])
-    assert result.output.strip() == "Synthesized: 500 actors, 200 proposals, 120 stances"
+    expected = "Synthesized: 2 sources, 500 actors, 200 proposals, 120 stances"
+    assert result.output.strip() == expected  # an article per 100 stances, the last shorter
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Stance)) == 120
-        text = db.session.scalar(select(Source.text))
+        texts = dict(db.session.execute(select(Source.id, Source.text)).all())
         for span in db.session.scalars(select(Evidence)):
-            assert text[span.start : span.end] == span.quote
+            assert texts[span.source_id][span.start : span.end] == span.quote
         db.engine.dispose()
     page = app.test_client().get("/v1/stances?position=opposes&limit=5").json
     assert page["meta"]["total"] == 24 and page["links"]["next"]

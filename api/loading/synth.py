@@ -1,7 +1,9 @@
 """A deterministic synthetic briefing at any size, for benchmarks and scale tests.
 
-Every stance still has a verbatim evidence span: the synthetic article is written sentence by
-sentence, and each stance quotes its own sentence.
+Every stance still has a verbatim evidence span: the synthetic articles are written sentence by
+sentence, and each stance quotes its own sentence. The stances are spread over articles of
+STANCES_PER_SOURCE sentences each (about 4 KB, a news article's size), as a briefing that grew
+article by article would be.
 """
 
 from datetime import UTC, datetime
@@ -15,12 +17,17 @@ from api.store.commits import end_write, refresh_statistics, write_transaction
 from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from schemas.stances import CERTAINTIES, POSITIONS
 
-SOURCE_ID = "synthetic-briefing"
 BATCH = 5000
+STANCES_PER_SOURCE = 100
 
 
-def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[str, int]:
-    """Fill an empty database with `stances` stances over `actors` × `proposals`."""
+def synthesize(
+    stances: int, actors: int = 500, proposals: int = 200, sources: int | None = None
+) -> dict[str, int]:
+    """Fill an empty database with `stances` stances over `actors` × `proposals`, quoted from
+    `sources` articles (one per STANCES_PER_SOURCE stances unless given)."""
+    sources = min(sources or -(-stances // STANCES_PER_SOURCE), stances)
+    per_source = -(-stances // sources)  # the stances each article holds, the last fewer
     now = datetime(2026, 1, 1, tzinfo=UTC)
     stamp = {"created_at": now, "updated_at": now, "version": 1}
     actor_rows = [
@@ -39,8 +46,10 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
         }
         for n in range(proposals)
     ]
-    sentences, stance_rows, spans, documents, offset = [], [], [], [], 0
+    texts: list[list[str]] = [[] for _ in range(sources)]
+    stance_rows, spans, documents, offsets = [], [], [], [0] * sources
     for n in range(stances):
+        article = n // per_source
         actor, proposal = actor_rows[n % actors], proposal_rows[(n * 7) % proposals]
         position = POSITIONS[n % len(POSITIONS)]
         sentence = f"{actor['name']} {position} {proposal['title']} (statement {n})."
@@ -63,9 +72,9 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
                 "fact_type": "stances",
                 "fact_id": stance_id,
                 "position": 0,
-                "source_id": SOURCE_ID,
-                "start": offset,
-                "end": offset + len(sentence),
+                "source_id": source_id(article),
+                "start": offsets[article],
+                "end": offsets[article] + len(sentence),
                 "quote": sentence,
             }
         )
@@ -77,34 +86,37 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
                 "body": f"{sentence}\n{actor['name']}\n{proposal['title']}",
             }
         )
-        sentences.append(sentence)
-        offset += len(sentence) + 1
-    text = " ".join(sentences)
-    source = {
-        "id": SOURCE_ID,
-        "title": "Synthetic briefing",
-        "language": "en",
-        "text": text,
-        "sha256": "",
-        "word_count": len(text.split()),
-        **stamp,
-    }
+        texts[article].append(sentence)
+        offsets[article] += len(sentence) + 1
+    source_rows = [
+        {
+            "id": source_id(number),
+            "title": f"Synthetic article {number}",
+            "language": "en",
+            "text": " ".join(sentences),
+            "sha256": "",
+            "word_count": sum(len(sentence.split()) for sentence in sentences),
+            **stamp,
+        }
+        for number, sentences in enumerate(texts)
+    ]
+    first = texts[0][0]
     for kind, rows in (("actors", actor_rows), ("proposals", proposal_rows)):
         spans += [
             {
                 "fact_type": kind,
                 "fact_id": row["id"],
                 "position": 0,
-                "source_id": SOURCE_ID,
+                "source_id": source_id(0),
                 "start": 0,
-                "end": len(sentences[0]),
-                "quote": sentences[0],
+                "end": len(first),
+                "quote": first,
             }
             for row in rows
         ]
     with write_transaction():
-        db.session.execute(insert(Source), [source])
         for model, rows in (
+            (Source, source_rows),
             (Actor, actor_rows),
             (Proposal, proposal_rows),
             (Stance, stance_rows),
@@ -116,4 +128,8 @@ def synthesize(stances: int, actors: int = 500, proposals: int = 200) -> dict[st
         renders.store_all()
         refresh_statistics()
         end_write()
-    return {"actors": actors, "proposals": proposals, "stances": stances}
+    return {"sources": sources, "actors": actors, "proposals": proposals, "stances": stances}
+
+
+def source_id(number: int) -> str:
+    return f"synthetic-{number:05d}"

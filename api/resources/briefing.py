@@ -5,7 +5,7 @@ and where the rest are. Its cost is bounded by `limit`, however large the briefi
 from urllib.parse import urlencode
 
 from flask.views import MethodView
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
@@ -70,13 +70,24 @@ def total(model, statement, key: tuple) -> int:
 
 def stances_of(proposal_ids: list[str], args, sources: list[str], limit: int) -> dict:
     """The first `limit` stances on each of these proposals (in id order), as stored; and how
-    many each has in all."""
-    chosen = selected(Stance, args, sources).where(Stance.proposal_id.in_(proposal_ids))
-    place = func.row_number().over(partition_by=Stance.proposal_id, order_by=Stance.id)
-    ranked = chosen.with_only_columns(Stance.id, Stance.proposal_id, place.label("place"))
-    ranked = ranked.subquery()
-    first = select(ranked.c.id, ranked.c.proposal_id).where(ranked.c.place <= limit)
-    on = dict(db.session.execute(first).all())  # stance → its proposal
+    many each has in all. Each proposal's first stances are one statement, compiled once and
+    run for each proposal, that walks the (proposal, id) index and stops at `limit`: numbering
+    every stance of a page of proposals to keep the first few cost 25,000 rows' work at
+    100,000 stances."""
+    chosen = selected(Stance, args, sources)
+    first = (
+        chosen.with_only_columns(Stance.id)
+        .where(Stance.proposal_id == bindparam("proposal"))
+        .order_by(Stance.id)
+        .limit(limit)
+    )
+    connection = db.session.connection()
+    on = {  # stance → its proposal
+        stance_id: proposal_id
+        for proposal_id in proposal_ids
+        for stance_id in connection.execute(first, {"proposal": proposal_id}).scalars()
+    }
+    chosen = chosen.where(Stance.proposal_id.in_(proposal_ids))
     shown: dict[str, list] = {proposal_id: [] for proposal_id in proposal_ids}
     page = select(Stance).where(Stance.id.in_(list(on))).order_by(Stance.id)
     for render, _, stance_id in renders.page_rows(page, Stance, "id"):
