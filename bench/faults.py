@@ -792,7 +792,7 @@ def expensive_reads(token: str, stances: int = EXPENSIVE_STANCES) -> dict:
         server = Server(DATABASE_URL=url, RATELIMIT_ENABLED="true", PROXY_HOPS="1")
         costly = [  # sizes drawn at random, so that each is rendered anew, not a cache hit
             lambda: f"/v1/briefing?limit={random.randint(25, 50)}&per_proposal=10",
-            lambda: f"/v1/stances/matrix?limit={random.randint(25, 50)}",
+            lambda: f"/v1/stances/matrix?limit={random.randint(10, 20)}",
             lambda: f"/v1/search?q=actor&limit={random.randint(25, 50)}",
         ]
         try:

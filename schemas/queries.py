@@ -21,10 +21,12 @@ def expand_field(schema_class: type[Schema]) -> DelimitedList:
     )
 
 
-def choices_parameter(names, description: str) -> ListParameter:
-    """A list parameter of fixed values, in any case, at least one."""
+def choices_parameter(names, description: str, most: int | None = None) -> ListParameter:
+    """A list parameter of fixed values, in any case, at least one (and `most` at most)."""
     return ListParameter(
-        Choice(names), validate=validate.Length(min=1), metadata={"description": description}
+        Choice(names),
+        validate=validate.Length(min=1, max=most),
+        metadata={"description": description},
     )
 
 
@@ -164,12 +166,18 @@ class CollectionQuerySchema(QuerySchema):
 MOST_EXPANDED = 50
 
 
+# Facets a request may count at once: each is a GROUP BY over every filtered item (at 100,000
+# stances about 3 pages' work), so a request's cost stays bounded (bench/RESULTS.md).
+MOST_FACETS = 3
+
+
 def facet_field(*names: str) -> ListParameter:
     """`facet=a,b`: count the filtered items by these fields, into `meta.facets`."""
     return choices_parameter(
         names,
         f"Count the filtered items by any of: {', '.join(names)} (comma-separated or "
-        "repeated), into `meta.facets`.",
+        f"repeated; {MOST_FACETS} at most at once), into `meta.facets`.",
+        most=MOST_FACETS,
     )
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
 from schemas.fields import enum_field, text_field
 from schemas.items import patch_schema, request_schema
-from schemas.pages import LinksSchema, MetaSchema, page_schema
+from schemas.pages import LinksSchema, MetaSchema, PageItem, page_schema
 from schemas.queries import (
     ItemQuerySchema,
     QuerySchema,
@@ -90,13 +90,13 @@ class StanceMatrixSchema(Schema):
 
     rows = fields.List(fields.Nested(NamedRefSchema))
     columns = fields.List(fields.Nested(TitledRefSchema))
-    cells = fields.List(fields.List(fields.Nested(MatrixCellSchema, allow_none=True)))
+    cells = fields.List(fields.List(PageItem(MatrixCellSchema, allow_none=True)))
     meta = fields.Nested(MetaSchema, metadata={"description": "`total` counts the actors (rows)."})
     links = fields.Nested(LinksSchema)
 
 
 class StanceMatrixQuerySchema(QuerySchema):
-    limit = size_parameter(20, 50, "Actors (rows) per page, 1–50.")
+    limit = size_parameter(20, 20, "Actors (rows) per page, 1–20 (a row: a cell per proposal).")
     cursor = cursor_parameter()
     source = source_filter()
     actor = reference_filter(

@@ -5,7 +5,7 @@ say."""
 import pytest
 
 from api.loading.files import SEED_DIR
-from tests.helpers import assert_problem, ids
+from tests.helpers import assert_problem, counting_queries, ids
 
 
 @pytest.mark.parametrize(
@@ -138,6 +138,31 @@ def test_facets_count_the_whole_filtered_collection(client):
 def test_facets_follow_the_filters(client):
     meta = client.get("/v1/stances?actor=italy&facet=proposal").json["meta"]
     assert sum(meta["facets"]["proposal"].values()) == meta["total"]
+
+
+def test_more_than_three_facets_at_once_are_a_400(client):
+    """Each facet counts every filtered item: a request's cost stays bounded."""
+    assert client.get("/v1/stances?facet=actor,proposal,basis").status_code == 200
+    body = assert_problem(client.get("/v1/stances?facet=actor,proposal,basis,position"), 400)
+    assert "facet" in body["errors"]
+
+
+def test_facets_are_counted_once_per_data_version(make_app, editor, restore):
+    app = make_app()  # the response cache on, as served
+    client = app.test_client()
+    with counting_queries(app) as counted:
+        first = client.get("/v1/stances?facet=position&limit=1").json["meta"]["facets"]["position"]
+        again = client.get("/v1/stances?facet=position&limit=2").json["meta"]["facets"]["position"]
+    assert first == again
+    assert len([sql for sql in counted if "GROUP BY stances.position" in sql]) == 1
+    patched = client.patch(
+        "/v1/stances/italy-opposes-coalition",
+        json={"position": "skeptical"},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert patched.status_code == 200
+    after = client.get("/v1/stances?facet=position&limit=3").json["meta"]["facets"]["position"]
+    assert after["skeptical"] == first["skeptical"] + 1
 
 
 def test_an_unknown_facet_is_a_400(client):

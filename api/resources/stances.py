@@ -4,7 +4,7 @@ matrix of who stands where."""
 import binascii
 
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
@@ -14,6 +14,7 @@ from api.store.models import Actor, Proposal, Stance
 from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor, filters_given
 from api.store.queries import apply_filters, bad_parameter
 from api.store.version import remembered
+from schemas.pages import Dumped
 from schemas.stances import (
     CERTAINTIES,
     StanceMatrixQuerySchema,
@@ -72,9 +73,11 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
         Stance.asserted_by_id,
     )
     # Where an actor has two stances on a proposal (a stated opposition and a likely block),
-    # the cell shows the surest; the stances collection has both.
+    # the cell shows the surest (the first by id among equals); the stances collection has
+    # both. The database orders them, and plain rows come back, not the ORM's: a page of 50
+    # actors is 10,000 stances at 100,000.
     by_pair = {}
-    for stance in sorted(db.session.execute(cells), key=surest_first):
+    for stance in db.session.connection().execute(cells.order_by(SURENESS, Stance.id)).all():
         by_pair.setdefault((stance.actor_id, stance.proposal_id), stance)
     proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
     actors = references(Actor, actor_ids)
@@ -97,8 +100,10 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     }
 
 
-def surest_first(stance) -> int:
-    return CERTAINTIES.index(stance.certainty)
+# An ORDER BY term: stated stances first, then reported, then likely.
+SURENESS = case(
+    {certainty: rank for rank, certainty in enumerate(CERTAINTIES)}, value=Stance.certainty
+)
 
 
 def matrix_columns(args) -> list[str]:
@@ -134,12 +139,15 @@ def matrix_cursor(cursor: str) -> str:
 
 
 def matrix_cell(stance) -> dict | None:
+    """A cell as MatrixCellSchema dumps it (`Dumped`: a page holds thousands)."""
     if stance is None:
         return None
-    return {
-        "position": stance.position,
-        "certainty": stance.certainty,
-        "basis": stance.basis,
-        "asserted_by": stance.asserted_by_id,
-        "stance": f"/v1/stances/{stance.id}",
-    }
+    return Dumped(
+        {
+            "position": stance.position,
+            "certainty": stance.certainty,
+            "basis": stance.basis,
+            "asserted_by": stance.asserted_by_id,
+            "stance": f"/v1/stances/{stance.id}",
+        }
+    )

@@ -301,6 +301,11 @@ class Stance(Attributed, Base):
         # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
         Index("ix_stances_position_id", "position", "id"),
         Index("ix_stances_certainty_id", "certainty", "id"),
+        # The matrix reads a page of actors' cells from this index alone (no table lookups).
+        Index(
+            "ix_stances_matrix",
+            *("actor_id", "proposal_id", "certainty", "id", "position", "basis", "asserted_by_id"),
+        ),
     )
     collection = "stances"
     label_field = "summary"

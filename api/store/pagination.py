@@ -160,7 +160,9 @@ def list_items(model, args: dict, query_schema, **fixed):
         statement, args, model, scales=scales, filters=filters_given(args, query_schema, fixed)
     )
     if args.get("facet"):
-        body["meta"]["facets"] = count_facets(statement, model, query_schema, args["facet"])
+        facets = (statement, model, query_schema, args["facet"])
+        key = ("facets", model.__tablename__, filters_given(args, query_schema, fixed))
+        body["meta"]["facets"] = remembered((*key, *args["facet"]), lambda: count_facets(*facets))
     return body
 
 
