@@ -167,8 +167,8 @@ MOST_EXPANDED = 50
 
 
 # Facets a request may count at once: each is a GROUP BY over every filtered item (at 100,000
-# stances about 3 pages' work), so a request's cost stays bounded (bench/RESULTS.md).
-MOST_FACETS = 3
+# stances about 3 pages' work), so that a request costs 10 pages' work at most (bench/RESULTS.md).
+MOST_FACETS = 2
 
 
 def facet_field(*names: str) -> ListParameter:

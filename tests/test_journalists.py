@@ -140,10 +140,10 @@ def test_facets_follow_the_filters(client):
     assert sum(meta["facets"]["proposal"].values()) == meta["total"]
 
 
-def test_more_than_three_facets_at_once_are_a_400(client):
+def test_more_than_two_facets_at_once_are_a_400(client):
     """Each facet counts every filtered item: a request's cost stays bounded."""
-    assert client.get("/v1/stances?facet=actor,proposal,basis").status_code == 200
-    body = assert_problem(client.get("/v1/stances?facet=actor,proposal,basis,position"), 400)
+    assert client.get("/v1/stances?facet=actor,proposal").status_code == 200
+    body = assert_problem(client.get("/v1/stances?facet=actor,proposal,basis"), 400)
     assert "facet" in body["errors"]
 
 
