@@ -26,8 +26,8 @@ def synthesize(
 ) -> dict[str, int]:
     """Fill an empty database with `stances` stances over `actors` × `proposals`, quoted from
     `sources` articles (one per STANCES_PER_SOURCE stances unless given)."""
-    sources = min(sources or -(-stances // STANCES_PER_SOURCE), stances)
-    per_source = -(-stances // sources)  # the stances each article holds, the last fewer
+    per_source = -(-stances // (sources or -(-stances // STANCES_PER_SOURCE)))
+    sources = -(-stances // per_source)  # each article holds per_source stances, the last fewer
     now = datetime(2026, 1, 1, tzinfo=UTC)
     stamp = {"created_at": now, "updated_at": now, "version": 1}
     actor_rows = [
