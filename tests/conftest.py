@@ -15,7 +15,7 @@ from api.extensions import db as database
 from api.http.auth import create_token
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
-from api.search.index import search_index
+from api.search.index import search_index, search_words
 from api.store.commits import end_write
 from api.store.models import Change
 from tests.helpers import start_gunicorn, stop
@@ -183,7 +183,7 @@ def reseed() -> None:
         table
         for table in database.Model.metadata.sorted_tables
         if table.name not in ("api_tokens", "data_version")
-    ] + [search_index]
+    ] + [search_index, search_words]
     for table in reversed(tables):
         database.session.execute(table.delete())
     if not SEEDED:

@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 
 from api.extensions import db
-from api.search.index import search_index, vocabulary
+from api.search.index import search_index, vocabulary, words_beginning
 from api.search.query import Query, Term, fts5_query, parse, tsquery
 from api.search.snippets import Matcher, best_field
 from api.search.texts import hit_texts
@@ -42,8 +42,7 @@ def with_the_words_prefixes_begin(query: Query) -> Query:
         for term in terms:
             if term.prefix and len(term.words) == 1:
                 begun = term.words[0].lower()
-                words = [word for word in vocabulary() if word.startswith(begun)]
-                more += [Term((word,)) for word in words[:MAX_PREFIX_WORDS]]
+                more += [Term((word,)) for word in words_beginning(begun, MAX_PREFIX_WORDS)]
         return [*terms, *more]
 
     return Query(
