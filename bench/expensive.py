@@ -33,6 +33,7 @@ COSTLY = [
     "/v1/stances?limit=50&expand=actor,proposal",
     "/v1/stances?limit=50&facet=actor,proposal",  # the most facets at once: 2
     "/v1/search?q=actor&limit=50",
+    "/v1/stances?q=actor&limit=50",  # a list filtered by text: every match's id is read
     "/v1/search?q=" + "%20OR%20".join(f"{letter}*" for letter in "abcdefghijklmnop"),
     "/v1/stances.csv?limit=200",
 ]
