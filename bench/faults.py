@@ -631,8 +631,8 @@ def stalled_sqlite_write(token: str) -> dict:
                     stalled = pool.submit(
                         timed, server.base, "PATCH", path, {"summary": "Stall."}, headers, 70
                     )
-                    while not pid_file.exists():
-                        time.sleep(0.01)
+                    while not (pid_file.exists() and pid_file.read_text().strip()):
+                        time.sleep(0.01)  # the stalled worker has written its pid
                     started = time.monotonic()
                     if freeze:
                         os.kill(int(pid_file.read_text()), signal.SIGSTOP)
