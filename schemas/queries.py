@@ -23,11 +23,10 @@ def expand_field(schema_class: type[Schema]) -> DelimitedList:
 
 def choices_parameter(names, description: str, most: int | None = None) -> ListParameter:
     """A list parameter of fixed values, in any case, at least one (and `most` at most)."""
-    return ListParameter(
-        Choice(names),
-        validate=validate.Length(min=1, max=most),
-        metadata={"description": description},
-    )
+    length = validate.Length(min=1)
+    if most is not None:
+        length = validate.Length(min=1, max=most, error=f"Give 1 to {most} of them at once.")
+    return ListParameter(Choice(names), validate=length, metadata={"description": description})
 
 
 @dataclass(frozen=True)
