@@ -136,11 +136,12 @@ class Config:
         # A request waits 3 s for a connection of a full pool, then answers 503 (not 30 s).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_timeout": 3}
         # On PostgreSQL, the most connections this instance (every worker) holds at once.
+        workers = worker_count()
         self.DATABASE_CONNECTIONS = env_int(
-            "DATABASE_CONNECTIONS", worker_count() * CONNECTIONS_PER_WORKER
+            "DATABASE_CONNECTIONS", workers * CONNECTIONS_PER_WORKER
         )
         if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
-            shares = connection_shares(self.DATABASE_CONNECTIONS, worker_count())
+            shares = connection_shares(self.DATABASE_CONNECTIONS, workers)
             self.SQLALCHEMY_ENGINE_OPTIONS |= {
                 # A server's connections can drop (a restart, the idle timeout); a file's cannot.
                 "pool_pre_ping": True,

@@ -550,27 +550,25 @@ def two_instances_in_a_budget(token: str) -> dict:
             two.stop()
 
 
+def sqlite_drill_database(folder: str) -> tuple[str, dict]:
+    """A seeded SQLite database in `folder`: its URL, and an editor's headers for a PATCH."""
+    url = f"sqlite:///{folder}/drill.db"
+    for step in (("db", "upgrade"), ("seed",)):
+        run(str(BIN / "flask"), "--app", "api", *step, DATABASE_URL=url)
+    editor = run(
+        *(str(BIN / "flask"), "--app", "api", "tokens", "create"),
+        *("--name", "drill-sqlite", "--role", "editor"),
+        DATABASE_URL=url,
+    )
+    return url, {"Authorization": f"Bearer {editor}", "If-Match": "*"}
+
+
 def hung_sqlite_writer(token: str) -> dict:
     """On SQLite, another process holds the write lock for 12 s (a worker stuck inside a
-    write): each write waits SQLite's busy timeout (10 s), then answers 503 with Retry-After;
+    write): each write waits SQLite's busy timeout (5 s), then answers 503 with Retry-After;
     reads go on (WAL); writes take again once the lock is let go."""
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/drill.db"
-        for step in (("db", "upgrade"), ("seed",)):
-            run(str(BIN / "flask"), "--app", "api", *step, DATABASE_URL=url)
-        editor = run(
-            str(BIN / "flask"),
-            "--app",
-            "api",
-            "tokens",
-            "create",
-            "--name",
-            "drill-sqlite",
-            "--role",
-            "editor",
-            DATABASE_URL=url,
-        )
-        headers = {"Authorization": f"Bearer {editor}", "If-Match": "*"}
+        url, headers = sqlite_drill_database(folder)
         path = "/v1/stances/italy-opposes-coalition"
         server = Server(DATABASE_URL=url)
         holder = sqlite3.connect(f"{folder}/drill.db", isolation_level=None)
@@ -606,15 +604,7 @@ def stalled_sqlite_write(token: str) -> dict:
     5 s each (503 + Retry-After); the worker is ended — by its own watch after 10 s without a
     move, by gunicorn's 10 s timeout when frozen — and writes take again. Reads go on."""
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/drill.db"
-        for step in (("db", "upgrade"), ("seed",)):
-            run(str(BIN / "flask"), "--app", "api", *step, DATABASE_URL=url)
-        editor = run(
-            *(str(BIN / "flask"), "--app", "api", "tokens", "create"),
-            *("--name", "drill-stall", "--role", "editor"),
-            DATABASE_URL=url,
-        )
-        headers = {"Authorization": f"Bearer {editor}", "If-Match": "*"}
+        url, headers = sqlite_drill_database(folder)
         path = "/v1/stances/italy-opposes-coalition"
         pid_file = Path(folder) / "stalled.pid"
         server = Server(
