@@ -276,3 +276,28 @@ def test_equivalent_queries_share_one_cached_answer(make_app, first, again):
         repeated = client.get(again)
     assert repeated.get_data() == answer.get_data()
     assert counted == [VersionReader.QUERY]
+
+
+def test_a_listener_whose_session_the_server_ended_is_not_trusted(make_app, editor, restore):
+    """PostgreSQL ends the listener's session (a restart, pg_terminate_backend) and another
+    instance writes: the next read answers the new version at once, not the one from before
+    (the ended connection looked alive for one more look, within the 1 s between table reads)."""
+    reading, writing = make_app(), make_app()
+    reader = reading.extensions["data_version"]
+    if not isinstance(reader, NotifiedVersionReader):
+        pytest.skip("SQLite reads the table every time")
+    with reading.app_context():
+        before = reader.read().number
+        listener = reader.connection.info.backend_pid
+    with writing.app_context():
+        database.session.execute(database.text(f"SELECT pg_terminate_backend({listener})"))
+        database.session.commit()
+    response = writing.test_client().patch(
+        "/v1/stances/italy-opposes-coalition",
+        json={"summary": "Written while the listener was ended."},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert response.status_code == 200
+    reader.checked = time.monotonic()  # the table was read just now: only notifications count
+    with reading.app_context():
+        assert reader.read().number == before + 1

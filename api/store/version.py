@@ -200,19 +200,30 @@ class NotifiedVersionReader(VersionReader):
         super().__init__(engine)
         self.version = Version(0, "")
         self.checked = float("-inf")
+        self.ended = False
 
     def connect(self):
         connection = super().connect()
         if closes_idle_sessions(connection):  # a listener is idle between notifications
             connection.execute("SET idle_session_timeout = 0")
+        connection.add_notice_handler(self.on_notice)
         connection.execute(f"LISTEN {self.CHANNEL}")
-        self.checked = float("-inf")
+        self.checked, self.ended = float("-inf"), False
         return connection
+
+    def on_notice(self, diagnostic) -> None:
+        """PostgreSQL says it ends this session (a restart, pg_terminate_backend): no
+        notification comes after it. Its socket still looks alive for one more look, in which
+        a read would answer the version from before a write made elsewhere meanwhile."""
+        if diagnostic.severity in ("FATAL", "PANIC"):
+            self.ended = True
 
     def latest(self, connection) -> Version:
         if time.monotonic() - self.checked >= self.RECHECK_SECONDS:
             self.version, self.checked = self.in_table(connection), time.monotonic()
         self.hear(connection.notifies(timeout=0))
+        if self.ended:  # the read goes through the pool; the next one listens afresh
+            raise ConnectionError("PostgreSQL ended the listener's session")
         return self.version
 
     def hear(self, notifications) -> None:
