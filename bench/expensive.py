@@ -25,6 +25,7 @@ PAGES = [
     "/v1/actors?limit=50",
     "/v1/proposals?limit=50",
 ]
+COMMON_WORDS = ["actor", "proposal", "proposes", "opposes", "statement"]
 COSTLY = [
     "/v1/briefing",
     "/v1/briefing?limit=50&per_proposal=10",
@@ -33,8 +34,11 @@ COSTLY = [
     "/v1/stances?limit=50&expand=actor,proposal",
     "/v1/stances?limit=50&facet=actor,proposal",  # the most facets at once: 2
     "/v1/search?q=actor&limit=50",
-    "/v1/stances?q=actor&limit=50",  # a list filtered by text: every match's id is read
+    "/v1/stances?q=actor&limit=50",  # a list filtered by text, most stances matching
+    "/v1/stances?q=actor&position=opposes&limit=50&facet=position",
     "/v1/search?q=" + "%20OR%20".join(f"{letter}*" for letter in "abcdefghijklmnop"),
+    "/v1/stances?limit=50&q=" + "%20OR%20".join(f"{letter}*" for letter in "abcdefghijklmnop"),
+    "/v1/search?q=" + "%20OR%20".join(COMMON_WORDS * 3),  # 15 phrases, each in most facts
     "/v1/stances.csv?limit=200",
 ]
 

@@ -18,9 +18,11 @@ class MetaSchema(Schema):
     total = fields.Integer(metadata={"description": "Items matching the filters."})
     total_is_lower_bound = fields.Boolean(
         metadata={
-            "description": "Search only: true when more than 1,000 matched. `total` is then "
-            "1,000, and the hits are the best of the first 1,000 matches the index gives "
-            "(a narrower query — more words, a phrase, `type=` — is ranked whole)."
+            "description": "Search, and lists filtered by `q`: true when more than 1,000 "
+            "matched. Search's `total` is then 1,000, and the hits are the best of the first "
+            "1,000 matches the index gives (a narrower query — more words, a phrase, `type=` — "
+            "is ranked whole); a list's `total` and `facets` then count the items among the "
+            "first 1,000 matches, while its pages still hold every match, in order."
         }
     )
     limit = fields.Integer()

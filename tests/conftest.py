@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, literal_column, select, text
 from sqlalchemy.engine import make_url
 
 from api import create_app
@@ -15,7 +15,7 @@ from api.extensions import db as database
 from api.http.auth import create_token
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
-from api.search.index import search_index, search_words
+from api.search.index import INSERT_WITH_ROWID, search_index, search_rows, search_words
 from api.store.commits import end_write
 from api.store.models import Change
 from tests.helpers import start_gunicorn, stop
@@ -184,18 +184,25 @@ def reseed() -> None:
         for table in database.Model.metadata.sorted_tables
         if table.name not in ("api_tokens", "data_version")
     ] + [search_index, search_words]
+    sqlite = database.engine.dialect.name == "sqlite"
+    if sqlite:  # each search row's rowid is named in search_rows: written back with it
+        tables.append(search_rows)
     for table in reversed(tables):
         database.session.execute(table.delete())
     if not SEEDED:
         database.session.commit()
         seed(bundle_paths())
         for table in tables:
-            rows = database.session.execute(table.select()).mappings()
+            columns = (
+                [table, literal_column("rowid")] if sqlite and table is search_index else [table]
+            )
+            rows = database.session.execute(select(*columns)).mappings()
             SEEDED[table.name] = [dict(row) for row in rows]
         return
     for table in tables:
         if SEEDED[table.name]:
-            database.session.execute(table.insert(), SEEDED[table.name])
+            writing = INSERT_WITH_ROWID if sqlite and table is search_index else table.insert()
+            database.session.execute(writing, SEEDED[table.name])
     if database.engine.dialect.name == "postgresql":
         restart_sequences(tables)
     end_write()

@@ -1,13 +1,24 @@
 """Full-text search: ranked hits with snippets, phrases, prefixes, and forgiving syntax."""
 
+import itertools
+import re
 import shutil
 
+import flask_migrate
 import pytest
 import yaml
+from sqlalchemy import select, text
 
-from api.loading.files import SEED_DIR
+from api import create_app
+from api.extensions import db as database
+from api.loading.bundles import seed
+from api.loading.files import SEED_DIR, bundle_paths
 from api.search import engine
+from api.search.index import document, rowids_of, search_index, search_rows
+from api.store.models import Event
 from api.store.pagination import encode_cursor
+from schemas.collections import names
+from tests.conftest import close
 from tests.helpers import assert_problem, counting_queries
 
 
@@ -259,19 +270,19 @@ def test_a_phrase_is_marked_where_its_words_follow_one_another(client):
 
 
 def test_a_search_ranks_and_counts_so_many_matches_at_most(make_app, monkeypatch):
-    """Past MATCHES_RANKED matches, the total says so many and that more matched, and the pages
+    """Past MATCHES_COUNTED matches, the total says so many and that more matched, and the pages
     hold the best of those: a word in every fact costs what a narrower query does."""
     client = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False).test_client()
     every = hits(client, "NATO", limit=50)
     assert every["meta"]["total_is_lower_bound"] is False
-    monkeypatch.setattr(engine, "MATCHES_RANKED", 3)
+    monkeypatch.setattr(engine, "MATCHES_COUNTED", 3)
     first = hits(client, "NATO", limit=2)
     assert first["meta"]["total"] == 3 and first["meta"]["total_is_lower_bound"] is True
     second = client.get(first["links"]["next"]).json
     assert len(second["data"]) == 1 and second["links"]["next"] is None
     scores = [hit["score"] for hit in first["data"] + second["data"]]
     assert scores == sorted(scores, reverse=True)
-    monkeypatch.setattr(engine, "MATCHES_RANKED", every["meta"]["total"])
+    monkeypatch.setattr(engine, "MATCHES_COUNTED", every["meta"]["total"])
     whole = hits(client, "NATO", limit=50)
     assert whole["meta"]["total_is_lower_bound"] is False
     assert [hit["id"] for hit in whole["data"]] == [hit["id"] for hit in every["data"]]
@@ -300,3 +311,102 @@ def test_the_words_of_the_index_are_kept_by_writes_not_read_from_every_text(
     assert [hit["id"] for hit in found["data"]] == ["italy-opposes-coalition"]
     assert "zygomorphic" in suggested
     assert not [sql for sql in counted if "SELECT body FROM search_index" in sql]
+
+
+def every_page(client, path: str) -> list[dict]:
+    """Every item of a list, following links.next."""
+    items = []
+    while path:
+        body = client.get(path).json
+        items += body["data"]
+        path = body["links"]["next"]
+    return items
+
+
+def test_a_list_filtered_by_a_common_word_pages_every_match_and_counts_so_many(
+    make_app, monkeypatch
+):
+    """Past MATCHES_COUNTED matches, a list's pages still hold every match in the list's order;
+    its total and facets count the first MATCHES_COUNTED matches and say more matched."""
+    app = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    path = "/v1/stances?q=NATO&limit=2&facet=position"
+    whole = client.get(path).json
+    assert whole["meta"]["total_is_lower_bound"] is False
+    every = every_page(client, path)
+    assert len(every) == whole["meta"]["total"] > 3
+    monkeypatch.setattr(engine, "MATCHES_COUNTED", 3)
+    first = client.get(path).json
+    assert first["meta"]["total"] == 3 and first["meta"]["total_is_lower_bound"] is True
+    assert sum(first["meta"]["facets"]["position"].values()) == 3
+    assert every_page(client, path) == every
+    narrowed = client.get("/v1/stances?q=NATO&position=opposes&limit=50").json
+    opposing = [stance for stance in every if stance["position"] == "opposes"]
+    assert narrowed["data"] == opposing
+    assert narrowed["meta"]["total"] <= len(opposing) and narrowed["meta"]["total_is_lower_bound"]
+
+
+def test_a_page_filtered_by_a_common_word_reads_no_more_matches_than_it_counts(
+    make_app, monkeypatch
+):
+    """At 100,000 matching stances, reading every match's id for a page of 50 cost 100 times a
+    page: past MATCHES_COUNTED matches, every read of matching ids stops there."""
+    app = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    monkeypatch.setattr(engine, "MATCHES_COUNTED", 3)
+    with counting_queries(app) as counted:
+        response = client.get("/v1/stances?q=NATO&limit=2&facet=position")
+    assert response.status_code == 200 and response.json["meta"]["total_is_lower_bound"]
+    reads = [sql for sql in counted if "item_id FROM search_index" in sql]
+    assert reads and all("LIMIT" in sql for sql in reads), reads
+
+
+def test_a_hit_scores_by_its_words_in_the_label_and_the_text(app, client):
+    """SQLite scores a hit by how often the query's words occur in its label (four times over)
+    and its text, not by bm25, whose weighing of rare words read every posting of every word
+    of the query on every search (18 times a page for a long OR query at 100,000 stances);
+    PostgreSQL's ts_rank_cd weighs the label more too."""
+    found = hits(client, "Lancaster", type="events")["data"]
+    summit = next(hit for hit in found if hit["id"] == "lancaster-house-summit")
+    with app.app_context():
+        row = document(database.session.get(Event, "lancaster-house-summit"))
+    in_label, in_text = (len(re.findall(r"\bLancaster\b", row[key])) for key in ("label", "body"))
+    assert in_label == 1 and in_text >= 1
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert summit["score"] == 4 * in_label + in_text
+    else:
+        assert summit["score"] > 0
+
+
+def test_every_collection_has_its_own_range_of_index_rows():
+    ranges = sorted(rowids_of(name) for name in names("items"))
+    assert all(last < following for (_, last), (following, _) in itertools.pairwise(ranges))
+    assert all(0 < first and last < 2**63 for first, last in ranges)
+
+
+def test_the_migration_names_every_row_of_an_existing_sqlite_index(tmp_path):
+    """An index written before search_rows (rowids 1, 2, …) is renumbered into its
+    collections' ranges and named row by row: searches and lists find what they found."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+    questions = ["/v1/search?q=coalition", "/v1/stances?q=troops", "/v1/search?q=assurance*"]
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed(bundle_paths())
+    client = app.test_client()
+    before = [client.get(path).json["data"] for path in questions]
+    with app.app_context():
+        flask_migrate.downgrade(revision="0013")
+        session = database.session
+        rows = session.execute(text("SELECT type, item_id, label, body FROM search_index"))
+        rows = [dict(row) for row in rows.mappings()]
+        session.execute(text("DELETE FROM search_index"))
+        session.execute(search_index.insert(), rows)  # numbered 1, 2, … as before
+        session.commit()
+        flask_migrate.upgrade()
+        named = session.execute(select(search_rows.c.id, search_rows.c.type)).all()
+        indexed = session.scalars(text("SELECT rowid FROM search_index")).all()
+        assert sorted(indexed) == sorted(rowid for rowid, _ in named) and len(named) == len(rows)
+        assert all(rowids_of(kind)[0] <= rowid <= rowids_of(kind)[1] for rowid, kind in named)
+        session.remove()
+    assert [client.get(path).json["data"] for path in questions] == before
+    close(app)

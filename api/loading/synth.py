@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from api.extensions import db
-from api.search.index import remember_words, search_index
+from api.search.index import insert_documents
 from api.store import renders
 from api.store.commits import end_write, refresh_statistics, write_transaction
 from api.store.models import Actor, Evidence, Proposal, Source, Stance
@@ -121,11 +121,10 @@ def synthesize(
             (Proposal, proposal_rows),
             (Stance, stance_rows),
             (Evidence, spans),
-            (search_index, documents),
         ):
             for start in range(0, len(rows), BATCH):
                 db.session.execute(insert(model), rows[start : start + BATCH])
-        remember_words(document["body"] for document in documents)
+        insert_documents(documents)
         renders.store_all()
         refresh_statistics()
         end_write()

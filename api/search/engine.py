@@ -3,15 +3,22 @@
 (api/search/snippets.py), and suggestions when nothing matched."""
 
 import difflib
+from dataclasses import dataclass
 
 from sqlalchemy import (
-    bindparam,
+    ColumnElement,
     text,
     tuple_,
 )
 
 from api.extensions import db
-from api.search.index import search_index, vocabulary, words_beginning
+from api.search.index import (
+    is_postgres,
+    rowids_of,
+    search_index,
+    vocabulary,
+    words_beginning,
+)
 from api.search.query import Query, Term, fts5_query, parse, tsquery
 from api.search.snippets import Matcher, best_field
 from api.search.texts import hit_texts
@@ -19,10 +26,6 @@ from api.store.models import Evidence
 from api.store.reads import direct_reads
 
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
-
-
-def is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def match_sql(query: Query) -> tuple[str, dict]:
@@ -50,37 +53,118 @@ def with_the_words_prefixes_begin(query: Query) -> Query:
     )
 
 
+# A search ranks this many matches at most, and a list filtered by text counts (and facets) as
+# far: "1,000 and more" is what a journalist needs to know of a word that is in every fact, and
+# ranking or counting every one of 100,000 matches cost 100 times a page (bench/RESULTS.md).
+# Narrower queries are ranked and counted whole.
+MATCHES_COUNTED = 1000
+
+
 def matching(model, query: str):
-    """A clause keeping the items of `model` (or evidence of facts) that match `query`."""
+    """A clause keeping the items of `model` (or evidence of facts) that match `query`, every
+    match read once (an export, the matrix); a page of a list uses `text_filter`."""
     where, params = match_sql(parse(query))
     if model is Evidence:
-        hits = text(f"SELECT type, item_id FROM search_index WHERE {where}").bindparams(**params)
-        return tuple_(Evidence.fact_type, Evidence.fact_id).in_(
-            hits.columns(search_index.c.type, search_index.c.item_id)
+        if is_postgres():
+            hits = text(f"SELECT type, item_id FROM search_index WHERE {where}")
+        else:
+            hits = text(f"SELECT search_rows.type, search_rows.item_id {SQLITE_ROWS} WHERE {where}")
+        hits = hits.bindparams(**params).columns(search_index.c.type, search_index.c.item_id)
+        return tuple_(Evidence.fact_type, Evidence.fact_id).in_(hits)
+    return model.id.in_(matched_ids(model.collection, where, params))
+
+
+SQLITE_ROWS = "FROM search_index JOIN search_rows ON search_rows.id = search_index.rowid"
+
+
+@dataclass(frozen=True)
+class TextFilter:
+    """How a list keeps the items matching its `q`: `page` keeps every match, `counted` those
+    among the first MATCHES_COUNTED matches of the collection (what the total and facets count),
+    and `more` says whether more than that matched (the total is then a lower bound)."""
+
+    page: ColumnElement
+    counted: ColumnElement
+    more: bool
+
+
+def text_filter(model, query: str) -> TextFilter:
+    """When few items match, both clauses read the matches; when more than MATCHES_COUNTED do,
+    the page walks the list in its own order and looks each item up in the index (at 100,000
+    matching stances, a page of 50 costs 50 lookups, not 100,000 reads)."""
+    where, params = match_sql(parse(query))
+    collection = model.collection
+    if count_matches(collection, where, params, MATCHES_COUNTED + 1) <= MATCHES_COUNTED:
+        every = model.id.in_(matched_ids(collection, where, params))
+        return TextFilter(every, every, more=False)
+    table = model.__tablename__
+    if is_postgres():
+        walked = text(
+            "EXISTS (SELECT 1 FROM search_index WHERE search_index.type = :collection "
+            f"AND search_index.item_id = {table}.id AND {where})"
         )
-    hits = text(f"SELECT item_id FROM search_index WHERE type = :type AND {where}")
-    hits = hits.bindparams(bindparam("type", model.collection), **params)
-    return model.id.in_(hits.columns(search_index.c.item_id))
+    else:
+        walked = text(
+            f"EXISTS (SELECT 1 FROM search_index WHERE {where} AND search_index.rowid = "
+            "(SELECT search_rows.id FROM search_rows WHERE search_rows.type = :collection "
+            f"AND search_rows.item_id = {table}.id))"
+        )
+    walked = walked.bindparams(collection=collection, **params)
+    first = model.id.in_(matched_ids(collection, where, params, MATCHES_COUNTED))
+    return TextFilter(walked, first, more=True)
 
 
-# A search ranks this many matches at most, and counts as far: "1,000 and more" is what a
-# journalist needs to know of a word that is in every fact, and ranking every one of 100,000
-# matches cost 100 times a page (bench/RESULTS.md). Narrower queries are ranked whole.
-MATCHES_RANKED = 1000
+def matched_ids(collection: str, where: str, params: dict, most: int | None = None):
+    """The ids of the collection's matching items (the first `most` the index gives)."""
+    cut = "" if most is None else " LIMIT :most"
+    if is_postgres():
+        sql = f"SELECT item_id FROM search_index WHERE type = :collection AND {where}{cut}"
+        bound = {"collection": collection}
+    else:
+        sql = f"SELECT search_rows.item_id {SQLITE_ROWS} WHERE {where} AND {SQLITE_RANGE}{cut}"
+        bound = dict(zip(("first", "last"), rowids_of(collection), strict=True))
+    if most is not None:
+        bound["most"] = most
+    return text(sql).bindparams(**bound, **params).columns(search_index.c.item_id)
+
+
+SQLITE_RANGE = "search_index.rowid BETWEEN :first AND :last"
+
+
+def count_matches(collection: str, where: str, params: dict, most: int) -> int:
+    """How many of the collection's items match, counted as far as `most` from the index alone."""
+    if is_postgres():
+        cut = f"SELECT 1 FROM search_index WHERE type = :collection AND {where} LIMIT :most"
+        bound = {"collection": collection}
+    else:
+        cut = f"SELECT 1 FROM search_index WHERE {where} AND {SQLITE_RANGE} LIMIT :most"
+        bound = dict(zip(("first", "last"), rowids_of(collection), strict=True))
+    counting = text(f"SELECT count(*) FROM ({cut}) AS matches")
+    return direct_reads().rows(counting, {**params, **bound, "most": most})[0][0]
+
+
+# How well a row matches: PostgreSQL's ts_rank_cd (how often and how close, the label weighing
+# more); on SQLite, how many times the query's words occur in the label (four times over) and
+# in the body, counted by FTS5's highlight() in the row's own text. Not bm25: its weighing of
+# rare words counts every row holding each word of the query, on every search (2.3 ms per word
+# found in all of 100,000 stances; a long OR query took 18 times a page), where this costs the
+# same per candidate whatever the size of the index.
+POSTGRES_SCORE = "ts_rank_cd(document, to_tsquery('english', :match))"
+SQLITE_SCORE = (
+    "4 * (length(highlight(search_index, 2, char(1), '')) - length(label))"
+    " + length(highlight(search_index, 3, char(1), '')) - length(body)"
+)
 
 
 def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int, bool]:
-    """One page of ranked hits, best first; how many matched (MATCHES_RANKED at most), and
-    whether more than that did (the hits then rank the first MATCHES_RANKED the index gives)."""
+    """One page of ranked hits, best first; how many matched (MATCHES_COUNTED at most), and
+    whether more than that did (the hits then rank the first MATCHES_COUNTED the index gives)."""
     parsed = parse(query)
     where, params = match_sql(parsed)
     if kind:
         where += " AND type = :kind"
         params["kind"] = kind
-    if is_postgres():
-        score = "ts_rank_cd(document, to_tsquery('english', :match))"
-    else:
-        score = "-bm25(search_index, 0, 0, 4.0, 1.0)"
+    score = POSTGRES_SCORE if is_postgres() else SQLITE_SCORE
     # The candidates are cut before anything is ranked or read; the count comes with the page
     # (a window over the candidates), and past them from a count of its own, as far as the cut.
     sql = (
@@ -88,15 +172,15 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
         f"(SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where} "
         "LIMIT :ranked) AS hits ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
     )
-    window = {"limit": limit, "offset": offset, "ranked": MATCHES_RANKED}
+    window = {"limit": limit, "offset": offset, "ranked": MATCHES_COUNTED}
     rows = direct_reads().rows(text(sql), {**params, **window})
     if rows:
         total = rows[0].total
     elif offset:  # past the last hit
-        total = matches_counted(where, params, MATCHES_RANKED)
+        total = matches_counted(where, params, MATCHES_COUNTED)
     else:
         total = 0
-    more = total == MATCHES_RANKED and matches_counted(where, params, total + 1) > total
+    more = total == MATCHES_COUNTED and matches_counted(where, params, total + 1) > total
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
     texts = hit_texts(rows)
     hits = []

@@ -7,15 +7,20 @@ SQLite keeps it in FTS5 (bm25 ranking); PostgreSQL as a weighted tsvector with a
 import bisect
 import functools
 import itertools
+import zlib
 
 from sqlalchemy import (
     Column,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
+    func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,6 +42,27 @@ search_index = Table(
     Column("label", Text),
     Column("body", Text),
 )
+
+# SQLite only: FTS5 finds its rows by rowid alone (its other columns are read from the row's
+# whole stored text, 0.8 µs a match), so each row's rowid is named here with its item, in one
+# range of rowids per collection: a collection's matches are counted, and one item's row found,
+# without reading any text (PostgreSQL's search_index is keyed by type and item_id already).
+search_rows = Table(
+    "search_rows",
+    search_index.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type", String(20), nullable=False),
+    Column("item_id", String(100), nullable=False),
+    UniqueConstraint("type", "item_id", name="uq_search_rows_type"),
+)
+ROWIDS_PER_COLLECTION = 1 << 40
+
+
+def rowids_of(collection: str) -> tuple[int, int]:
+    """The first and last rowid a collection's rows may take in the SQLite index, from its name
+    (stable whatever collections are added; a test checks that no two collections share one)."""
+    first = (zlib.crc32(collection.encode()) & 0xFFFF) * ROWIDS_PER_COLLECTION
+    return first, first + ROWIDS_PER_COLLECTION - 1
 
 
 # The words of the index (one spelling, lowercase), each once: what a prefix's words and a typo's
@@ -155,29 +181,77 @@ def document(item) -> dict:
     }
 
 
+def is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def index_item(item) -> None:
     """Bring one item's row up to date, in the current transaction."""
     unindex_item(item)
-    row = document(item)
-    db.session.execute(search_index.insert(), [row])
-    remember_words([row["body"]])
+    insert_documents([document(item)])
 
 
 def unindex_item(item) -> None:
-    db.session.execute(
-        search_index.delete().where(
-            search_index.c.type == item.collection, search_index.c.item_id == item.id
-        )
-    )
+    if is_postgres():
+        mine = search_index.c.type == item.collection, search_index.c.item_id == item.id
+        db.session.execute(search_index.delete().where(*mine))
+        return
+    mine = search_rows.c.type == item.collection, search_rows.c.item_id == item.id
+    rowid = db.session.scalar(select(search_rows.c.id).where(*mine))
+    if rowid is not None:
+        db.session.execute(search_rows.delete().where(search_rows.c.id == rowid))
+        db.session.execute(text("DELETE FROM search_index WHERE rowid = :rowid"), {"rowid": rowid})
+
+
+# The FTS5 table's rowid is not a column SQLAlchemy can be told of without breaking PostgreSQL's.
+INSERT_WITH_ROWID = text(
+    "INSERT INTO search_index (rowid, type, item_id, label, body) "
+    "VALUES (:rowid, :type, :item_id, :label, :body)"
+)
+BATCH = 5000
+
+
+def insert_documents(rows: list[dict]) -> None:
+    """Index these rows of `document` (items not in the index), in the current transaction."""
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        if is_postgres():
+            db.session.execute(search_index.insert(), batch)
+        else:
+            batch = with_rowids(batch)
+            named = [
+                {"id": row["rowid"], "type": row["type"], "item_id": row["item_id"]}
+                for row in batch
+            ]
+            db.session.execute(search_rows.insert(), named)
+            db.session.execute(INSERT_WITH_ROWID, batch)
+        remember_words(row["body"] for row in batch)
+
+
+def with_rowids(rows: list[dict]) -> list[dict]:
+    """The rows, each with the next free rowid of its collection's range (SQLite)."""
+    last = {}
+    numbered = []
+    for row in rows:
+        kind = row["type"]
+        if kind not in last:
+            first, final = rowids_of(kind)
+            in_range = search_rows.c.id.between(first, final)
+            last[kind] = db.session.scalar(select(func.max(search_rows.c.id)).where(in_range))
+            last[kind] = first - 1 if last[kind] is None else last[kind]
+        last[kind] += 1
+        numbered.append({**row, "rowid": last[kind]})
+    return numbered
 
 
 def reindex() -> None:
     """Rebuild the whole index from the database, in the current transaction."""
     db.session.execute(search_index.delete())
     db.session.execute(search_words.delete())
+    if not is_postgres():
+        db.session.execute(search_rows.delete())
     for model in map(model_of, names("items")):
         load = [selectinload(rel) for rel in inspect(model).relationships]
-        rows = [document(item) for item in db.session.scalars(select(model).options(*load))]
-        if rows:
-            db.session.execute(search_index.insert(), rows)
-            remember_words(row["body"] for row in rows)
+        insert_documents(
+            [document(item) for item in db.session.scalars(select(model).options(*load))]
+        )

@@ -9,7 +9,13 @@ from sqlalchemy import and_, case, func, or_, select
 
 from api.extensions import db
 from api.store import renders
-from api.store.queries import apply_filters, bad_parameter, filters_of, load_options
+from api.store.queries import (
+    apply_filters,
+    bad_parameter,
+    filters_of,
+    load_options,
+    text_filter_of,
+)
 from api.store.version import remembered
 
 CURSOR_HELP = "Malformed or stale cursor: use links.next from the previous page as it is."
@@ -73,22 +79,27 @@ def coerce(value, python_type):
     return value
 
 
-def paginate(statement, args, model, *, columns=None, scales=None, filters=None) -> dict:
+def paginate(
+    statement, args, model, *, columns=None, scales=None, filters=None, counted=None
+) -> dict:
     """Run one page of `statement` over `model`; return its `envelope`.
 
     Sort names are the model's attributes unless `columns` maps them; a name in `scales` sorts
     by its place on that scale (proposes → … → opposes), not alphabetically. The id breaks
     ties, so the order is total and a cursor is the last (sort value, id) seen. `filters`
-    names what `statement` selects, so that its total is counted once per data version.
+    names what `statement` selects, so that its total is counted once per data version;
+    `counted` is what is counted, where that is not `statement` itself (`list_items`).
     """
     sort, limit = args["sort"], args["limit"]
     descending = sort.startswith("-")
     column, key, ranks, order = sort_order(sort, model, columns, scales)
     id_column = model.id
 
+    counted = statement if counted is None else counted
+
     def count() -> int:
         return db.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())
+            select(func.count()).select_from(counted.order_by(None).subquery())
         )
 
     if filters is None:
@@ -153,15 +164,22 @@ def page_rows(statement, model, key: str) -> list[tuple]:
 
 def list_items(model, args: dict, query_schema, **fixed):
     """One page of a collection, filtered by the query (and pinned by `fixed`, e.g. to the
-    actor of /v1/actors/{id}/stances); returns its `envelope`."""
-    statement = apply_filters(select(model).filter_by(**fixed), args, query_schema)
+    actor of /v1/actors/{id}/stances); returns its `envelope`. Filtered by text, the total
+    and facets count the first MATCHES_COUNTED matches (api/search/engine.py) and say when
+    more matched."""
+    statement = apply_filters(select(model).filter_by(**fixed), {**args, "q": None}, query_schema)
+    counted = statement
+    matches = args.get("q") and text_filter_of(model, args["q"])
+    if matches:
+        statement, counted = statement.where(matches.page), statement.where(matches.counted)
     scales = getattr(query_schema, "SCALES", None)
-    body = paginate(
-        statement, args, model, scales=scales, filters=filters_given(args, query_schema, fixed)
-    )
+    filters = filters_given(args, query_schema, fixed)
+    body = paginate(statement, args, model, scales=scales, filters=filters, counted=counted)
+    if matches:
+        body["meta"]["total_is_lower_bound"] = matches.more
     if args.get("facet"):
-        facets = (statement, model, query_schema, args["facet"])
-        key = ("facets", model.__tablename__, filters_given(args, query_schema, fixed))
+        facets = (counted, model, query_schema, args["facet"])
+        key = ("facets", model.__tablename__, filters)
         body["meta"]["facets"] = remembered((*key, *args["facet"]), lambda: count_facets(*facets))
     return body
 

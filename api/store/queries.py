@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
 from api.extensions import db
-from api.search.engine import matching
+from api.search.engine import TextFilter, matching, text_filter
 from api.search.query import EmptyQuery
 from api.store.feed import latest_changes
 from api.store.models import (
@@ -201,6 +201,14 @@ def groups_of_members() -> dict[str, list[str]]:
     return groups
 
 
+def text_filter_of(model, query: str) -> TextFilter:
+    """How a page of `model` keeps the items matching `q` (api/search/engine.py), or a 400."""
+    try:
+        return text_filter(model, query)
+    except EmptyQuery as error:
+        bad_parameter("q", str(error))
+
+
 @functools.cache
 def filters_of(query_schema: type) -> dict:
     """The parameters of a query schema that filter, with how (`schemas.common.Filter`)."""
@@ -212,7 +220,8 @@ def filters_of(query_schema: type) -> dict:
 
 
 def apply_filters(statement, args: dict, query_schema: type):
-    """Add a WHERE clause per filter of `query_schema` given in `args`, and for `q`."""
+    """Add a WHERE clause per filter of `query_schema` given in `args`, and for `q` (every
+    match read: a page of a list filters by text with `text_filter_of` instead)."""
     model = statement.column_descriptions[0]["entity"]
     if args.get("q"):
         try:
