@@ -767,10 +767,14 @@ def emptied_redis(token: str) -> dict:
         redis.wait(timeout=10)
 
 
+PREFIXES = [f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz"]
+
+
 def expensive_reads(token: str, stances: int = EXPENSIVE_STANCES) -> dict:
     """At 100,000 stances, 8 clients without a token ask for the costliest reads (the largest
-    briefing, matrix and search) as fast as they can while 2 others read pages: the others
-    must still be served quickly, and the expensive ones be limited (each counts 5 requests)."""
+    briefing, matrix and search, a list filtered by a common word, 16 prefixes OR'd) as fast
+    as they can while 2 others read pages: the others must still be served quickly, and the
+    expensive ones be limited (each counts 5 requests)."""
     database = f"{DATABASE}_big"
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
     run("createdb", *PG, database)
@@ -784,6 +788,8 @@ def expensive_reads(token: str, stances: int = EXPENSIVE_STANCES) -> dict:
             lambda: f"/v1/briefing?limit={random.randint(25, 50)}&per_proposal=10",
             lambda: f"/v1/stances/matrix?limit={random.randint(10, 20)}",
             lambda: f"/v1/search?q=actor&limit={random.randint(25, 50)}",
+            lambda: f"/v1/stances?q=actor&limit={random.randint(25, 50)}",
+            lambda: "/v1/search?q=" + "%20OR%20".join(random.sample(PREFIXES, 16)),
         ]
         try:
 
