@@ -3,9 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.fields import CountryCode, enum_field, text_field
-from schemas.items import ItemSchema, patch_schema, request_schema
+from schemas.items import SourcedSchema, patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     CollectionQuerySchema,
     ItemQuerySchema,
     any_of,
@@ -30,7 +31,7 @@ class RoleSchema(Schema):
     )
 
 
-class ActorSchema(ItemSchema):
+class ActorSchema(SourcedSchema):
     name = text_field(200, required=True)
     kind = enum_field(ACTOR_KINDS, required=True)
     aliases = fields.List(
@@ -100,7 +101,14 @@ class ActorQuerySchema(CollectionQuerySchema):
     )
     facet = facet_field("kind", "known_from")
     fields = fields_parameter(ActorSchema)
-    sort = sort_field("id", "name", "kind", "updated_at")
+    sort = sort_field(
+        "id",
+        "name",
+        "kind",
+        "updated_at",
+        "reported_on",
+        description=REPORTED_SORT,
+    )
 
 
 class ActorItemQuerySchema(ItemQuerySchema):

@@ -6,7 +6,7 @@ from marshmallow import (
 )
 
 from schemas.fields import ListParameter, enum_field
-from schemas.items import ItemSchema
+from schemas.items import SourcedSchema
 from schemas.queries import CollectionQuerySchema, enum_filter, reference_filter
 from schemas.references import NamedRefSchema, Reference
 
@@ -41,7 +41,7 @@ def attribution_problem(basis: str, asserted_by: str | None) -> str | None:
     return None
 
 
-class ClaimSchema(ItemSchema):
+class ClaimSchema(SourcedSchema):
     """A fact the article asserts, and who asserts it: `basis`, and `asserted_by`."""
 
     basis = enum_field(

@@ -7,6 +7,7 @@ from schemas.fields import Number, enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     ItemQuerySchema,
     enum_filter,
     expand_field,
@@ -64,7 +65,15 @@ class CommitmentQuerySchema(ClaimQuerySchema):
     kind = enum_filter(COMMITMENT_KINDS)
     facet = facet_field("actor", "metric", "kind", "basis")
     fields = fields_parameter(CommitmentSchema)
-    sort = sort_field("id", "value_min", "value_max", "kind", "updated_at")
+    sort = sort_field(
+        "id",
+        "value_min",
+        "value_max",
+        "kind",
+        "updated_at",
+        "reported_on",
+        description=REPORTED_SORT,
+    )
 
 
 class CommitmentItemQuerySchema(ItemQuerySchema):

@@ -7,6 +7,7 @@ from schemas.fields import enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     ItemQuerySchema,
     enum_filter,
     expand_field,
@@ -41,7 +42,13 @@ class EventQuerySchema(ClaimQuerySchema):
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposals")
     facet = facet_field("kind", "basis")
     fields = fields_parameter(EventSchema)
-    sort = sort_field("id", "name", "updated_at")
+    sort = sort_field(
+        "id",
+        "name",
+        "updated_at",
+        "reported_on",
+        description=REPORTED_SORT,
+    )
 
 
 class EventItemQuerySchema(ItemQuerySchema):

@@ -13,6 +13,7 @@ from marshmallow import (
 )
 from marshmallow.schema import SchemaMeta
 
+from schemas.dates import chronological
 from schemas.fields import forbidden_strings, slug_field, text_field
 from schemas.references import Reference
 
@@ -96,7 +97,17 @@ class ItemSchemaMeta(SchemaMeta):
     position, …), then who says so and its `evidence`, then `url` and the timestamps. The
     order is the JSON's, the CSV's and the spec's."""
 
-    TAIL = ("basis", "asserted_by", "citation", "evidence", "url", "created_at", "updated_at")
+    TAIL = (
+        "basis",
+        "asserted_by",
+        "citation",
+        "evidence",
+        "first_reported_on",
+        "reported_on",
+        "url",
+        "created_at",
+        "updated_at",
+    )
 
     @classmethod
     def get_declared_fields(mcs, klass, cls_fields, inherited_fields, dict_cls=dict):  # noqa: N804
@@ -153,11 +164,53 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
             raise ValidationError(message, "id")
 
 
+def reported_on(item, latest: bool) -> str | None:
+    """The date of the source backing `item` that came first (or last): by date where dates
+    can tell, else in the order the sources were added."""
+    sources = {span.source_id: span for span in sorted(item.evidence, key=added)}
+    if not sources:
+        return None
+    ordered = chronological([(key, span.source_published_on) for key, span in sources.items()])
+    return sources[ordered[-1 if latest else 0][0]].source_published_on
+
+
+def added(span) -> tuple:
+    return (span.source_created_at is None, span.source_created_at, span.source_id)
+
+
+REPORTED = (
+    "The publication date of the {} source backing this fact (by date where dates can tell, "
+    "else in the order the sources were added): a year, a month or a day, as precise as that "
+    "source's `published_on`; null when that source has no date."
+)
+
+
+class SourcedSchema(ItemSchema):
+    """A fact: backed by spans of sources, and reported when they were published."""
+
+    first_reported_on = fields.Function(
+        lambda item: reported_on(item, latest=False),
+        dump_only=True,
+        metadata={"type": ["string", "null"], "description": REPORTED.format("first")},
+    )
+    reported_on = fields.Function(
+        lambda item: reported_on(item, latest=True),
+        dump_only=True,
+        metadata={
+            "type": ["string", "null"],
+            "description": REPORTED.format("latest") + " `sort=reported_on` sorts by it.",
+        },
+    )
+
+
 def cite(item) -> str:
     """One line to paste into a draft: each source's quotes, with their paragraphs, then its
     title; a source itself is cited by its title, publisher, date and address."""
     if not hasattr(item, "evidence"):
-        parts = (item.title, item.publisher, item.published_on, item.original_url)
+        published = item.published_on
+        if published and item.date_known_from == "reference":
+            published += " (date by reference, not given in the article)"
+        parts = (item.title, item.publisher, published, item.original_url)
         return ", ".join(str(part) for part in parts if part)
     quotes: dict[str, list[str]] = {}
     for span in item.evidence:

@@ -7,6 +7,7 @@ from schemas.fields import enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     ItemQuerySchema,
     enum_filter,
     expand_field,
@@ -57,7 +58,14 @@ class ProposalQuerySchema(ClaimQuerySchema):
     )
     facet = facet_field("kind", "status", "basis")
     fields = fields_parameter(ProposalSchema)
-    sort = sort_field("id", "title", "status", "updated_at")
+    sort = sort_field(
+        "id",
+        "title",
+        "status",
+        "updated_at",
+        "reported_on",
+        description=REPORTED_SORT,
+    )
 
 
 class ProposalItemQuerySchema(ItemQuerySchema):

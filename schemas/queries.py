@@ -192,6 +192,12 @@ def fields_parameter(item_schema: type[Schema]) -> ListParameter:
     )
 
 
+REPORTED_SORT = (
+    "`reported_on`: when each was reported (its latest source's place among the sources), "
+    "oldest first."
+)
+
+
 def sort_field(*names: str, description: str = "") -> fields.String:
     """`sort=field` or `sort=-field` over the given fields."""
     choices = [variant for name in names for variant in (name, f"-{name}")]

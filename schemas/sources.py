@@ -1,8 +1,9 @@
 """Schemas for sources: the stored articles every fact is drawn from."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import OneOfCollections, collection_field, text_field
+from schemas.dates import PartialDate, precision
+from schemas.fields import OneOfCollections, collection_field, enum_field, text_field
 from schemas.items import ItemSchema, patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
@@ -14,6 +15,8 @@ from schemas.queries import (
     text_filter,
 )
 
+DATE_ORIGINS = ("article", "reference")
+
 
 class SourceSchema(ItemSchema):
     title = text_field(300, required=True)
@@ -24,7 +27,34 @@ class SourceSchema(ItemSchema):
         validate=validate.Length(max=2000),
         metadata={"description": "Where the article was published, when known."},
     )
-    published_on = fields.Date(allow_none=True, load_default=None)
+    published_on = PartialDate(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "When the article was published, as precisely as known: a year, a "
+            "month or a day (`2025`, `2025-03`, `2025-03-04`); null when nobody knows.",
+            "example": "2025-03",
+        },
+    )
+    published_precision = fields.Function(
+        lambda source: precision(source.published_on),
+        dump_only=True,
+        metadata={
+            "type": ["string", "null"],
+            "enum": ["year", "month", "day", None],
+            "description": "How much of a date `published_on` gives.",
+        },
+    )
+    date_known_from = enum_field(
+        DATE_ORIGINS,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Where `published_on` comes from: `article` (it says so; the "
+            "default for a date given) or `reference` (common knowledge, e.g. the date of the "
+            "events it reports). Null without a date."
+        },
+    )
     language = text_field(35, load_default="en", metadata={"example": "en"})
     text = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
     sha256 = fields.String(dump_only=True)
@@ -40,12 +70,25 @@ class SourceSchema(ItemSchema):
         },
     )
 
+    @validates_schema
+    def refuse_an_origin_without_a_date(self, data, **kwargs):
+        if data.get("date_known_from") and "published_on" in data and not data["published_on"]:
+            message = "A date's origin needs a date: give published_on, or leave this out."
+            raise ValidationError(message, "date_known_from")
+
 
 class SourceQuerySchema(CollectionQuerySchema):
     language = text_filter(35, "Language tag, e.g. 'en'.")
     facet = facet_field("language")
     fields = fields_parameter(SourceSchema)
-    sort = sort_field("id", "title", "updated_at")
+    sort = sort_field(
+        "id",
+        "title",
+        "updated_at",
+        "reported_on",
+        description="`reported_on`: oldest first, by `published_on` where dates can tell, "
+        "else in the order the sources were added.",
+    )
 
 
 class FactSchema(Schema):

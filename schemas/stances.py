@@ -7,6 +7,7 @@ from schemas.fields import enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import LinksSchema, MetaSchema, PageItem, page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     ItemQuerySchema,
     QuerySchema,
     cursor_parameter,
@@ -59,7 +60,9 @@ class StanceQuerySchema(ClaimQuerySchema):
         "position",
         "certainty",
         "updated_at",
-        description="`position` sorts proposes → supports → conditional → skeptical → opposes, "
+        "reported_on",
+        description=REPORTED_SORT
+        + " `position` sorts proposes → supports → conditional → skeptical → opposes, "
         "`certainty` stated → reported → likely.",
     )
 

@@ -7,6 +7,7 @@ from schemas.fields import text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
+    REPORTED_SORT,
     ItemQuerySchema,
     expand_field,
     facet_field,
@@ -56,7 +57,12 @@ class StatementQuerySchema(ClaimQuerySchema):
     about = reference_filter("actors", "Actor id, name or alias.")
     facet = facet_field("speaker", "basis")
     fields = fields_parameter(StatementSchema)
-    sort = sort_field("id", "updated_at")
+    sort = sort_field(
+        "id",
+        "updated_at",
+        "reported_on",
+        description=REPORTED_SORT,
+    )
 
 
 class StatementItemQuerySchema(ItemQuerySchema):

@@ -164,7 +164,10 @@ def test_every_item_has_a_paste_ready_citation(client):
     assert proposal["citation"].count("”") == len(proposal["evidence"])
     assert "(para. 1)" in proposal["citation"] and "(para. 6)" in proposal["citation"]
     source = client.get("/v1/sources/nato-divisions-ukraine").json
-    assert source["citation"] == "NATO divisions over Ukraine (untitled article)"
+    assert source["citation"] == (
+        "NATO divisions over Ukraine (untitled article), "
+        "2025-03 (date by reference, not given in the article)"
+    )
 
 
 BASIS_PROBLEMS = [

@@ -22,9 +22,16 @@ def table(response) -> list[list[str]]:
 def test_csv_has_header_and_one_row_per_item(client, collection):
     rows = table(client.get(f"/v1/{collection}.csv"))
     items = client.get(f"/v1/{collection}").json["data"]
-    # What the item says first, then its evidence, URL and timestamps.
+    # What the item says first, then its evidence, when it was reported, URL and timestamps.
     assert rows[0][0] == "id"
-    assert rows[0][-4:] == ["evidence", "url", "created_at", "updated_at"]
+    reported = ["first_reported_on", "reported_on"] if collection != "sources" else []
+    assert rows[0][-4 - len(reported) :] == [
+        "evidence",
+        *reported,
+        "url",
+        "created_at",
+        "updated_at",
+    ]
     assert [row[0] for row in rows[1:]] == [item["id"] for item in items]
 
 

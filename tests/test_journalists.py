@@ -121,7 +121,14 @@ def test_items_lead_with_what_they_say(client):
     stance = client.get("/v1/stances/italy-opposes-coalition").json
     keys = list(stance)
     assert keys[:5] == ["id", "actor", "proposal", "position", "certainty"]
-    assert keys[-4:] == ["evidence", "url", "created_at", "updated_at"]
+    assert keys[-6:] == [
+        "evidence",
+        "first_reported_on",
+        "reported_on",
+        "url",
+        "created_at",
+        "updated_at",
+    ]
 
 
 def test_facets_count_the_whole_filtered_collection(client):

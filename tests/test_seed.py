@@ -89,7 +89,9 @@ def test_source_drops_the_web_page_leftover(db):
 
 def test_source_records_nothing_the_article_does_not_give(db):
     source = db.session.get(Source, "nato-divisions-ukraine")
-    assert (source.publisher, source.original_url, source.published_on) == (None, None, None)
+    assert (source.publisher, source.original_url) == (None, None)
+    # The month is reference knowledge (the events it reports), marked as such: no day.
+    assert (source.published_on, source.date_known_from) == ("2025-03", "reference")
     assert all(event.date is None for event in db.session.scalars(select(Event)))
     assert all(c.target_year is None for c in db.session.scalars(select(Commitment)))
 

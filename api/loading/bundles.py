@@ -15,7 +15,7 @@ from marshmallow import Schema
 from api.extensions import db
 from api.loading.files import Bundle, SeedError
 from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
-from api.store import renders
+from api.store import chronology, renders
 from api.store.commits import end_write, write_transaction
 from api.store.facts import apply_evidence, apply_fields, apply_source
 from api.store.feed import (
@@ -135,8 +135,9 @@ def load(paths: list[Path], rules: Rules, reset: bool = False) -> list[Report]:
             reports.append(report)
         if reset or any(report.changed for report in reports):
             end_write(reindex=True)
-        else:
-            renders.store_all(missing_only=True)  # a database older than stored renders
+        else:  # a database older than stored renders, or than reported dates
+            chronology.keep_up(everything=chronology.anything_unplaced())
+            renders.store_all(missing_only=True)
     return reports
 
 

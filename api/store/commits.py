@@ -6,16 +6,18 @@ from sqlalchemy import text
 
 from api.extensions import db
 from api.search import index
-from api.store import renders
+from api.store import chronology, renders
 from api.store.database import marked_as_write
 from api.store.version import bump_data_version, catch_up_with_own_write
 
 
 def end_write(*indexed, reindex: bool = False, dumps: dict | None = None) -> None:
-    """The last steps of every write, in its own transaction: bring the search index and the
+    """The last steps of every write, in its own transaction: bring the sources' order and
+    the facts' places in it (api/store/chronology.py), the search index and the
     stored renders up to date (for the items written and what shows them, or all of it), and
     move the data version on, so that cached answers made before the write are stale from its
     commit. `dumps` holds what the write dumped already (api/store/renders.py `refresh`)."""
+    chronology.keep_up(*indexed, everything=reindex)
     if reindex:
         index.reindex()
         renders.store_all()

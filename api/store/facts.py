@@ -5,6 +5,7 @@ import hashlib
 from marshmallow import Schema, fields
 
 from api.extensions import db
+from api.store import chronology
 from api.store.models import Evidence, Item, Source
 from schemas.references import Reference
 
@@ -167,8 +168,14 @@ def apply_source(data: dict, source: Source | None = None) -> Source:
     """Create or update a source; its hash and word count follow its text."""
     source = source or db.session.get(Source, data["id"]) or Source(id=data["id"])
     db.session.add(source)
+    chronology.note_sources_changed()
     for name, value in data.items():
         set_if_changed(source, name, value)
+    # A date comes from the article unless said otherwise; no date, no origin.
+    if source.published_on and not source.date_known_from:
+        source.date_known_from = "article"
+    elif not source.published_on:
+        set_if_changed(source, "date_known_from", None)
     if "text" in data:
         text = data["text"]
         set_if_changed(source, "sha256", hashlib.sha256(text.encode()).hexdigest())

@@ -119,6 +119,9 @@ class Sourced(Item):
     what it shows (`api.store.renders`); read only when a request serves it."""
 
     rendered: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # The place of the latest source backing it in the sources' order (api/store/chronology.py):
+    # what `sort=reported_on` sorts by.
+    reported_order: Mapped[int | None]
 
     @declared_attr
     def evidence(cls) -> Mapped[list["Evidence"]]:
@@ -182,11 +185,17 @@ class Source(Item, Base):
     title: Mapped[str] = mapped_column(String(300))
     publisher: Mapped[str | None] = mapped_column(String(200))
     original_url: Mapped[str | None] = mapped_column(String(2000))
-    published_on: Mapped[date | None]
+    published_on: Mapped[str | None] = mapped_column(String(10))  # 2025, 2025-03, 2025-03-04
+    date_known_from: Mapped[str | None] = mapped_column(String(10))  # article, reference
     language: Mapped[str] = mapped_column(String(35))
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     word_count: Mapped[int]
+    # Oldest first, from 1, and what decided this source's place after the one before it:
+    # "date", or "added" where precision cannot tell (api/store/chronology.py). Kept out of
+    # the source's JSON: another source's date may move it.
+    reported_order: Mapped[int | None]
+    ordered_by: Mapped[str | None] = mapped_column(String(5))
 
 
 class Evidence(Base):
@@ -207,6 +216,20 @@ class Evidence(Base):
     paragraph: Mapped[int] = mapped_column(default=1)
     source_title = column_property(
         select(Source.title)
+        .where(Source.id == source_id)
+        .correlate_except(Source)
+        .scalar_subquery()
+    )
+    # When its source was published, and when it was added: when the fact it backs was
+    # reported (schemas/items.py `reported_on`).
+    source_published_on = column_property(
+        select(Source.published_on)
+        .where(Source.id == source_id)
+        .correlate_except(Source)
+        .scalar_subquery()
+    )
+    source_created_at = column_property(
+        select(Source.created_at)
         .where(Source.id == source_id)
         .correlate_except(Source)
         .scalar_subquery()

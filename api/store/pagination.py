@@ -122,11 +122,16 @@ def paginate(
     return envelope([item for item, _, _ in rows], total, limit, next_cursor)
 
 
+# Sort names that are not the column they sort by: when an item was reported is its place in
+# the sources' order (api/store/chronology.py).
+SORTED_BY = {"reported_on": "reported_order"}
+
+
 def sort_order(sort: str, model, columns=None, scales=None) -> tuple:
     """How `sort` orders `model` (see `paginate`): the column compared (a scale's rank where
     it has one), its attribute's key, the ranks, and the ORDER BY clauses, id last."""
     name = sort.removeprefix("-")
-    column = (columns or {}).get(name) or getattr(model, name)
+    column = (columns or {}).get(name) or getattr(model, SORTED_BY.get(name, name))
     key = column.key
     ranks = None
     if name in (scales or {}):

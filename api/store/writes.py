@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.search import index
-from api.store import renders
+from api.store import chronology, renders
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source
 from api.store.feed import record
 from api.store.models import Attributed, Evidence, Source, utcnow
@@ -120,6 +120,8 @@ def remove_item(item, schema, who: str) -> None:
                 Evidence.fact_type == item.collection, Evidence.fact_id == item.id
             )
         )
+    else:
+        chronology.note_sources_changed()
     index.unindex_item(item)
     db.session.delete(item)
     record("DELETE", item, before, None, who)

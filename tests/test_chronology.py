@@ -1,0 +1,129 @@
+"""When facts were reported: sources dated as precisely as known, their order, each fact's
+dates, and lists sorted by them."""
+
+import pytest
+
+from schemas.dates import chronological, first_and_last_day, precision
+from tests.helpers import assert_problem
+
+SEED = "nato-divisions-ukraine"
+
+
+def test_dates_decide_the_order_where_they_can():
+    added = [("june", "2025-06-24"), ("march", "2025-03"), ("february", "2025-02-10")]
+    assert chronological(added) == [("february", None), ("march", "date"), ("june", "date")]
+
+
+def test_where_precision_cannot_tell_the_order_added_decides_and_says_so():
+    added = [("month", "2025-03"), ("day", "2025-03-04"), ("year", "2024")]
+    assert chronological(added) == [
+        ("year", None),
+        ("month", "date"),
+        ("day", "added"),  # 4 March may be before or after "March": added later
+    ]
+    assert chronological([("dated", "2025-03"), ("undated", None)])[1] == ("undated", "added")
+    assert chronological([("undated", None), ("dated", "2025-03")])[1] == ("dated", "added")
+
+
+def test_an_order_is_found_where_added_order_and_dates_disagree():
+    """March (added 2nd), 10 March (added 3rd), 20 March (added 1st): by added order alone
+    20 < March < 10 March, but the dates say 10 March < 20 March: dates win."""
+    added = [("twentieth", "2025-03-20"), ("march", "2025-03"), ("tenth", "2025-03-10")]
+    ordered = [source for source, _ in chronological(added)]
+    assert ordered.index("tenth") < ordered.index("twentieth")
+    assert sorted(ordered) == sorted(source for source, _ in added)
+
+
+@pytest.mark.parametrize(
+    "partial, expected",
+    [("2025", "year"), ("2025-03", "month"), ("2025-03-04", "day"), (None, None)],
+)
+def test_a_date_says_how_precise_it_is(partial, expected):
+    assert precision(partial) == expected
+    first, last = first_and_last_day(partial)
+    assert first <= last
+
+
+def source(**fields) -> dict:
+    text = fields.pop("text", "Italy could consider a role under a UN mandate, it said.")
+    return {"title": "A follow-up", "text": text, **fields}
+
+
+def test_a_source_takes_a_year_a_month_or_a_day(client, admin, restore):
+    for given, precise in (("2025", "year"), ("2025-06", "month"), ("2025-06-24", "day")):
+        body = source(published_on=given, text=f"Report dated {given}.")
+        created = client.post("/v1/sources", json=body, headers=admin)
+        assert created.status_code == 201, created.json
+        assert created.json["published_on"] == given
+        assert created.json["published_precision"] == precise
+        assert created.json["date_known_from"] == "article"  # a date given: the article's
+
+
+@pytest.mark.parametrize("given", ["2025-02-30", "2025-13", "25-06-24", "June 2025", "2025-6"])
+def test_a_date_that_is_no_date_is_422_and_changes_nothing(client, admin, given):
+    before = client.get("/v1/sources").json["meta"]["total"]
+    response = client.post("/v1/sources", json=source(published_on=given), headers=admin)
+    assert_problem(response, 422)
+    assert "published_on" in response.json["errors"]
+    assert client.get("/v1/sources").json["meta"]["total"] == before
+
+
+def test_an_origin_without_a_date_is_422(client, admin):
+    response = client.post("/v1/sources", json=source(date_known_from="reference"), headers=admin)
+    assert_problem(response, 422)
+    assert "date_known_from" in response.json["errors"]
+
+
+def test_every_fact_says_when_it_was_reported(client):
+    for collection in ("actors", "proposals", "stances", "commitments", "events", "statements"):
+        for item in client.get(f"/v1/{collection}?limit=200").json["data"]:
+            assert item["first_reported_on"] == item["reported_on"] == "2025-03", item["id"]
+
+
+def test_lists_sort_by_when_each_fact_was_reported(client, admin, editor, restore):
+    later = client.post("/v1/sources", json=source(published_on="2025-06-24"), headers=admin).json
+    stance = {
+        "actor": "italy",
+        "proposal": "coalition-of-the-willing",
+        "position": "conditional",
+        "certainty": "stated",
+        "summary": "Italy could consider a role under a UN mandate.",
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [{"source": later["id"], "quote": "could consider a role under a UN mandate"}],
+    }
+    created = client.post("/v1/stances", json=stance, headers=editor)
+    assert created.status_code == 201, created.json
+    assert created.json["reported_on"] == created.json["first_reported_on"] == "2025-06-24"
+    newest = client.get("/v1/stances?sort=-reported_on&limit=1").json["data"]
+    assert [item["id"] for item in newest] == [created.json["id"]]
+    oldest_first = client.get("/v1/stances?sort=reported_on&limit=200").json["data"]
+    assert oldest_first[-1]["id"] == created.json["id"]
+    pages, path = [], "/v1/stances?sort=reported_on&limit=7"
+    while path:
+        page = client.get(path).json
+        pages += page["data"]
+        path = page["links"]["next"]
+    assert pages == oldest_first  # the cursor walks the same order
+
+
+def test_sources_sort_oldest_first_dates_before_the_order_added(client, admin, restore):
+    for title, given in (("Fourth of March", "2025-03-04"), ("February", "2025-02")):
+        body = source(title=title, published_on=given, text=f"{title}: a report.")
+        assert client.post("/v1/sources", json=body, headers=admin).status_code == 201
+    found = client.get("/v1/sources?sort=reported_on").json["data"]
+    # February is older than March; 4 March cannot be told from "March": added after it.
+    assert [item["published_on"] for item in found] == ["2025-02", "2025-03", "2025-03-04"]
+    latest = client.get("/v1/sources?sort=-reported_on").json["data"]
+    assert [item["id"] for item in latest] == [item["id"] for item in reversed(found)]
+
+
+def test_dating_a_source_dates_its_facts(client, admin, restore):
+    path = f"/v1/sources/{SEED}"
+    response = client.patch(
+        path, json={"published_on": "2025-03-04"}, headers={**admin, "If-Match": "*"}
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["date_known_from"] == "reference"  # as it was: only the day changed
+    stance = client.get("/v1/stances/italy-opposes-coalition").json
+    assert stance["reported_on"] == "2025-03-04"
