@@ -63,24 +63,33 @@ def import_command(path: Path):
 @click.argument("source_id")
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
 def retire_command(source_id: str, dry_run: bool):
-    """Delete a source and the facts drawn only from it, all or nothing, recorded in the
-    change feed; refused while other items refer to them."""
+    """Delete a source, its spans from facts other sources back too, and the facts drawn only
+    from it, all or nothing, recorded in the change feed; refused while other items refer to
+    a fact it would delete."""
     try:
         with write_transaction():
             source = db.session.get(Source, source_id)
             if source is None:
                 raise click.ClickException(f"No source with id '{source_id}'.")
             if dry_run:
-                facts, blockers = retirement(source)
-                if blockers:
-                    raise StillReferenced(source_id, blockers)
-                click.echo("Would delete: " + ", ".join([source.url, *(f.url for f in facts)]))
+                found = retirement(source)
+                if found.blockers:
+                    raise StillReferenced(source_id, found.blockers)
+                click.echo(retirement_in_words("Would delete", "would lose", found.paths()))
                 return
-            removed = retire(source, RETIRE_WRITER)
+            found = retire(source, RETIRE_WRITER)
             end_write()
     except StillReferenced as error:
         raise click.ClickException(f"{error}\nNothing was deleted.") from error
-    click.echo(f"Retired {source_id}: deleted {len(removed)} items: {', '.join(removed)}")
+    click.echo(f"Retired {source_id}: " + retirement_in_words("deleted", "lost", found.paths()))
+
+
+def retirement_in_words(deleting: str, losing: str, paths: dict[str, list[str]]) -> str:
+    deleted, lost = paths["deleted"], paths["lost_evidence"]
+    words = f"{deleting} {len(deleted)} items: {', '.join(deleted)}"
+    if lost:
+        words += f"; {len(lost)} facts {losing} its spans and stay: {', '.join(lost)}"
+    return words
 
 
 tokens = AppGroup("tokens", help="Create, list and revoke editors' API tokens.")

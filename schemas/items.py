@@ -216,3 +216,17 @@ def cite(item) -> str:
     for span in item.evidence:
         quotes.setdefault(span.source_title, []).append(f"“{span.quote}” (para. {span.paragraph})")
     return "; ".join(f"{' … '.join(spans)} — {title}" for title, spans in quotes.items())
+
+
+class RestatedSchema(Schema):
+    """In a bundle's `restated` section: an item another source reported first, which this
+    article reports too. Its spans from this article are added beside the others' (and an
+    actor's new `aliases` beside its own); what the other articles said stays as it is."""
+
+    id = slug_field(required=True)
+    evidence = fields.List(
+        fields.Nested(request_schema(EvidenceSchema)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    aliases = fields.List(text_field(200), metadata={"description": "Actors only."})

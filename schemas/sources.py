@@ -8,6 +8,7 @@ from schemas.items import ItemSchema, patch_schema, request_schema
 from schemas.pages import page_schema
 from schemas.queries import (
     CollectionQuerySchema,
+    QuerySchema,
     enum_filter,
     facet_field,
     fields_parameter,
@@ -119,13 +120,36 @@ SourcePatchSchema = patch_schema(SourceSchema, exclude=("id", "text"))
 
 
 class RetirementSchema(Schema):
-    """What retiring a source deleted."""
+    """What retiring a source deleted and changed (or, with `dry_run`, would)."""
 
     source = fields.String(required=True, metadata={"example": "example-ruritania"})
     deleted = fields.List(
         fields.String(),
         required=True,
-        metadata={"description": "Paths of the source and every fact deleted with it."},
+        metadata={
+            "description": "Paths of the source and every fact deleted with it: those backed "
+            "by it alone."
+        },
+    )
+    lost_evidence = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "Paths of the facts other sources back too: they lose this "
+            "source's spans and stay."
+        },
+    )
+    dry_run = fields.Boolean(
+        required=True, metadata={"description": "True when nothing was changed (`dry_run`)."}
+    )
+
+
+class RetirementQuerySchema(QuerySchema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        truthy={"true", "1", "yes", "on"},
+        falsy={"false", "0", "no", "off"},
+        metadata={"description": "Say what retiring would delete and change; change nothing."},
     )
 
 

@@ -17,8 +17,13 @@ from schemas.queries import QuerySchema
 # Handled by the views and the envelope, whatever the collection.
 COMMON = {"limit", "cursor", "q", "sort", "pretty", "expand", "facet", "fields"}
 # Handled by one view itself: search's `type` chooses the index rows to search; the
-# briefing's `per_proposal`, how many stances it shows under each proposal.
-OWN = {"SearchQuerySchema": {"type"}, "BriefingQuerySchema": {"per_proposal"}}
+# briefing's `per_proposal`, how many stances it shows under each proposal; a retirement's
+# `dry_run`, whether it changes anything.
+OWN = {
+    "SearchQuerySchema": {"type"},
+    "BriefingQuerySchema": {"per_proposal"},
+    "RetirementQuerySchema": {"dry_run"},
+}
 # The model each query schema filters (None: a view that applies its parameters itself — the
 # briefing its `source`, search its `type`).
 MODELS = {
@@ -34,6 +39,7 @@ MODELS = {
     "ChangeQuerySchema": Change,
     "SearchQuerySchema": None,
     "BriefingQuerySchema": None,
+    "RetirementQuerySchema": None,
 }
 
 

@@ -131,7 +131,9 @@ def test_import_brings_a_retired_source_back_whole(client, runner, admin, import
 
 def test_retire_from_the_command_line(client, runner, imported):
     dry = runner.invoke(args=["retire", "example-ruritania", "--dry-run"])
-    assert dry.exit_code == 0 and "Would delete: /v1/sources/example-ruritania" in dry.output
+    assert (
+        dry.exit_code == 0 and "Would delete 7 items: /v1/sources/example-ruritania," in dry.output
+    )
     assert client.get(RURITANIA).status_code == 200
     result = runner.invoke(args=["retire", "example-ruritania"])
     assert result.exit_code == 0, result.output

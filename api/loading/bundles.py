@@ -2,7 +2,9 @@
 of them undoes an editor.
 
 - `seed` adds what is missing and leaves every existing item as it is.
-- `import` adds what is missing and updates the items nobody has edited since they were loaded.
+- `import` adds what is missing and updates the items nobody has edited since they were loaded;
+  an item another source reported first gains this bundle's spans beside the others' (it is
+  restated), unless the bundle says it `corrects` what the other said.
 - Neither brings back an item an editor deleted, unless `import` brings back its whole source.
 - `seed --reset` is the one way to rebuild from the YAML: it deletes everything first.
 Every item any of them adds, changes or deletes is recorded in the change feed."""
@@ -10,14 +12,14 @@ Every item any of them adds, changes or deletes is recorded in the change feed."
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from api.extensions import db
 from api.loading.files import Bundle, SeedError
 from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
 from api.store import chronology, renders
 from api.store.commits import end_write, write_transaction
-from api.store.facts import apply_evidence, apply_fields, apply_source
+from api.store.facts import apply_evidence, apply_fields, apply_source, is_list
 from api.store.feed import (
     LOADERS,
     newest_change_ids,
@@ -25,6 +27,7 @@ from api.store.feed import (
 )
 from api.store.models import Change, Source, model_of, utcnow
 from schemas.collections import facts, item_schema, items
+from schemas.references import Reference
 
 
 @dataclass
@@ -34,15 +37,18 @@ class Report:
     name: str
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)  # spans (and list items) added
     unchanged: list[str] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)  # left alone, and why
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated)
+        return bool(self.added or self.updated or self.restated)
 
     def lines(self) -> list[str]:
         counts = f"{len(self.added)} added, {len(self.updated)} updated"
+        if self.restated:
+            counts += f", {len(self.restated)} restated (this article's spans added)"
         counts += f", {len(self.unchanged)} unchanged, {len(self.kept)} left alone"
         plain = [path for path, reason in self.kept.items() if reason == ALREADY_THERE]
         lines = [f"{self.name}: {counts}."]
@@ -60,7 +66,7 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
     before = {
         key: item_schema(key[0]).dump(db.session.get(model_of(key[0]), key[1]))
         for key, action in actions.items()
-        if action == "update"
+        if action in ("update", "restate")
     }
     source = bundle.source
     if ("sources", source["id"]) in actions:
@@ -69,16 +75,21 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
     texts = dict(db.session.execute(db.select(Source.id, Source.text)).all())
     for section in facts():
         name, model, schema = section.name, model_of(section.name), item_schema(section.name)
-        chosen = [(index, data) for index, data in enumerate(bundle.items[name])]
-        chosen = [(index, data) for index, data in chosen if (name, data["id"]) in actions]
+        written = [(index, data, False) for index, data in enumerate(bundle.items[name])]
+        written += [(index, data, True) for index, data in enumerate(bundle.restated[name])]
         # Scalars first, lists second: items of one collection may name each other.
         for lists in (False, True):
-            for index, data in chosen:
+            for index, data, restated in written:
+                action = actions.get((name, data["id"]))
                 try:
                     with db.session.no_autoflush:
-                        apply_item(model, data, schema, lists, texts, source["id"])
+                        if action == "restate":
+                            restate_item(model, data, schema, lists, texts, source["id"])
+                        elif action:
+                            apply_item(model, data, schema, lists, texts, source["id"])
                 except ValueError as error:
-                    raise SeedError(f"{bundle.where(name, index, data)}: {error}") from error
+                    where = bundle.where(name, index, data, restated=restated)
+                    raise SeedError(f"{where}: {error}") from error
             db.session.flush()
     for key, action in actions.items():
         name, item_id = key
@@ -96,17 +107,65 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
             item.updated_at = utcnow()  # the version moves on, as for a PATCH
             db.session.flush()
             record("PATCH", item, before[key], item_schema(name).dump(item), who=writer)
-            report.updated.append(path)
+            (report.restated if action == "restate" else report.updated).append(path)
 
 
 def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id: str) -> None:
+    """Add an item, or bring it up to the bundle's data; its spans from other sources stay."""
     item = db.session.get(model, data["id"])
     if item is None:
         item = model(id=data["id"])
         db.session.add(item)
     apply_fields(item, data, schema, lists)
     if lists:
-        apply_evidence(item, data["evidence"], texts, source_id)
+        apply_evidence(
+            item, spans_from_elsewhere(item, source_id) + data["evidence"], texts, source_id
+        )
+
+
+def restate_item(model, data: dict, schema: Schema, lists: bool, texts, source_id: str) -> None:
+    """Add what this article says of an item another reported first: its spans (in place of
+    this article's earlier ones) and what its lists name that the item's do not; its other
+    fields stay as they are."""
+    if not lists:
+        return
+    item = db.session.get(model, data["id"])
+    added = {
+        name: merged(list_values(item, name, schema.fields[name]), value)
+        for name, value in data.items()
+        if name != "evidence" and is_list(schema.fields[name])
+    }
+    apply_fields(item, added, schema, lists=True)
+    apply_evidence(item, spans_from_elsewhere(item, source_id) + data["evidence"], texts, source_id)
+
+
+def spans_from_elsewhere(item, source_id: str) -> list[dict]:
+    """An item's spans from other sources than `source_id`, as a bundle gives spans."""
+    spans = getattr(item, "evidence", None) or []
+    return [
+        {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
+        for span in spans
+        if span.source_id != source_id
+    ]
+
+
+def list_values(item, name: str, field) -> list:
+    """What a list field of an item holds, as a bundle gives it: values, ids or parts."""
+    inner = field.inner
+    values = getattr(item, name)
+    if isinstance(inner, Reference):
+        return [linked.id for linked in values]
+    if isinstance(inner, fields.Nested):
+        keys = inner.schema.fields
+        return [
+            {key: getattr(getattr(part, key), "id", getattr(part, key)) for key in keys}
+            for part in values
+        ]
+    return list(values)
+
+
+def merged(current: list, added: list) -> list:
+    return current + [value for value in added if value not in current]
 
 
 def remove_everything(writer: str) -> None:

@@ -16,12 +16,13 @@ def check_quotes(bundle: Bundle) -> None:
     """Every span verbatim in its source: the bundle's own text, or one in the database."""
     texts = dict(db.session.execute(db.select(Source.id, Source.text)).all())
     texts[bundle.source["id"]] = bundle.source["text"]
-    for name, index, data in bundle.entries()[1:]:
+    restated = [(*entry, True) for entry in bundle.restatements()]
+    for name, index, data, *is_restated in bundle.entries()[1:] + restated:
         for span_index, span in enumerate(data["evidence"]):
             try:
                 place(span, texts, bundle.source["id"])
             except ValueError as error:
-                where = bundle.where(name, index, data)
+                where = bundle.where(name, index, data, restated=bool(is_restated))
                 raise SeedError(f"{where}: evidence.{span_index}.quote: {error}") from error
 
 

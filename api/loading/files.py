@@ -7,9 +7,14 @@ import yaml
 from marshmallow import Schema, ValidationError
 
 from schemas.collections import collection_named, facts
+from schemas.items import RestatedSchema
 from schemas.problems import flatten, messages_in_words
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+
+
+# A bundle's section of items other sources reported first (schemas/items.py RestatedSchema).
+RESTATED = "restated"
 
 
 class SeedError(Exception):
@@ -27,7 +32,7 @@ class Bundle:
             raise SeedError(f"{path}: cannot read: {error}") from error
         if not isinstance(document, dict) or not isinstance(document.get("source"), dict):
             raise SeedError(f"{path}: must be a mapping with a 'source' and fact lists")
-        unknown = set(document) - {"source", *(section.name for section in facts())}
+        unknown = set(document) - {"source", RESTATED, *(section.name for section in facts())}
         if unknown:
             raise SeedError(f"{path}: unknown sections: {', '.join(sorted(unknown))}")
         source = dict(document["source"])
@@ -38,13 +43,37 @@ class Bundle:
             except (OSError, UnicodeDecodeError) as error:
                 raise SeedError(f"{path}: source.text_file: cannot read: {error}") from error
         self.source = self.load(collection_named("sources").item, source, "source")
+        self.corrections: set[tuple[str, str]] = set()  # items that say `corrects: true`
         self.items = {
             section.name: [
-                self.load(section.item, item, f"{section.name}[{index}]")
+                self.load_fact(section, item, f"{section.name}[{index}]")
                 for index, item in enumerate(document.get(section.name) or [])
             ]
             for section in facts()
         }
+        restated = document.get(RESTATED) or {}
+        if not isinstance(restated, dict) or set(restated) - set(self.items):
+            raise SeedError(f"{path}: {RESTATED}: a mapping of fact sections, e.g. 'actors:'")
+        self.restated = {
+            name: [
+                self.load(RestatedSchema, item, f"{RESTATED}.{name}[{index}]")
+                for index, item in enumerate(restated.get(name) or [])
+            ]
+            for name in self.items
+        }
+        for name, entries in self.restated.items():
+            if name != "actors" and any("aliases" in entry for entry in entries):
+                raise SeedError(f"{path}: {RESTATED}.{name}: only actors take 'aliases'")
+
+    def load_fact(self, section, data, where: str) -> dict:
+        """A fact of the bundle; `corrects: true` marks one that replaces what another
+        article said of an item it reported first."""
+        if isinstance(data, dict) and "corrects" in data:
+            data = dict(data)
+            if data.pop("corrects") is not True:
+                raise SeedError(f"{self.path}: {where}: corrects: give true, or leave it out")
+            self.corrections.add((section.name, data.get("id")))
+        return self.load(section.item, data, where)
 
     def load(self, schema: type[Schema], data, where: str) -> dict:
         item_id = data.get("id") if isinstance(data, dict) else None
@@ -59,6 +88,14 @@ class Bundle:
             raise SeedError(f"{self.path}: {label}: id: Missing data for required field.")
         return loaded
 
+    def restatements(self) -> list[tuple[str, int, dict]]:
+        """(collection, index, data) of the items of the `restated` section, in loading order."""
+        return [
+            (name, index, data)
+            for name, items in self.restated.items()
+            for index, data in enumerate(items)
+        ]
+
     def entries(self) -> list[tuple[str, int, dict]]:
         """(collection, index, data) of the source and every fact, in loading order (each
         collection refers only to those above it: schemas/collections.py)."""
@@ -68,9 +105,9 @@ class Bundle:
             for index, data in enumerate(items)
         ]
 
-    def where(self, name: str, index: int, data: dict) -> str:
+    def where(self, name: str, index: int, data: dict, restated: bool = False) -> str:
         label = "source" if name == "sources" else f"{name}[{index}]"
-        return f"{self.path}: {label} (id {data['id']})"
+        return f"{self.path}: {RESTATED + '.' if restated else ''}{label} (id {data['id']})"
 
 
 def bundle_paths(directory: Path = SEED_DIR) -> list[Path]:

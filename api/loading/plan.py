@@ -4,6 +4,7 @@ alone, and why), by the rules of `seed`, `import` or `seed --reset`; nothing is 
 from dataclasses import dataclass
 
 from marshmallow import Schema, fields
+from sqlalchemy import tuple_
 
 from api.extensions import db
 from api.loading.checks import check_quotes, check_summaries
@@ -15,8 +16,9 @@ from api.store.feed import (
     in_words,
     latest_changes,
 )
-from api.store.models import model_of
+from api.store.models import Evidence, model_of
 from schemas.collections import collection_named, items
+from schemas.items import RestatedSchema
 from schemas.references import Reference
 
 ALREADY_THERE = "already in the database"
@@ -88,6 +90,8 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
         (name, data["id"]): list(references(collection_named(name).item(), data, source_id))
         for name, _, data in entries
     }
+    for name, _, data in bundle.restatements():
+        refs.setdefault((name, data["id"]), list(references(RestatedSchema(), data, source_id)))
     keys = set(refs) | {
         (collection, ref) for found in refs.values() for _, collection, ref in found
     }
@@ -116,10 +120,19 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
             kept[key] = f"{in_words(change)}; not brought back"
         else:
             actions[key] = "add"
+    restate(bundle, rules, actions, kept, existing, latest)
     check_quotes(bundle)
     check_summaries(bundle)
     deleted = {key for key, change in latest.items() if change.method == "DELETE"}
     known = set(refs) | existing | deleted
+    for name, index, data in bundle.restatements():
+        if (name, data["id"]) not in existing | deleted:
+            where = bundle.where(name, index, data, restated=True)
+            singular = name.removesuffix("s")
+            raise SeedError(
+                f"{where}: unknown {singular} '{data['id']}': restate only what "
+                "another source reported first; list a new item in its section"
+            )
     for name, index, data in entries:
         for field_name, collection, ref in refs[(name, data["id"])]:
             if (collection, ref) not in known:
@@ -140,3 +153,42 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
             why = kept.get((collection, ref), "deleted")
             kept[key] = f"refers to /v1/{collection}/{ref}, which is left out: {why}"
             del actions[key]
+
+
+def restate(bundle: Bundle, rules: Rules, actions: dict, kept: dict, existing, latest) -> None:
+    """Items another source reported first add what this article says ('restate'): listed in
+    its `restated` section, or in their own section unless marked `corrects: true` (which
+    replaces what the other article said). Their other spans, and fields, stay."""
+    source_id = bundle.source["id"]
+    backing = sources_backing(existing)
+    for name, _, data in bundle.entries():
+        key = (name, data["id"])
+        elsewhere = backing.get(key, set()) - {source_id}
+        if actions.get(key) == "update" and elsewhere and key not in bundle.corrections:
+            actions[key] = "restate"
+    for name, _, data in bundle.restatements():
+        key = (name, data["id"])
+        change = latest.get(key)
+        if key not in existing:
+            if change is not None:  # deleted (an unknown id is an error: `plan`)
+                kept[key] = f"{in_words(change)}; not brought back"
+        elif rules.keep_edited and change is not None and change.token_name not in LOADERS:
+            kept[key] = f"{in_words(change)}; left as the editor made it"
+        elif rules.update_existing or source_id not in backing.get(key, set()):
+            actions[key] = "restate"
+        else:
+            kept[key] = ALREADY_THERE
+
+
+def sources_backing(keys) -> dict[tuple[str, str], set[str]]:
+    """The sources whose spans back each of these facts."""
+    found: dict[tuple[str, str], set[str]] = {}
+    facts = [key for key in keys if key[0] != "sources"]
+    for start in range(0, len(facts), 500):
+        chosen = tuple_(Evidence.fact_type, Evidence.fact_id).in_(facts[start : start + 500])
+        rows = db.session.execute(
+            db.select(Evidence.fact_type, Evidence.fact_id, Evidence.source_id).where(chosen)
+        )
+        for fact_type, fact_id, source_id in rows:
+            found.setdefault((fact_type, fact_id), set()).add(source_id)
+    return found

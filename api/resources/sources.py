@@ -1,5 +1,5 @@
 """Sources: what a source's routes add to its collection's (api/resources/items.py): the facts
-it backs, and retiring it with the facts drawn only from it."""
+it backs, and retiring it (its spans, and the facts drawn only from it)."""
 
 from flask import g
 from flask.views import MethodView
@@ -17,10 +17,11 @@ from api.store.commits import commit_write
 from api.store.models import Evidence, Source, model_of
 from api.store.pagination import paginate
 from api.store.queries import apply_filters, get_or_404
-from api.store.retirement import StillReferenced, retire
+from api.store.retirement import StillReferenced, retire, retirement
 from schemas.sources import (
     FactPageSchema,
     FactQuerySchema,
+    RetirementQuerySchema,
     RetirementSchema,
 )
 
@@ -54,22 +55,31 @@ def describe_facts(spans: list[Evidence]) -> list[dict]:
 @blp.route("/v1/sources/<item_id:source_id>/retire")
 class SourceRetirement(MethodView):
     @guarded("admin", if_match=True, body=False)
+    @query_arguments(blp, RetirementQuerySchema)
     @blp.response(200, RetirementSchema)
     @documented(blp, 401, 403, 404, 409, 412, 428, header=IF_MATCH)
-    def post(self, source_id):
-        """Retire a source and the facts drawn only from it, all or nothing; send If-Match
+    def post(self, args, source_id):
+        """Retire a source, all or nothing; send If-Match
 
-        Every deletion is recorded in the change feed. A 409 lists what else refers to them
-        (facts also backed by another source, items that name them); nothing is deleted then.
+        Its spans go from every fact; the facts it alone backs are deleted, those other
+        sources back too stay (`lost_evidence`). Every change is recorded in the change feed.
+        A 409 lists the items that refer to a fact it would delete; nothing changes then.
+        `dry_run=true` says what it would do and changes nothing.
         """
         source = get_or_404(Source, source_id)
         check_if_match(source.version)
         try:
-            deleted = retire(source, g.token_name)
+            if args["dry_run"]:
+                found = retirement(source)
+                if found.blockers:
+                    raise StillReferenced(source.id, found.blockers)
+            else:
+                found = retire(source, g.token_name)
         except StillReferenced as error:
             abort(409, message=str(error), errors={"dependants": error.paths})
-        commit_write()
-        return {"source": source_id, "deleted": deleted}
+        if not args["dry_run"]:
+            commit_write()
+        return {"source": source_id, **found.paths(), "dry_run": args["dry_run"]}
 
 
 @blp.route("/v1/sources/<item_id:source_id>/facts")

@@ -1,0 +1,163 @@
+"""A second article over the first: facts it restates gain its spans beside the first's, new
+facts are its own, and retiring it gives back the first article's briefing as it was."""
+
+import pytest
+import yaml
+
+from api.loading.files import SEED_DIR
+from tests.helpers import assert_problem
+
+FOLLOW_UP = SEED_DIR / "examples" / "follow-up-italy-un-mandate.yaml"
+SOURCE = "/v1/sources/follow-up-italy-un-mandate"
+SEED = "nato-divisions-ukraine"
+COLLECTIONS = ("actors", "proposals", "stances", "commitments", "events", "statements")
+RESTATED = [
+    "/v1/actors/italy",
+    "/v1/actors/united-kingdom",
+    "/v1/proposals/coalition-of-the-willing",
+    "/v1/commitments/united-kingdom-spending-plan-2-5-pct",
+]
+
+
+def everything(client) -> dict[str, dict]:
+    """Every fact as the API shows it, by path."""
+    return {
+        item["url"]: item
+        for collection in COLLECTIONS
+        for item in client.get(f"/v1/{collection}?limit=200").json["data"]
+    }
+
+
+def without_updated_at(item: dict) -> dict:
+    return {key: value for key, value in item.items() if key != "updated_at"}
+
+
+@pytest.fixture
+def followed_up(client, runner, restore):
+    """The seed's facts as they were; then the follow-up imported."""
+    before = everything(client)
+    result = runner.invoke(args=["import", str(FOLLOW_UP)])
+    assert result.exit_code == 0, result.output
+    return before, result.output
+
+
+def test_the_follow_up_adds_its_facts_and_restates_the_seeds(client, followed_up):
+    _, output = followed_up
+    assert "6 added, 0 updated, 4 restated" in output
+    commitment = client.get("/v1/commitments/united-kingdom-spending-plan-2-5-pct").json
+    assert [span["source"] for span in commitment["evidence"]] == [
+        SEED,
+        "follow-up-italy-un-mandate",
+    ]
+    assert (commitment["first_reported_on"], commitment["reported_on"]) == ("2025-03", "2025-04-14")
+    assert client.get("/v1/commitments?actor=united-kingdom&value_min=2.5").status_code in (
+        200,
+        400,
+    )
+    italy = client.get("/v1/stances?actor=italy&sort=reported_on").json["data"]
+    assert [(stance["position"], stance["reported_on"]) for stance in italy] == [
+        ("opposes", "2025-03"),
+        ("conditional", "2025-04-14"),
+    ]
+    # The seed's wording stays; Italy is still among the seed article's actors.
+    assert client.get("/v1/actors/italy").json["description"].startswith("Has outright rejected")
+    seed_actors = client.get(f"/v1/actors?source={SEED}&limit=200").json["data"]
+    assert "italy" in [actor["id"] for actor in seed_actors]
+
+
+def test_importing_the_follow_up_again_changes_nothing(runner, followed_up):
+    again = runner.invoke(args=["import", str(FOLLOW_UP)])
+    assert "0 added, 0 updated, 10 unchanged" in again.output, again.output
+
+
+def test_retiring_the_follow_up_gives_back_the_seeds_facts(client, admin, followed_up):
+    before, _ = followed_up
+    dry = client.post(f"{SOURCE}/retire?dry_run=true", headers={**admin, "If-Match": "*"})
+    assert dry.status_code == 200, dry.json
+    assert dry.json["dry_run"] is True and sorted(dry.json["lost_evidence"]) == sorted(RESTATED)
+    assert len(dry.json["deleted"]) == 6  # the source, Spain, Germany and their three facts
+    assert client.get(SOURCE).status_code == 200  # a dry run changes nothing
+    response = client.post(f"{SOURCE}/retire", headers={**admin, "If-Match": "*"})
+    assert response.status_code == 200, response.json
+    assert response.json["deleted"] == dry.json["deleted"]
+    after = everything(client)
+    assert after.keys() == before.keys()
+    # Every fact says what it said; those that lost the follow-up's spans were changed twice.
+    for path, item in before.items():
+        assert without_updated_at(after[path]) == without_updated_at(item), path
+    changes = client.get("/v1/changes?sort=-id&limit=10").json["data"]
+    restated_changes = [c for c in changes if c["method"] == "PATCH"]
+    assert sorted(f"/v1/{c['resource']}/{c['item_id']}" for c in restated_changes) == sorted(
+        RESTATED
+    )
+
+
+def bundle_beside_the_seed(tmp_path, actor: dict, text: str, **more) -> str:
+    (tmp_path / "later.txt").write_text(text, encoding="utf-8")
+    document = {
+        "source": {"id": "later", "title": "Later", "text_file": "later.txt"},
+        "actors": [actor],
+        **more,
+    }
+    path = tmp_path / "later.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+ITALY_AGAIN = {
+    "id": "italy",
+    "name": "Italy",
+    "kind": "country",
+    "iso_code": "IT",
+    "aliases": ["Rome"],
+    "description": "Could now consider a role.",
+    "evidence": [{"quote": "Rome could now consider a role"}],
+}
+
+
+def test_an_actor_declared_again_adds_its_spans_and_names_not_its_wording(
+    client, runner, admin, tmp_path, restore
+):
+    """Declaring an actor of the seed again in a new bundle used to replace the seed's
+    evidence ("1 updated"): Italy left `actors?source=<seed>` and retiring the bundle was a
+    409. Now its spans and aliases are added; its wording stays the seed's."""
+    path = bundle_beside_the_seed(tmp_path, ITALY_AGAIN, "Rome could now consider a role.")
+    result = runner.invoke(args=["import", path])
+    assert "1 restated" in result.output, result.output
+    italy = client.get("/v1/actors/italy").json
+    assert [span["source"] for span in italy["evidence"]] == [SEED, "later"]
+    assert italy["aliases"] == ["Rome"]
+    assert italy["description"].startswith("Has outright rejected")
+    seed_actors = client.get(f"/v1/actors?source={SEED}&limit=200").json["data"]
+    assert "italy" in [actor["id"] for actor in seed_actors]
+    retired = client.post("/v1/sources/later/retire", headers={**admin, "If-Match": "*"})
+    assert retired.status_code == 200, retired.json
+    assert retired.json["lost_evidence"] == ["/v1/actors/italy"]
+    assert [span["source"] for span in client.get("/v1/actors/italy").json["evidence"]] == [SEED]
+
+
+def test_corrects_true_replaces_the_wording_and_keeps_the_other_spans(
+    client, runner, tmp_path, restore
+):
+    corrected = {**ITALY_AGAIN, "corrects": True}
+    path = bundle_beside_the_seed(tmp_path, corrected, "Rome could now consider a role.")
+    result = runner.invoke(args=["import", path])
+    assert "1 updated" in result.output, result.output
+    italy = client.get("/v1/actors/italy").json
+    assert italy["description"] == "Could now consider a role."
+    assert [span["source"] for span in italy["evidence"]] == [SEED, "later"]
+
+
+def test_restating_what_no_source_reported_is_refused_and_loads_nothing(client, runner, tmp_path):
+    restated = {"restated": {"actors": [{"id": "atlantis", "evidence": [{"quote": "Rome"}]}]}}
+    spain = {"id": "spain", "name": "Spain", "kind": "country", "evidence": [{"quote": "Spain"}]}
+    path = bundle_beside_the_seed(tmp_path, spain, "Spain and Rome.", **restated)
+    result = runner.invoke(args=["import", path])
+    assert result.exit_code != 0
+    assert "restated.actors[0] (id atlantis): unknown actor 'atlantis'" in result.output
+    assert client.get("/v1/actors/spain").status_code == 404
+
+
+def test_a_retirement_dry_run_needs_what_a_retirement_needs(client, editor, followed_up):
+    response = client.post(f"{SOURCE}/retire?dry_run=true", headers={**editor, "If-Match": "*"})
+    assert_problem(response, 403)
