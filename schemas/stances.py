@@ -15,6 +15,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    filter_field,
     reference_filter,
     size_parameter,
     sort_field,
@@ -53,6 +54,16 @@ class StanceQuerySchema(ClaimQuerySchema):
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
     position = enum_filter(POSITIONS)
     certainty = enum_filter(CERTAINTIES)
+    current = filter_field(
+        fields.Boolean(
+            truthy={"true", "1", "yes", "on"},
+            falsy={"false", "0", "no", "off"},
+            metadata={
+                "description": "true: only each actor's current stance on each proposal (the "
+                "one reported last, as the matrix shows it); false: only the others."
+            },
+        )
+    )
     facet = facet_field("actor", "proposal", "position", "certainty", "basis")
     fields = fields_parameter(StanceSchema)
     sort = sort_field(
@@ -78,6 +89,8 @@ StancePageSchema = page_schema(StanceSchema)
 
 
 class MatrixCellSchema(Schema):
+    SOMETIMES_SENT = ("other_positions", "timeline")  # where the actor has other stances
+
     position = fields.String()
     certainty = fields.String()
     basis = fields.String(metadata={"description": "Who asserts it, as a stance's `basis`."})
@@ -85,11 +98,32 @@ class MatrixCellSchema(Schema):
         allow_none=True, metadata={"description": "The id of the actor it comes from, or null."}
     )
     stance = fields.String(metadata={"description": "The stance's own path."})
+    others = fields.Integer(
+        metadata={
+            "description": "How many other stances this actor has on this proposal (reported "
+            "earlier, or less sure): the cell is the current one, reported last."
+        }
+    )
+    disagreeing = fields.Integer(
+        metadata={"description": "How many of those others take another position."}
+    )
+    other_positions = fields.List(
+        fields.String(),
+        metadata={"description": "With others: the positions they take that differ, if any."},
+    )
+    timeline = fields.String(
+        metadata={
+            "description": "With others: the path of every stance of this actor on this "
+            "proposal, oldest first, each with its sources and dates."
+        }
+    )
 
 
 class StanceMatrixSchema(Schema):
-    """Actors (rows) × proposals (columns): `cells[row][column]` is a stance, or null. A page of
-    `limit` actors at a time, in id order; `links.next` has the next actors."""
+    """Actors (rows) × proposals (columns): `cells[row][column]` is the actor's current stance
+    on the proposal (reported last; the filters choose which cells show, never which stance a
+    cell is), or null. A page of `limit` actors at a time, in id order; `links.next` has the
+    next actors."""
 
     rows = fields.List(fields.Nested(NamedRefSchema))
     columns = fields.List(fields.Nested(TitledRefSchema))

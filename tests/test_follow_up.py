@@ -1,6 +1,9 @@
 """A second article over the first: facts it restates gain its spans beside the first's, new
 facts are its own, and retiring it gives back the first article's briefing as it was."""
 
+import csv
+import io
+
 import pytest
 import yaml
 
@@ -161,3 +164,58 @@ def test_restating_what_no_source_reported_is_refused_and_loads_nothing(client, 
 def test_a_retirement_dry_run_needs_what_a_retirement_needs(client, editor, followed_up):
     response = client.post(f"{SOURCE}/retire?dry_run=true", headers={**editor, "If-Match": "*"})
     assert_problem(response, 403)
+
+
+MATRIX_FILTERS = [
+    "",
+    "?actor=IT",
+    "?actor=IT,FR",
+    "?actor=IT,FR,UK,HU,SK,baltic-states",
+    "?proposal=coalition-of-the-willing",
+    "?source=follow-up-italy-un-mandate",
+    "?basis=reported",
+]
+
+
+@pytest.mark.parametrize("query", MATRIX_FILTERS)
+def test_the_matrix_cell_is_the_current_stance_whatever_the_filters(client, followed_up, query):
+    """Italy opposed the coalition in March and could consider it in April: the cell is the
+    April stance under every filter, and says another source had it opposing."""
+    matrix = client.get(f"/v1/stances/matrix{query}").json
+    row = [row["id"] for row in matrix["rows"]].index("italy")
+    column = [column["id"] for column in matrix["columns"]].index("coalition-of-the-willing")
+    cell = matrix["cells"][row][column]
+    assert cell["stance"] == "/v1/stances/italy-conditional-on-coalition"
+    assert (cell["position"], cell["others"], cell["disagreeing"]) == ("conditional", 1, 1)
+    assert cell["other_positions"] == ["opposes"]
+    timeline = client.get(cell["timeline"]).json["data"]
+    assert [(stance["position"], stance["reported_on"]) for stance in timeline] == [
+        ("opposes", "2025-03"),
+        ("conditional", "2025-04-14"),
+    ]
+    assert [stance["evidence"][0]["source"] for stance in timeline] == [
+        SEED,
+        "follow-up-italy-un-mandate",
+    ]
+
+
+def test_the_matrix_spreadsheet_says_the_same(client, followed_up):
+    response = client.get("/v1/stances/matrix.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    italy = next(row for row in rows if row[0] == "italy")
+    cell = italy[rows[0].index("coalition-of-the-willing")]
+    assert cell == "conditional [other sources: opposes]"
+
+
+def test_current_filters_the_stances_to_the_picture_now(client, followed_up):
+    now = client.get("/v1/stances?actor=italy&current=true").json["data"]
+    before = client.get("/v1/stances?actor=italy&current=false").json["data"]
+    assert [stance["id"] for stance in now] == ["italy-conditional-on-coalition"]
+    assert [stance["id"] for stance in before] == ["italy-opposes-coalition"]
+
+
+def test_retiring_the_follow_up_makes_the_earlier_stance_current_again(client, admin, followed_up):
+    client.post(f"{SOURCE}/retire", headers={**admin, "If-Match": "*"})
+    matrix = client.get("/v1/stances/matrix?actor=IT").json
+    assert matrix["cells"][0][0]["stance"] == "/v1/stances/italy-opposes-coalition"
+    assert matrix["cells"][0][0]["others"] == 0

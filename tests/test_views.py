@@ -88,8 +88,14 @@ def test_matrix_shows_who_stands_where(client):
         "basis": "reported",
         "asserted_by": "italy",
         "stance": "/v1/stances/italy-opposes-coalition",
+        "others": 0,
+        "disagreeing": 0,
     }
     assert italy[columns.index("macron-30-day-ceasefire")] is None
+    hungary = matrix["cells"][rows.index("hungary")][columns.index("nato-collective-deployment")]
+    # Its stated opposition is current; its likely block, reported together, is the other.
+    assert hungary["stance"] == "/v1/stances/hungary-opposes-nato-deployment"
+    assert (hungary["others"], hungary["disagreeing"], hungary["other_positions"]) == (1, 0, [])
 
 
 def test_matrix_as_csv(client):

@@ -4,7 +4,7 @@ matrix of who stands where."""
 import binascii
 
 from flask.views import MethodView
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
@@ -16,7 +16,6 @@ from api.store.queries import apply_filters, bad_parameter
 from api.store.version import remembered
 from schemas.pages import Dumped
 from schemas.stances import (
-    CERTAINTIES,
     StanceMatrixQuerySchema,
     StanceMatrixSchema,
 )
@@ -37,7 +36,8 @@ def describe_cell(cell: dict | None) -> str:
     if cell is None:
         return ""
     certainty = "" if cell["certainty"] == "stated" else f" ({cell['certainty']})"
-    return cell["position"] + certainty
+    earlier = ", ".join(cell.get("other_positions", []))
+    return cell["position"] + certainty + (f" [other sources: {earlier}]" if earlier else "")
 
 
 @blp.route("/v1/stances/matrix")
@@ -55,7 +55,7 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     a stance the filters keep, × the proposals those rows take stances on (columns), or those
     `columns` (a spreadsheet keeps one set for every page). Only what the cells show is read,
     so a page costs what its rows hold."""
-    chosen = apply_filters(select(Stance), args, StanceMatrixQuerySchema)
+    chosen = current_stances(args)
     rows = chosen.with_only_columns(Stance.actor_id).distinct().order_by(Stance.actor_id)
     count = select(func.count()).select_from(rows.order_by(None).subquery())
     if args.get("cursor"):
@@ -72,21 +72,24 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
         Stance.basis,
         Stance.asserted_by_id,
     )
-    # Where an actor has two stances on a proposal (a stated opposition and a likely block),
-    # the cell shows the surest (the first by id among equals); the stances collection has
-    # both. The database orders them (from the covering index ix_stances_matrix), and plain
-    # rows come back, not the ORM's: a page of 20 actors is 4,000 stances at 100,000.
-    by_pair = {}
-    for stance in db.session.connection().execute(cells.order_by(SURENESS, Stance.id)).all():
-        by_pair.setdefault((stance.actor_id, stance.proposal_id), stance)
+    # A cell is its actor's current stance on its proposal (api/store/chronology.py), whatever
+    # the filters; the others (earlier, or less sure) are counted in it. Plain rows from the
+    # covering index ix_stances_matrix, not the ORM's: a page of 20 actors is 4,000 stances at
+    # 100,000.
+    connection = db.session.connection()
+    by_pair = {(row.actor_id, row.proposal_id): row for row in connection.execute(cells).all()}
     proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
+    others = other_stances(actor_ids)
     actors = references(Actor, actor_ids)
     proposals = references(Proposal, proposal_ids)
     return {
         "rows": actors,
         "columns": proposals,
         "cells": [
-            [matrix_cell(by_pair.get((actor, proposal))) for proposal in proposal_ids]
+            [
+                matrix_cell(by_pair.get((actor, proposal)), others.get((actor, proposal), []))
+                for proposal in proposal_ids
+            ]
             for actor in actor_ids
         ],
         "meta": {
@@ -100,15 +103,28 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     }
 
 
-# An ORDER BY term: stated stances first, then reported, then likely.
-SURENESS = case(
-    {certainty: rank for rank, certainty in enumerate(CERTAINTIES)}, value=Stance.certainty
-)
+def current_stances(args):
+    """The stances the matrix shows: each actor's current one on each proposal, if the filters
+    keep it."""
+    return apply_filters(select(Stance).where(Stance.current), args, StanceMatrixQuerySchema)
+
+
+def other_stances(actor_ids: list[str]) -> dict[tuple[str, str], list[str]]:
+    """The positions of these actors' stances that are not current, by (actor, proposal)."""
+    rows = db.session.connection().execute(
+        select(Stance.actor_id, Stance.proposal_id, Stance.position).where(
+            Stance.current.is_(False), Stance.actor_id.in_(actor_ids)
+        )
+    )
+    found: dict[tuple[str, str], list[str]] = {}
+    for actor_id, proposal_id, position in rows:
+        found.setdefault((actor_id, proposal_id), []).append(position)
+    return found
 
 
 def matrix_columns(args) -> list[str]:
     """Every proposal the filtered matrix has a stance on, in id order."""
-    chosen = apply_filters(select(Stance), args, StanceMatrixQuerySchema)
+    chosen = current_stances(args)
     proposals = chosen.with_only_columns(Stance.proposal_id).distinct().order_by(Stance.proposal_id)
     return db.session.scalars(proposals).all()
 
@@ -138,16 +154,25 @@ def matrix_cursor(cursor: str) -> str:
     return actor_id
 
 
-def matrix_cell(stance) -> dict | None:
-    """A cell as MatrixCellSchema dumps it (`Dumped`: a page holds thousands)."""
+def matrix_cell(stance, other_positions: list[str]) -> dict | None:
+    """A cell as MatrixCellSchema dumps it (`Dumped`: a page holds thousands): the current
+    stance, and how many others there are, how many of them take another position, and which,
+    with the path of the actor's stances on the proposal, oldest first."""
     if stance is None:
         return None
-    return Dumped(
-        {
-            "position": stance.position,
-            "certainty": stance.certainty,
-            "basis": stance.basis,
-            "asserted_by": stance.asserted_by_id,
-            "stance": f"/v1/stances/{stance.id}",
-        }
-    )
+    differing = [position for position in other_positions if position != stance.position]
+    cell = {
+        "position": stance.position,
+        "certainty": stance.certainty,
+        "basis": stance.basis,
+        "asserted_by": stance.asserted_by_id,
+        "stance": f"/v1/stances/{stance.id}",
+        "others": len(other_positions),
+        "disagreeing": len(differing),
+    }
+    if other_positions:
+        cell["other_positions"] = sorted(set(differing))
+        cell["timeline"] = (
+            f"/v1/actors/{stance.actor_id}/stances?proposal={stance.proposal_id}&sort=reported_on"
+        )
+    return Dumped(cell)

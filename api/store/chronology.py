@@ -5,14 +5,16 @@ that adds, dates or removes a source keeps up to date.
 The order is schemas/dates.py `chronological`: dates decide wherever they can, the order the
 sources were added in where precision cannot tell two apart; `ordered_by` keeps which."""
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, tuple_, update
 
 from api.extensions import db
-from api.store.models import Evidence, Source, model_of
+from api.store.models import Evidence, Source, Stance, model_of
 from schemas.collections import names
 from schemas.dates import chronological
+from schemas.stances import CERTAINTIES
 
 CHANGED = "sources_changed"  # the session's note that a write added, dated or removed a source
+PAIRS = "stance_pairs"  # the (actor, proposal) pairs whose stances a write changed
 
 
 def note_sources_changed() -> None:
@@ -20,21 +22,61 @@ def note_sources_changed() -> None:
     db.session.info[CHANGED] = True
 
 
+def note_pair(stance) -> None:
+    """Note, before a stance changes or goes, its actor and proposal: the write chooses their
+    current stance again when it ends."""
+    db.session.info.setdefault(PAIRS, set()).add((stance.actor_id, stance.proposal_id))
+
+
 def keep_up(*written, everything: bool = False) -> None:
-    """As a write ends: order the sources again if it changed them (or `everything`), and
-    place the facts it wrote (or all of them, when the order moved)."""
+    """As a write ends: if it added, dated or removed a source (or for `everything`), order the
+    sources again, place every fact and choose every current stance; else place the facts it
+    wrote and choose the current stance of the actors and proposals whose stances it changed."""
+    pairs = db.session.info.pop(PAIRS, set())
     if db.session.info.pop(CHANGED, False) or everything:
-        if order_sources() or everything:
-            for collection in names("facts"):
-                place_facts(model_of(collection))
-            return
+        order_sources()
+        for collection in names("facts"):
+            place_facts(model_of(collection))
+        choose_current()
+        return
     for item in written:
         if item.collection in names("facts"):
             place_facts(type(item), [item.id])
+        if isinstance(item, Stance):
+            pairs.add((item.actor_id, item.proposal_id))
+    if pairs:
+        choose_current(sorted(pairs))
 
 
-def order_sources() -> bool:
-    """Number the sources oldest first; whether any place changed."""
+# Among one actor's stances on one proposal reported together, the surest is current: stated,
+# then reported, then likely.
+SURENESS = case(
+    {certainty: rank for rank, certainty in enumerate(CERTAINTIES)}, value=Stance.certainty
+)
+LATEST_FIRST = (Stance.reported_order.desc().nulls_last(), SURENESS, Stance.id)
+
+
+def choose_current(pairs: list[tuple[str, str]] | None = None) -> None:
+    """Mark the current stance of each (actor, proposal) pair, or of every pair: the one
+    reported last; among those reported together, the surest; then the first by id."""
+    partition = (Stance.actor_id, Stance.proposal_id)
+    ranked = select(
+        Stance.id, func.row_number().over(partition_by=partition, order_by=LATEST_FIRST).label("n")
+    )
+    table = Stance.__table__
+    statement = update(table)
+    if pairs is not None:
+        ranked = ranked.where(tuple_(*partition).in_(pairs))
+        statement = statement.where(tuple_(table.c.actor_id, table.c.proposal_id).in_(pairs))
+    ranked = ranked.subquery()
+    firsts = select(ranked.c.id).where(ranked.c.n == 1)
+    db.session.execute(
+        statement.values(current=table.c.id.in_(firsts), updated_at=table.c.updated_at)
+    )
+
+
+def order_sources() -> None:
+    """Number the sources oldest first."""
     rows = db.session.execute(
         select(Source.id, Source.published_on, Source.reported_order, Source.ordered_by).order_by(
             Source.created_at, Source.id
@@ -59,7 +101,6 @@ def order_sources() -> bool:
             )
         )
         db.session.execute(statement, moved)
-    return bool(moved)
 
 
 def place_facts(model, ids: list[str] | None = None) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     and_,
     select,
+    true,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -324,10 +325,12 @@ class Stance(Attributed, Base):
         # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
         Index("ix_stances_position_id", "position", "id"),
         Index("ix_stances_certainty_id", "certainty", "id"),
-        # The matrix reads a page of actors' cells from this index alone (no table lookups).
+        # The matrix reads a page of actors' current cells from this index alone.
         Index(
             "ix_stances_matrix",
+            "current",
             *("actor_id", "proposal_id", "certainty", "id", "position", "basis", "asserted_by_id"),
+            "reported_order",
         ),
     )
     collection = "stances"
@@ -339,6 +342,9 @@ class Stance(Attributed, Base):
     certainty: Mapped[str] = mapped_column(String(20))
     condition: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
+    # Whether this is its actor's current stance on its proposal: reported last (then the
+    # surest, then the first by id) among theirs. Kept by every write (api/store/chronology.py).
+    current: Mapped[bool] = mapped_column(default=True, server_default=true())
     actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     proposal: Mapped[Proposal] = relationship()
 

@@ -233,6 +233,9 @@ def apply_filters(statement, args: dict, query_schema: type):
         if values is None:
             continue
         attribute = getattr(model, how.column_for(parameter))
+        if isinstance(values, bool):
+            statement = statement.where(attribute.is_(values))
+            continue
         if how.at_least:
             statement = statement.where(attribute >= values)
             continue

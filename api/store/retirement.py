@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import tuple_
 
 from api.extensions import db
-from api.store import renders
+from api.store import chronology, renders
 from api.store.feed import record
-from api.store.models import Evidence, Source, model_of, utcnow
+from api.store.models import Evidence, Source, Stance, model_of, utcnow
 from api.store.writes import as_it_is, find_dependants, remove_item
 from schemas.collections import facts, item_schema
 
@@ -94,6 +94,8 @@ def drop_spans(fact, source: Source, writer: str) -> None:
     schema = item_schema(fact.collection)
     before = as_it_is(fact, schema)
     renders.note(fact)
+    if isinstance(fact, Stance):
+        chronology.note_pair(fact)  # reported earlier now: perhaps no longer current
     db.session.execute(
         db.delete(Evidence).where(
             Evidence.fact_type == fact.collection,

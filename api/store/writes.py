@@ -13,7 +13,7 @@ from api.search import index
 from api.store import chronology, renders
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source
 from api.store.feed import record
-from api.store.models import Attributed, Evidence, Source, utcnow
+from api.store.models import Attributed, Evidence, Source, Stance, utcnow
 from schemas.claims import attribution_problem
 from schemas.collections import collection_named
 
@@ -94,6 +94,8 @@ def update(item, schema, data: dict, who: str) -> dict:
     """Change an item, recorded in the feed as `who`'s; return its dump. The caller commits."""
     before = as_it_is(item, schema)
     renders.note(item)  # what shows the item now may not show it after: render it afresh
+    if isinstance(item, Stance):
+        chronology.note_pair(item)  # its actor and proposal may change: choose again
     item.updated_at = utcnow()  # an UPDATE even when only links change: the version moves on
     apply_write(item, data, schema)
     db.session.flush()
@@ -114,6 +116,8 @@ def remove_item(item, schema, who: str) -> None:
     """Delete an item with its evidence and its search row, recording it, in this transaction."""
     before = schema.dump(item)
     renders.note(item)
+    if isinstance(item, Stance):
+        chronology.note_pair(item)
     if not isinstance(item, Source):
         db.session.execute(
             db.delete(Evidence).where(
