@@ -47,9 +47,19 @@ class SectionLinksSchema(Schema):
     statements = fields.String()
 
 
+class ElsewhereSchema(Schema):
+    actors = fields.List(fields.String(), metadata={"description": "Ids of actors shown."})
+    proposals = fields.List(fields.String(), metadata={"description": "Ids of proposals shown."})
+
+
 class BriefingSchema(Schema):
     """What a page needs to render the briefing, in one call: the first `limit` items of each
-    section in id order, how many there are (`counts`), and where the rest are (`links`)."""
+    section in id order, how many there are (`counts`), and where the rest are (`links`).
+
+    With `source`, one article's briefing, whole: its facts, and the actors and proposals they
+    concern, though other articles reported them first (listed in `reported_elsewhere`)."""
+
+    SOMETIMES_SENT = ("reported_elsewhere",)
 
     counts = fields.Nested(CountsSchema)
     limit = fields.Integer(metadata={"description": "Items shown per section, at most."})
@@ -63,6 +73,13 @@ class BriefingSchema(Schema):
     commitments = fields.List(PageItem(CommitmentSchema))
     events = fields.List(PageItem(EventSchema))
     statements = fields.List(PageItem(StatementSchema))
+    reported_elsewhere = fields.Nested(
+        ElsewhereSchema,
+        metadata={
+            "description": "With `source`: the actors and proposals shown because the source's "
+            "facts concern them, which the source itself does not back (other sources did)."
+        },
+    )
 
 
 class BriefingQuerySchema(QuerySchema):

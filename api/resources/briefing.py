@@ -49,8 +49,38 @@ def selected(model, args, sources: list[str]):
         if model is Source:
             statement = statement.where(Source.id.in_(sources))
         else:
-            statement = statement.where(model.evidence.any(Evidence.source_id.in_(sources)))
+            here = model.evidence.any(Evidence.source_id.in_(sources))
+            concerned = concerned_by(model, args, sources)
+            statement = statement.where(here if concerned is None else or_(here, concerned))
     return statement
+
+
+def concerned_by(model, args, sources: list[str]):
+    """With `source`, the actors and proposals that the source's facts concern, though other
+    sources reported them (Italy's later stance on a proposal the first article made): a
+    clause keeping them, or None for the other sections."""
+    if model is Proposal:
+        return Proposal.id.in_(
+            selected(Stance, args, sources).with_only_columns(Stance.proposal_id)
+        )
+    if model is Actor:
+        named = [
+            selected(Stance, args, sources).with_only_columns(Stance.actor_id),
+            selected(Commitment, args, sources).with_only_columns(Commitment.actor_id),
+            selected(Statement, args, sources).with_only_columns(Statement.speaker_id),
+        ]
+        return or_(*(Actor.id.in_(ids) for ids in named))
+    return None
+
+
+def reported_elsewhere(model, shown, limit: int, sources: list[str]) -> list[str]:
+    """Which of the items a section shows (the first `limit` of `shown`, in id order) the
+    sources do not back: they are shown for a fact of theirs."""
+    first = shown.with_only_columns(model.id).order_by(model.id).limit(limit).subquery()
+    statement = select(model.id).where(
+        model.id.in_(select(first.c.id)), ~model.evidence.any(Evidence.source_id.in_(sources))
+    )
+    return sorted(db.session.scalars(statement))
 
 
 def first_items(model, statement, limit: int, parsed: bool = False) -> list:
@@ -132,4 +162,12 @@ class Briefing(MethodView):
         for proposal in proposals:
             proposal["stances"], proposal["stance_count"] = nested[proposal["id"]]
             proposal["stances_url"] = f"/v1/proposals/{proposal['id']}/stances"
-        return {**document, "counts": counts, "limit": limit, "per_proposal": shown, "links": links}
+        body = {**document, "counts": counts, "limit": limit, "per_proposal": shown, "links": links}
+        if sources:
+            body["reported_elsewhere"] = {
+                model.collection: reported_elsewhere(
+                    model, selected(model, args, sources), limit, sources
+                )
+                for model in (Actor, Proposal)
+            }
+        return body
