@@ -10,6 +10,7 @@ from schemas.queries import (
     CollectionQuerySchema,
     ItemQuerySchema,
     any_of,
+    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
@@ -86,6 +87,7 @@ class ActorSchema(SourcedSchema):
 
 class ActorQuerySchema(CollectionQuerySchema):
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(ActorSchema)
     kind = enum_filter(ACTOR_KINDS)
     iso_code = any_of(CountryCode(), "ISO 3166-1 alpha-2 code, in any case, e.g. 'gb'.")

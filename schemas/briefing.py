@@ -8,7 +8,7 @@ from schemas.commitments import CommitmentSchema
 from schemas.events import EventSchema
 from schemas.pages import PageItem
 from schemas.proposals import ProposalSchema
-from schemas.queries import QuerySchema, size_parameter, source_filter
+from schemas.queries import QuerySchema, as_of_filter, size_parameter, source_filter
 from schemas.sources import SourceSchema
 from schemas.stances import StanceSchema
 from schemas.statements import StatementSchema
@@ -87,6 +87,7 @@ class BriefingQuerySchema(QuerySchema):
     that way (`basis=article`: what the article asserts on its own authority)."""
 
     source = source_filter()
+    as_of = as_of_filter()
     basis = basis_filter()
     limit = size_parameter(
         20,

@@ -9,6 +9,7 @@ from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
     ItemQuerySchema,
+    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
@@ -58,6 +59,7 @@ class CommitmentSchema(ClaimSchema):
 
 class CommitmentQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(CommitmentSchema)
     actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")
     applies_to = reference_filter("actors", "Actor id, name or alias.")

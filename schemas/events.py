@@ -9,6 +9,7 @@ from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
     ItemQuerySchema,
+    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
@@ -36,6 +37,7 @@ class EventSchema(ClaimSchema):
 
 class EventQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(EventSchema)
     kind = enum_filter(EVENT_KINDS)
     participant = reference_filter("actors", "Actor id, name or alias.", column="participants")

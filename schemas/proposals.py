@@ -9,6 +9,7 @@ from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
     ItemQuerySchema,
+    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
@@ -45,6 +46,7 @@ class ProposalSchema(ClaimSchema):
 
 class ProposalQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(ProposalSchema)
     kind = enum_filter(PROPOSAL_KINDS)
     status = enum_filter(PROPOSAL_STATUSES)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from schemas.dates import PartialDate
 from schemas.fields import Choice, ListParameter, QueryInteger
 from schemas.references import expandable
 
@@ -43,6 +44,7 @@ class Filter:
     references: str | None = None
     key: str = "id"
     at_least: bool = False
+    as_of: bool = False  # the value is a date: keep what the sources published by then back
 
     def column_for(self, parameter: str) -> str:
         """The model attribute this filter compares: its `column`, or the parameter's name."""
@@ -82,6 +84,24 @@ def source_filter() -> ListParameter:
         "Only facts with evidence in this source (id or title), e.g. 'nato-divisions-ukraine'.",
         column="evidence",
         key="source_id",
+    )
+
+
+def as_of_filter(**how) -> fields.Field:
+    """`as_of=DATE`: the picture as it was then — only what sources published by that date
+    back (a source dated only by its month or year counts from its first day; an undated one
+    always counts)."""
+    return filter_field(
+        PartialDate(
+            metadata={
+                "description": "The picture as a journalist saw it then: only what sources "
+                "published on or before this date (a day, a month or a year: its last day) "
+                "back, e.g. '2025-04-13'.",
+                "example": "2025-04-13",
+            }
+        ),
+        **{"column": "evidence", "key": "source_id", **how},
+        as_of=True,
     )
 
 

@@ -9,6 +9,7 @@ from schemas.pages import page_schema
 from schemas.queries import (
     CollectionQuerySchema,
     QuerySchema,
+    as_of_filter,
     enum_filter,
     facet_field,
     fields_parameter,
@@ -80,6 +81,7 @@ class SourceSchema(ItemSchema):
 
 class SourceQuerySchema(CollectionQuerySchema):
     language = text_filter(35, "Language tag, e.g. 'en'.")
+    as_of = as_of_filter(column="id", key="id")
     facet = facet_field("language")
     fields = fields_parameter(SourceSchema)
     sort = sort_field(

@@ -1,6 +1,6 @@
 """Schemas for stances: one actor's position on one proposal."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
 from schemas.fields import enum_field, text_field
@@ -10,6 +10,7 @@ from schemas.queries import (
     REPORTED_SORT,
     ItemQuerySchema,
     QuerySchema,
+    as_of_filter,
     cursor_parameter,
     enum_filter,
     expand_field,
@@ -49,6 +50,7 @@ class StanceQuerySchema(ClaimQuerySchema):
     SCALES = {"position": POSITIONS, "certainty": CERTAINTIES}
 
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(StanceSchema)
     actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")
@@ -76,6 +78,15 @@ class StanceQuerySchema(ClaimQuerySchema):
         + " `position` sorts proposes → supports → conditional → skeptical → opposes, "
         "`certainty` stated → reported → likely.",
     )
+
+    @validates_schema
+    def refuse_current_as_of(self, data, **kwargs):
+        if data.get("current") is not None and data.get("as_of"):
+            raise ValidationError(
+                "current= is today's picture: with as_of, the matrix shows each actor's "
+                "stance as it was then (/v1/stances/matrix?as_of=…).",
+                "current",
+            )
 
 
 class StanceItemQuerySchema(ItemQuerySchema):
@@ -136,6 +147,7 @@ class StanceMatrixQuerySchema(QuerySchema):
     limit = size_parameter(20, 20, "Actors (rows) per page, 1–20 (a row: a cell per proposal).")
     cursor = cursor_parameter()
     source = source_filter()
+    as_of = as_of_filter()
     actor = reference_filter(
         "actors", "Only this actor's row (id, name or alias).", column="actor_id"
     )

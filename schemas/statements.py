@@ -9,6 +9,7 @@ from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
     ItemQuerySchema,
+    as_of_filter,
     expand_field,
     facet_field,
     fields_parameter,
@@ -52,6 +53,7 @@ class StatementSchema(ClaimSchema):
 
 class StatementQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    as_of = as_of_filter()
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")

@@ -245,3 +245,42 @@ def test_one_articles_briefing_shows_all_it_says_and_counts_what_it_shows(client
         "proposals": ["coalition-of-the-willing"],
     }
     assert "reported_elsewhere" not in client.get("/v1/briefing").json
+
+
+def test_as_of_a_day_before_the_follow_up_shows_the_earlier_picture(client, followed_up):
+    before, _ = followed_up
+    matrix = client.get("/v1/stances/matrix?actor=IT&as_of=2025-04-13").json
+    cell = matrix["cells"][0][0]
+    assert cell["stance"] == "/v1/stances/italy-opposes-coalition" and cell["others"] == 0
+    later = client.get("/v1/stances/matrix?actor=IT&as_of=2025-04-14").json["cells"][0][0]
+    assert later["stance"] == "/v1/stances/italy-conditional-on-coalition"
+    assert later["other_positions"] == ["opposes"]
+    for collection in COLLECTIONS:
+        then = client.get(f"/v1/{collection}?as_of=2025-04-13&limit=200").json["data"]
+        assert [item["url"] for item in then] == sorted(
+            (path for path in before if path.startswith(f"/v1/{collection}/")),
+            key=lambda path: path.rsplit("/", 1)[1],
+        ), collection
+    briefing = client.get("/v1/briefing?as_of=2025-04-13").json
+    assert [source["id"] for source in briefing["sources"]] == [SEED]
+    assert briefing["counts"]["stances"] == len([path for path in before if "/stances/" in path])
+    assert briefing["links"]["stances"] == "/v1/stances?as_of=2025-04-13"
+
+
+@pytest.mark.parametrize("as_of, seen", [("2025-03", 1), ("2025", 2), ("2025-02", 0)])
+def test_as_of_a_month_or_a_year_counts_what_may_have_been_published_by_its_end(
+    client, followed_up, as_of, seen
+):
+    """A source dated March 2025 may have been read by the end of March; by the end of
+    February it was not published."""
+    sources = client.get(f"/v1/sources?as_of={as_of}").json
+    assert sources["meta"]["total"] == seen
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["as_of=2025-02-30", "as_of=yesterday", "as_of=2025-04-13&current=true"],
+)
+def test_a_date_that_cannot_be_read_is_a_400(client, query):
+    response = client.get(f"/v1/stances?{query}")
+    assert_problem(response, 400)

@@ -22,7 +22,7 @@ from api.store.models import (
     Stance,
     Statement,
 )
-from api.store.queries import load_options, resolve
+from api.store.queries import load_options, resolve, sources_as_of
 from api.store.version import remembered
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
 
@@ -31,10 +31,17 @@ SECTIONS = (Source, Actor, Proposal, Commitment, Event, Statement)
 
 
 def selected(model, args, sources: list[str]):
-    """The items of `model` the briefing's filters keep: with `source`, those drawn from it (the
-    sources: those); with `basis`, the claims of that basis (actors and sources stay whole; a
-    proposal stays when one of its stances has it)."""
+    """The items of `model` the briefing's filters keep: with `as_of`, what the sources then
+    published back; with `source`, those drawn from it (the sources: those); with `basis`, the
+    claims of that basis (actors and sources stay whole; a proposal stays when one of its
+    stances has it)."""
     statement = select(model)
+    if args.get("as_of"):  # what the sources published by then back
+        then = sources_as_of(args["as_of"])
+        if model is Source:
+            statement = statement.where(Source.id.in_(then))
+        else:
+            statement = statement.where(model.evidence.any(Evidence.source_id.in_(then)))
     if args.get("basis") and issubclass(model, Attributed):
         basis = model.basis.in_(args["basis"])
         if model is Proposal:
@@ -134,6 +141,8 @@ def collection_url(collection: str, args, sources: list[str]) -> str:
         query["basis"] = ",".join(args["basis"])
     if collection == "sources" and sources:
         query = {}  # the sources asked for are the section
+    if args.get("as_of"):
+        query["as_of"] = args["as_of"]
     return f"/v1/{collection}" + (f"?{urlencode(query)}" if query else "")
 
 
@@ -145,7 +154,7 @@ class Briefing(MethodView):
         """Get the briefing: the first items of each section, with counts and links to the rest"""
         limit = args["limit"]
         sources = [resolve(Source, "source", value) for value in args.get("source") or []]
-        key = (tuple(sources), tuple(args.get("basis") or ()))
+        key = (tuple(sources), tuple(args.get("basis") or ()), args.get("as_of"))
         document, counts, links = {}, {}, {}
         for model in SECTIONS:
             statement = selected(model, args, sources)

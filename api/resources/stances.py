@@ -10,15 +10,12 @@ from api.extensions import db
 from api.http.arguments import query_arguments
 from api.http.formats import csv_view, linked
 from api.resources.items import blueprint_of
-from api.store.models import Actor, Proposal, Stance
+from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor, filters_given
-from api.store.queries import apply_filters, bad_parameter
+from api.store.queries import apply_filters, bad_parameter, sources_as_of
 from api.store.version import remembered
 from schemas.pages import Dumped
-from schemas.stances import (
-    StanceMatrixQuerySchema,
-    StanceMatrixSchema,
-)
+from schemas.stances import CERTAINTIES, StanceMatrixQuerySchema, StanceMatrixSchema
 
 blp = blueprint_of("stances")
 
@@ -76,10 +73,13 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     # the filters; the others (earlier, or less sure) are counted in it. Plain rows from the
     # covering index ix_stances_matrix, not the ORM's: a page of 20 actors is 4,000 stances at
     # 100,000.
-    connection = db.session.connection()
-    by_pair = {(row.actor_id, row.proposal_id): row for row in connection.execute(cells).all()}
+    found = db.session.connection().execute(cells).all()
+    if args.get("as_of"):
+        by_pair, others = current_then(found, sources_as_of(args["as_of"]))
+    else:
+        by_pair = {(row.actor_id, row.proposal_id): row for row in found}
+        others = other_stances(actor_ids)
     proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
-    others = other_stances(actor_ids)
     actors = references(Actor, actor_ids)
     proposals = references(Proposal, proposal_ids)
     return {
@@ -105,8 +105,38 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
 
 def current_stances(args):
     """The stances the matrix shows: each actor's current one on each proposal, if the filters
-    keep it."""
-    return apply_filters(select(Stance).where(Stance.current), args, StanceMatrixQuerySchema)
+    keep it; with `as_of`, every stance the sources then back (`current_then` chooses)."""
+    chosen = apply_filters(select(Stance), args, StanceMatrixQuerySchema)
+    return chosen if args.get("as_of") else chosen.where(Stance.current)
+
+
+def current_then(stances, sources: list[str]) -> tuple[dict, dict]:
+    """Each (actor, proposal)'s stance as of a date — the one its sources then reported last,
+    then the surest, then the first by id — and the positions of the others."""
+    latest = dict(
+        db.session.execute(
+            select(Evidence.fact_id, func.max(Source.reported_order))
+            .join(Source, Source.id == Evidence.source_id)
+            .where(
+                Evidence.fact_type == "stances",
+                Evidence.fact_id.in_([stance.id for stance in stances]),
+                Source.id.in_(sources),
+            )
+            .group_by(Evidence.fact_id)
+        ).all()
+    )
+    sureness = {certainty: rank for rank, certainty in enumerate(CERTAINTIES)}
+    pairs: dict[tuple[str, str], list] = {}
+    for stance in stances:
+        pairs.setdefault((stance.actor_id, stance.proposal_id), []).append(stance)
+    chosen, others = {}, {}
+    for pair, candidates in pairs.items():
+        first, *rest = sorted(
+            candidates,
+            key=lambda row: (-(latest.get(row.id) or 0), sureness[row.certainty], row.id),
+        )
+        chosen[pair], others[pair] = first, [row.position for row in rest]
+    return chosen, others
 
 
 def other_stances(actor_ids: list[str]) -> dict[tuple[str, str], list[str]]:

@@ -6,7 +6,7 @@ import functools
 import re
 
 from flask_smorest import abort
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
@@ -18,12 +18,14 @@ from api.store.models import (
     ALIAS_FIELDS,
     Actor,
     ElsewhereError,
+    Source,
     group_members,
     group_reference_members,
     model_of,
 )
 from api.store.version import remembered
 from schemas.context import expanded
+from schemas.dates import first_and_last_day
 from schemas.fields import SLUG_PATTERN
 
 MAX_CANDIDATES = 20
@@ -180,6 +182,15 @@ def ids_of(model) -> frozenset[str]:
     )
 
 
+def sources_as_of(day: str) -> list[str]:
+    """The sources a journalist could have read on `day` (a partial date: its last day): those
+    whose first possible day is no later, and the undated. A partial date's ISO form is the
+    first part of its first day's, and sorts before it: the strings compare as the days do."""
+    last = first_and_last_day(day)[1].isoformat()
+    dated_by_then = or_(Source.published_on.is_(None), Source.published_on <= last)
+    return list(db.session.scalars(select(Source.id).where(dated_by_then)))
+
+
 def with_their_groups(actor_ids: list[str]) -> list[str]:
     """These actors and the groups they are members of (as the article names them, or by
     reference knowledge): `?actor=estonia` answers through the Baltic states."""
@@ -232,6 +243,8 @@ def apply_filters(statement, args: dict, query_schema: type):
         values = args.get(parameter)
         if values is None:
             continue
+        if how.as_of:
+            values = sources_as_of(values)
         attribute = getattr(model, how.column_for(parameter))
         if isinstance(values, bool):
             statement = statement.where(attribute.is_(values))
