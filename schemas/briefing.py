@@ -33,6 +33,9 @@ class CountsSchema(Schema):
     commitments = fields.Integer()
     events = fields.Integer()
     statements = fields.Integer()
+    disagreements = fields.Integer(
+        metadata={"description": "Where sources disagree (/v1/disagreements), all of them."}
+    )
 
 
 class SectionLinksSchema(Schema):
@@ -45,6 +48,7 @@ class SectionLinksSchema(Schema):
     commitments = fields.String()
     events = fields.String()
     statements = fields.String()
+    disagreements = fields.String()
 
 
 class ElsewhereSchema(Schema):

@@ -23,6 +23,7 @@ OWN = {
     "SearchQuerySchema": {"type"},
     "BriefingQuerySchema": {"per_proposal"},
     "RetirementQuerySchema": {"dry_run"},
+    "DisagreementQuerySchema": {"kind"},
 }
 # The model each query schema filters (None: a view that applies its parameters itself — the
 # briefing its `source`, search its `type`).
@@ -40,6 +41,7 @@ MODELS = {
     "SearchQuerySchema": None,
     "BriefingQuerySchema": None,
     "RetirementQuerySchema": None,
+    "DisagreementQuerySchema": None,
 }
 
 

@@ -284,3 +284,53 @@ def test_as_of_a_month_or_a_year_counts_what_may_have_been_published_by_its_end(
 def test_a_date_that_cannot_be_read_is_a_400(client, query):
     response = client.get(f"/v1/stances?{query}")
     assert_problem(response, 400)
+
+
+def test_where_sources_disagree_each_side_is_shown_whole(client, followed_up):
+    found = client.get("/v1/disagreements").json
+    assert found["meta"]["total"] == 1
+    (italy,) = found["data"]
+    assert (italy["kind"], italy["actor"]["id"], italy["proposal"]["id"]) == (
+        "stances",
+        "italy",
+        "coalition-of-the-willing",
+    )
+    assert italy["positions"] == ["opposes", "conditional"]  # oldest first
+    assert [stance["id"] for stance in italy["stances"]] == [
+        "italy-opposes-coalition",
+        "italy-conditional-on-coalition",
+    ]
+    assert all(stance["citation"] and stance["evidence"] for stance in italy["stances"])
+    assert italy["commitments"] == [] and italy["metric"] is None
+    assert client.get("/v1/briefing").json["counts"]["disagreements"] == 1
+    assert client.get("/v1/disagreements?kind=commitments").json["data"] == []
+    assert client.get("/v1/disagreements?actor=UK").json["data"] == []
+
+
+def test_a_figure_another_source_gives_differently_is_a_disagreement(
+    client, admin, editor, followed_up
+):
+    """The seed's UK plan is 2.5% of GDP; a third (made-up) article giving 3% for the same
+    plan disagrees; the UK's 3% *ambition*, from the seed too, does not."""
+    source = {"id": "third", "title": "Third", "text": "The UK now plans 3% of GDP."}
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    commitment = {
+        "actor": "united-kingdom",
+        "metric": "defense_spending_pct_gdp",
+        "value_min": 3,
+        "value_max": 3,
+        "kind": "announced_plan",
+        "summary": "The UK now plans 3% of GDP.",
+        "basis": "reported",
+        "asserted_by": "united-kingdom",
+        "evidence": [{"source": "third", "quote": "The UK now plans 3% of GDP."}],
+    }
+    created = client.post("/v1/commitments", json=commitment, headers=editor)
+    assert created.status_code == 201, created.json
+    (uk,) = client.get("/v1/disagreements?kind=commitments").json["data"]
+    assert (uk["actor"]["id"], uk["metric"], uk["figures"]) == (
+        "united-kingdom",
+        "defense_spending_pct_gdp",
+        ["2.5", "3"],
+    )
+    assert [side["value_min"] for side in uk["commitments"]] == [2.5, 3]

@@ -72,6 +72,10 @@ def resolve(schema: dict, components: dict) -> dict:
     return schema
 
 
+# Lists with nothing in them on the seed alone: tests/test_follow_up.py reads them full.
+EMPTY_ON_THE_SEED = {"/v1/disagreements"}
+
+
 @pytest.mark.parametrize(
     "path",
     sorted(
@@ -93,7 +97,7 @@ def test_every_path_answers_with_the_documented_fields(client, path):
     # What is sent only sometimes is not required (the briefing's `reported_elsewhere`).
     assert set(schema.get("required", [])) <= set(body) <= set(schema["properties"])
     assert set(schema["properties"]) - set(body) <= {"reported_elsewhere"}
-    if "data" in body:
+    if "data" in body and path not in EMPTY_ON_THE_SEED:
         item_schema = resolve(schema["properties"]["data"]["items"], components)
         assert body["data"]
         for item in body["data"]:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, or_, select
 from api.extensions import db
 from api.http.arguments import query_arguments
 from api.http.routing import Blueprint
+from api.resources.disagreements import count_disagreements
 from api.store import renders
 from api.store.models import (
     Actor,
@@ -165,6 +166,9 @@ class Briefing(MethodView):
         stances = selected(Stance, args, sources)
         counts["stances"] = total(Stance, stances, key)
         links["stances"] = collection_url("stances", args, sources)
+        # Across sources, whatever the filters: where the briefing's sources disagree.
+        counts["disagreements"] = count_disagreements()
+        links["disagreements"] = "/v1/disagreements"
         proposals = document["proposals"]
         shown = args["per_proposal"]
         nested = stances_of([proposal["id"] for proposal in proposals], args, sources, shown)

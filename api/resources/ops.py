@@ -30,6 +30,7 @@ class StatusSchema(Schema):
 VIEWS = {
     "/v1/briefing": "Everything at once, for a page that renders it in one call.",
     "/v1/stances/matrix": "Who stands where: actors × proposals.",
+    "/v1/disagreements": "Where sources disagree: positions, figures.",
     "/v1/search?q=": "Full-text search over every fact and source, best match first.",
 }
 
