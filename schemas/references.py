@@ -27,6 +27,14 @@ class NamedRefSchema(RefSchema):
     url = fields.String(dump_only=True)
 
 
+class SummarizedRefSchema(RefSchema):
+    """A compact reference to a stance."""
+
+    id = slug_field(required=True)
+    summary = fields.String(dump_only=True)
+    url = fields.String(dump_only=True)
+
+
 class TitledRefSchema(RefSchema):
     """A compact reference to a proposal or a source."""
 

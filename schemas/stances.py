@@ -22,7 +22,12 @@ from schemas.queries import (
     sort_field,
     source_filter,
 )
-from schemas.references import NamedRefSchema, Reference, TitledRefSchema
+from schemas.references import (
+    NamedRefSchema,
+    Reference,
+    SummarizedRefSchema,
+    TitledRefSchema,
+)
 
 POSITIONS = ("proposes", "supports", "conditional", "skeptical", "opposes")
 CERTAINTIES = ("stated", "reported", "likely")
@@ -43,6 +48,17 @@ class StanceSchema(ClaimSchema):
     )
     condition = text_field(2000, allow_none=True, load_default=None)
     summary = text_field(5000, required=True)
+    supersedes = Reference(
+        SummarizedRefSchema,
+        to="stances",
+        allow_none=True,
+        metadata={
+            "description": "The earlier stance of the same actor on the same proposal that "
+            "this one supersedes, or null. Left out of a POST or an import, it is the actor's "
+            "current stance on the proposal when this one's sources are certainly later; "
+            "null clears it."
+        },
+    )
 
 
 class StanceQuerySchema(ClaimQuerySchema):

@@ -334,3 +334,53 @@ def test_a_figure_another_source_gives_differently_is_a_disagreement(
         ["2.5", "3"],
     )
     assert [side["value_min"] for side in uk["commitments"]] == [2.5, 3]
+
+
+def test_a_later_stance_says_which_it_supersedes(client, editor, followed_up):
+    conditional = client.get("/v1/stances/italy-conditional-on-coalition").json
+    assert conditional["supersedes"]["id"] == "italy-opposes-coalition"  # inferred: later
+    assert conditional["supersedes"]["url"] == "/v1/stances/italy-opposes-coalition"
+    # Reported together, Hungary's two stances supersede nothing.
+    seeded = client.get(f"/v1/stances?source={SEED}&limit=200").json["data"]
+    assert all(stance["supersedes"] is None for stance in seeded)
+    path = "/v1/stances/italy-conditional-on-coalition"
+    wrong = client.patch(
+        path,
+        json={"supersedes": "hungary-opposes-nato-deployment"},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert "supersedes" in assert_problem(wrong, 422)["errors"]
+    cleared = client.patch(path, json={"supersedes": None}, headers={**editor, "If-Match": "*"})
+    assert cleared.status_code == 200 and cleared.json["supersedes"] is None
+    again = client.patch(
+        path, json={"supersedes": "italy-opposes-coalition"}, headers={**editor, "If-Match": "*"}
+    )
+    assert again.json["supersedes"]["id"] == "italy-opposes-coalition"
+
+
+def test_a_stance_posted_from_a_later_source_supersedes_the_current_one(
+    client, admin, editor, followed_up
+):
+    source = {
+        "id": "june",
+        "title": "June",
+        "text": "Italy now supports it.",
+        "published_on": "2025-06",
+    }
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    stance = {
+        "actor": "italy",
+        "proposal": "coalition-of-the-willing",
+        "position": "supports",
+        "certainty": "stated",
+        "summary": "Now supports it.",
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [{"source": "june", "quote": "Italy now supports it."}],
+    }
+    created = client.post("/v1/stances", json=stance, headers=editor)
+    assert created.status_code == 201, created.json
+    assert created.json["supersedes"]["id"] == "italy-conditional-on-coalition"
+    cell = client.get("/v1/stances/matrix?actor=IT").json["cells"][0][0]
+    assert cell["stance"] == created.headers["Location"]
+    assert (cell["others"], cell["other_positions"]) == (2, ["conditional", "opposes"])

@@ -25,7 +25,7 @@ from api.store.feed import (
     newest_change_ids,
     record,
 )
-from api.store.models import Change, Source, model_of, utcnow
+from api.store.models import Change, Source, Stance, model_of, utcnow
 from schemas.collections import facts, item_schema, items
 from schemas.references import Reference
 
@@ -121,6 +121,12 @@ def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id:
         apply_evidence(
             item, spans_from_elsewhere(item, source_id) + data["evidence"], texts, source_id
         )
+        if isinstance(item, Stance):
+            if "supersedes" not in data:
+                db.session.flush()
+                chronology.infer_supersedes(item)
+            if problem := chronology.supersedes_problem(item):
+                raise ValueError(f"supersedes: {problem}")
 
 
 def restate_item(model, data: dict, schema: Schema, lists: bool, texts, source_id: str) -> None:

@@ -5,12 +5,14 @@ that adds, dates or removes a source keeps up to date.
 The order is schemas/dates.py `chronological`: dates decide wherever they can, the order the
 sources were added in where precision cannot tell two apart; `ordered_by` keeps which."""
 
+from datetime import date
+
 from sqlalchemy import bindparam, case, func, select, tuple_, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
 from schemas.collections import names
-from schemas.dates import chronological
+from schemas.dates import chronological, first_and_last_day
 from schemas.stances import CERTAINTIES
 
 CHANGED = "sources_changed"  # the session's note that a write added, dated or removed a source
@@ -125,3 +127,44 @@ def anything_unplaced() -> bool:
         db.session.scalar(select(model.id).where(model.reported_order.is_(None)).limit(1))
         for model in models
     )
+
+
+def supersedes_problem(stance) -> str | None:
+    """What is wrong with the stance a stance says it supersedes, if anything."""
+    earlier = stance.supersedes
+    if earlier is None:
+        return None
+    if earlier.id == stance.id:
+        return "A stance cannot supersede itself."
+    if (earlier.actor_id, earlier.proposal_id) != (stance.actor_id, stance.proposal_id):
+        return (
+            f"'{earlier.id}' is another actor's or another proposal's stance: a stance "
+            "supersedes one of the same actor on the same proposal."
+        )
+    return None
+
+
+def infer_supersedes(stance) -> None:
+    """For a new stance that does not say: its actor's current stance on its proposal, when
+    this one's sources are certainly later (their first possible day after its last)."""
+    current = db.session.scalar(
+        select(Stance).where(
+            Stance.actor_id == stance.actor_id,
+            Stance.proposal_id == stance.proposal_id,
+            Stance.current,
+            Stance.id != stance.id,
+        )
+    )
+    if current is not None and days(stance)[0] > days(current)[1]:
+        stance.supersedes = current
+
+
+def days(fact) -> tuple:
+    """The first and last day a fact's sources may have been published."""
+    dates = db.session.scalars(
+        select(Source.published_on)
+        .join(Evidence, Evidence.source_id == Source.id)
+        .where(Evidence.fact_type == fact.collection, Evidence.fact_id == fact.id)
+    ).all()
+    spans = [first_and_last_day(published_on) for published_on in dates] or [(date.min, date.max)]
+    return min(first for first, _ in spans), max(last for _, last in spans)

@@ -345,8 +345,13 @@ class Stance(Attributed, Base):
     # Whether this is its actor's current stance on its proposal: reported last (then the
     # surest, then the first by id) among theirs. Kept by every write (api/store/chronology.py).
     current: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The earlier stance of its actor on its proposal that it supersedes, if it says so.
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("stances.id"), index=True)
     actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     proposal: Mapped[Proposal] = relationship()
+    supersedes: Mapped["Stance | None"] = relationship(
+        foreign_keys=[supersedes_id], remote_side="Stance.id"
+    )
 
 
 class Commitment(Attributed, Base):

@@ -31,6 +31,8 @@ def apply_write(item, data: dict, schema) -> None:
         db.session.flush()
         apply_fields(item, data, schema, lists=True)
         check_attribution(item)
+        if isinstance(item, Stance) and (problem := chronology.supersedes_problem(item)):
+            raise FieldError("supersedes", problem)
         if "evidence" in data:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
@@ -85,6 +87,9 @@ def create(model, schema, data: dict, who: str) -> tuple[object, dict]:
     db.session.add(item)
     apply_write(item, data, schema)
     db.session.flush()
+    if isinstance(item, Stance) and "supersedes" not in data:
+        chronology.infer_supersedes(item)
+        db.session.flush()
     after = schema.dump(item)
     record("POST", item, None, after, who)
     return item, after
