@@ -10,7 +10,9 @@ from schemas.queries import (
     facet_field,
     fields_parameter,
     filter_field,
+    reference_filter,
     sort_field,
+    text_filter,
 )
 
 
@@ -48,6 +50,18 @@ class ChangeQuerySchema(CollectionQuerySchema):
         ),
         column="at",
         at_least=True,
+    )
+    item = text_filter(
+        100,
+        "Only the changes of the item with this id (one item's history; with `resource=` where "
+        "two kinds share an id), e.g. 'italy-opposes-coalition'.",
+        column="item_id",
+    )
+    source = reference_filter(
+        "sources",
+        "Only the changes of the facts this source backs now (id or title).",
+        column="evidence",
+        key="source_id",
     )
     facet = facet_field("resource")
     fields = fields_parameter(ChangeSchema)

@@ -4,7 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from schemas.fields import Choice, OneOfCollections, collection_field
 from schemas.pages import page_schema
-from schemas.queries import CollectionQuerySchema, fields_parameter, size_parameter
+from schemas.queries import (
+    CollectionQuerySchema,
+    fields_parameter,
+    reference_filter,
+    size_parameter,
+)
 
 
 class HitSchema(Schema):
@@ -29,6 +34,14 @@ class HitSchema(Schema):
         }
     )
     score = fields.Float(metadata={"description": "Relevance; higher is better."})
+    sources = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The sources of the hit's text: the sources backing a fact (its "
+            "evidence), or the source itself.",
+            "example": ["nato-divisions-ukraine"],
+        },
+    )
 
 
 class SearchQuerySchema(CollectionQuerySchema):
@@ -44,6 +57,9 @@ class SearchQuerySchema(CollectionQuerySchema):
         },
     )
     type = Choice(OneOfCollections("items"), metadata={"description": "Only hits of this kind."})
+    source = reference_filter(
+        "sources", "Only facts with evidence in this source, and the source itself (id or title)."
+    )
     fields = fields_parameter(HitSchema)
 
 

@@ -384,3 +384,34 @@ def test_a_stance_posted_from_a_later_source_supersedes_the_current_one(
     cell = client.get("/v1/stances/matrix?actor=IT").json["cells"][0][0]
     assert cell["stance"] == created.headers["Location"]
     assert (cell["others"], cell["other_positions"]) == (2, ["conditional", "opposes"])
+
+
+def test_search_takes_a_source_and_each_hit_names_its_sources(client, followed_up):
+    everywhere = client.get("/v1/search?q=Italy").json["data"]
+    by_id = {hit["id"]: hit for hit in everywhere}
+    assert by_id["italy-conditional-on-coalition"]["sources"] == ["follow-up-italy-un-mandate"]
+    assert by_id["italy"]["sources"] == ["follow-up-italy-un-mandate", SEED]
+    assert by_id[SEED]["sources"] == [SEED]
+    later = client.get("/v1/search?q=Italy&source=follow-up-italy-un-mandate").json
+    found = {hit["id"] for hit in later["data"]}
+    assert "italy-conditional-on-coalition" in found and "follow-up-italy-un-mandate" in found
+    assert "italy-opposes-coalition" not in found and SEED not in found
+    assert later["meta"]["total"] == len(later["data"])
+    by_title = client.get(
+        "/v1/search?q=Italy&source=NATO divisions over Ukraine (untitled article)"
+    )
+    assert "italy-opposes-coalition" in {hit["id"] for hit in by_title.json["data"]}
+
+
+def test_the_change_feed_takes_an_item_and_a_source(client, followed_up):
+    history = client.get("/v1/changes?item=united-kingdom-spending-plan-2-5-pct").json["data"]
+    assert [(change["method"], change["by"]) for change in history] == [
+        ("POST", "cli:seed"),
+        ("PATCH", "cli:import"),  # the follow-up's span added
+    ]
+    later = client.get("/v1/changes?source=follow-up-italy-un-mandate&limit=200").json["data"]
+    items = {change["url"] for change in later}
+    assert "/v1/stances/italy-conditional-on-coalition" in items
+    assert "/v1/commitments/united-kingdom-spending-plan-2-5-pct" in items
+    assert "/v1/stances/italy-opposes-coalition" not in items
+    assert_problem(client.get("/v1/changes?source=no-such-source"), 400)  # names no source

@@ -7,8 +7,9 @@ from api.http.formats import page_view
 from api.http.routing import Blueprint
 from api.search import engine
 from api.search.query import EmptyQuery, parse
+from api.store.models import Source
 from api.store.pagination import decode_offset, encode_cursor, envelope
-from api.store.queries import bad_parameter
+from api.store.queries import bad_parameter, resolve
 from schemas.search import SearchPageSchema, SearchQuerySchema
 
 blp = Blueprint("search", __name__, description="Full-text search.")
@@ -27,8 +28,11 @@ class Search(MethodView):
 def search_hits(args):
     """One page of hits, best first, in its envelope."""
     limit, offset = args["limit"], decode_offset(args.get("cursor"))
+    sources = [resolve(Source, "source", value) for value in args.get("source") or []]
     try:
-        hits, total, more_matched = engine.search(args["q"], args.get("type"), limit, offset)
+        hits, total, more_matched = engine.search(
+            args["q"], args.get("type"), limit, offset, sources
+        )
     except EmptyQuery as error:
         bad_parameter("q", str(error))
     more = offset + limit < total

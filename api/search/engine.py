@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
+    bindparam,
+    select,
     text,
     tuple_,
 )
@@ -156,14 +158,20 @@ SQLITE_SCORE = (
 )
 
 
-def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[dict], int, bool]:
+def search(
+    query: str, kind: str | None, limit: int, offset: int, sources: list[str] | None = None
+) -> tuple[list[dict], int, bool]:
     """One page of ranked hits, best first; how many matched (MATCHES_COUNTED at most), and
-    whether more than that did (the hits then rank the first MATCHES_COUNTED the index gives)."""
+    whether more than that did (the hits then rank the first MATCHES_COUNTED the index gives).
+    With `sources`, only their facts and themselves."""
     parsed = parse(query)
     where, params = match_sql(parsed)
     if kind:
         where += " AND type = :kind"
         params["kind"] = kind
+    if sources:
+        where += f" AND {FROM_SOURCES}"
+        params["sources"] = sources
     score = POSTGRES_SCORE if is_postgres() else SQLITE_SCORE
     # The candidates are cut before anything is ranked or read; the count comes with the page
     # (a window over the candidates), and past them from a count of its own, as far as the cut.
@@ -173,7 +181,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
         "LIMIT :ranked) AS hits ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
     )
     window = {"limit": limit, "offset": offset, "ranked": MATCHES_COUNTED}
-    rows = direct_reads().rows(text(sql), {**params, **window})
+    rows = direct_reads().rows(sql_text(sql, params), {**params, **window})
     if rows:
         total = rows[0].total
     elif offset:  # past the last hit
@@ -183,6 +191,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
     more = total == MATCHES_COUNTED and matches_counted(where, params, total + 1) > total
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
     texts = hit_texts(rows)
+    backing = sources_backing(rows)
     hits = []
     for row in rows:
         matched, marked = best_field(texts.get((row.type, row.item_id), []), matcher)
@@ -195,6 +204,7 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
                 "field": matched,
                 "snippet": marked,
                 "score": round(float(row.score), 6),
+                "sources": backing.get((row.type, row.item_id), []),
             }
         )
     return hits, total, more
@@ -203,8 +213,40 @@ def search(query: str, kind: str | None, limit: int, offset: int) -> tuple[list[
 def matches_counted(where: str, params: dict, most: int) -> int:
     """How many rows of the index match, counted as far as `most`."""
     cut = f"SELECT 1 FROM search_index WHERE {where} LIMIT :most"
-    counting = text(f"SELECT count(*) FROM ({cut}) AS matches")
+    counting = sql_text(f"SELECT count(*) FROM ({cut}) AS matches", params)
     return direct_reads().rows(counting, {**params, "most": most})[0][0]
+
+
+# The rows of the index backed by these sources (their facts), or that are the sources.
+FROM_SOURCES = (
+    "(EXISTS (SELECT 1 FROM evidence WHERE evidence.fact_type = search_index.type "
+    "AND evidence.fact_id = search_index.item_id AND evidence.source_id IN :sources) "
+    "OR (search_index.type = 'sources' AND search_index.item_id IN :sources))"
+)
+
+
+def sql_text(sql: str, params: dict):
+    """A statement of SQL text whose list parameters expand (`IN :sources`)."""
+    lists = [
+        bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)
+    ]
+    return text(sql).bindparams(*lists)
+
+
+def sources_backing(rows) -> dict[tuple[str, str], list[str]]:
+    """The sources of each hit's text: a fact's evidence's, or a source itself."""
+    found: dict[tuple[str, str], set[str]] = {}
+    facts = [(row.type, row.item_id) for row in rows if row.type != "sources"]
+    if facts:
+        spans = select(Evidence.fact_type, Evidence.fact_id, Evidence.source_id).where(
+            tuple_(Evidence.fact_type, Evidence.fact_id).in_(facts)
+        )
+        for fact_type, fact_id, source_id in db.session.execute(spans):
+            found.setdefault((fact_type, fact_id), set()).add(source_id)
+    for row in rows:
+        if row.type == "sources":
+            found[(row.type, row.item_id)] = {row.item_id}
+    return {key: sorted(sources) for key, sources in found.items()}
 
 
 def suggestions(query: Query, most: int = 5) -> list[str]:

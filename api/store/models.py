@@ -433,6 +433,13 @@ class Change(Base):
     item_id: Mapped[str] = mapped_column(SLUG)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # The spans that back the changed item now (what `?source=` filters the feed by).
+    evidence: Mapped[list[Evidence]] = relationship(
+        primaryjoin=lambda: and_(
+            foreign(Evidence.fact_id) == Change.item_id, Evidence.fact_type == Change.resource
+        ),
+        viewonly=True,
+    )
 
 
 class IdempotentResponse(Base):
