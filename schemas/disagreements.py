@@ -36,6 +36,15 @@ class DisagreementSchema(Schema):
         fields.String(),
         metadata={"description": "The figures given, oldest first, e.g. `2.5` or `3–3.5`."},
     )
+    fact_count = fields.Integer(
+        metadata={
+            "description": "How many facts there are on this subject; `stances` or "
+            "`commitments` show the latest ten at most."
+        }
+    )
+    timeline = fields.String(
+        metadata={"description": "Every fact on this subject, oldest first: its list's path."}
+    )
     stances = fields.List(PageItem(StanceSchema), metadata={"description": "Stances only."})
     commitments = fields.List(
         PageItem(CommitmentSchema), metadata={"description": "Commitments only."}

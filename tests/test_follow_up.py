@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from api.loading.files import SEED_DIR
+from api.resources import disagreements
 from tests.helpers import assert_problem
 
 FOLLOW_UP = SEED_DIR / "examples" / "follow-up-italy-un-mandate.yaml"
@@ -415,3 +416,13 @@ def test_the_change_feed_takes_an_item_and_a_source(client, followed_up):
     assert "/v1/commitments/united-kingdom-spending-plan-2-5-pct" in items
     assert "/v1/stances/italy-opposes-coalition" not in items
     assert_problem(client.get("/v1/changes?source=no-such-source"), 400)  # names no source
+
+
+def test_stance_disagreements_are_listed_as_far_as_so_many(make_app, followed_up, monkeypatch):
+    """Each is found by walking an actor's history: past COUNTED the total says it is a lower
+    bound (at 100,000 synthetic stances every pair disagrees)."""
+    client = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False).test_client()
+    assert client.get("/v1/disagreements").json["meta"]["total_is_lower_bound"] is False
+    monkeypatch.setattr(disagreements, "COUNTED", 0)
+    capped = client.get("/v1/disagreements").json
+    assert capped["meta"]["total_is_lower_bound"] is True and capped["data"] == []

@@ -6,7 +6,7 @@ STANCES_PER_SOURCE sentences each (about 4 KB, a news article's size), as a brie
 article by article would be.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -18,6 +18,7 @@ from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from schemas.stances import CERTAINTIES, POSITIONS
 
 BATCH = 5000
+FIRST_DAY = date(2020, 1, 1)  # the first synthetic article's date
 STANCES_PER_SOURCE = 100
 
 
@@ -92,6 +93,8 @@ def synthesize(
         {
             "id": source_id(number),
             "title": f"Synthetic article {number}",
+            "published_on": (FIRST_DAY + timedelta(days=number)).isoformat(),  # one a day
+            "date_known_from": "article",
             "language": "en",
             "text": " ".join(sentences),
             "sha256": "",

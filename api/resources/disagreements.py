@@ -4,7 +4,8 @@ figures for one metric, as different sources report them — each side whole, ol
 import itertools
 
 from flask.views import MethodView
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.orm import aliased
 
 from api.extensions import db
 from api.http.arguments import query_arguments
@@ -31,36 +32,48 @@ class Disagreements(MethodView):
         limit, offset = args["limit"], decode_offset(args.get("cursor"))
         kinds = tuple(args.get("kind") or KINDS)
         actors = tuple(resolve(Actor, "actor", value) for value in args.get("actor") or [])
-        found = remembered(
+        found, more_found = remembered(
             ("disagreements", kinds, actors), lambda: open_disagreements(kinds, actors)
         )
         page = [shown(found_one) for found_one in found[offset : offset + limit]]
         more = offset + limit < len(found)
-        return envelope(
+        body = envelope(
             page, len(found), limit, encode_cursor("offset", offset + limit) if more else None
         )
+        body["meta"]["total_is_lower_bound"] = more_found
+        return body
 
 
 def count_disagreements() -> int:
-    """How many there are (the briefing's count), once per data version."""
-    return len(remembered(("disagreements", KINDS, ()), lambda: open_disagreements(KINDS, ())))
+    """How many there are (the briefing's count; stances counted as far as COUNTED), once per
+    data version."""
+    found, _ = remembered(("disagreements", KINDS, ()), lambda: open_disagreements(KINDS, ()))
+    return len(found)
 
 
-def open_disagreements(kinds: tuple, actors: tuple) -> list[tuple]:
+# Stance disagreements are listed as far as this many (the total then says it is a lower
+# bound): each is found by walking an actor's history on a proposal, so the work is bounded.
+COUNTED = 100
+MOST_SIDES = 10  # the facts shown of one disagreement: the latest, oldest first
+
+
+def open_disagreements(kinds: tuple, actors: tuple) -> tuple[list[tuple], bool]:
     """(kind, actor, subject, fact ids and what they say, oldest first) of every disagreement,
-    in order. Stances
-    are read only for the pairs with more than one (a non-current stance says so); figures,
-    from every commitment."""
-    found = []
+    in order, and whether there were more stance disagreements than COUNTED."""
+    found, more = [], False
     if "stances" in kinds:
-        pairs = select(Stance.actor_id, Stance.proposal_id).where(Stance.current.is_(False))
-        if actors:
-            pairs = pairs.where(Stance.actor_id.in_(actors))
-        rows = db.session.execute(
-            select(Stance.id, Stance.actor_id, Stance.proposal_id, Stance.position)
-            .where(tuple_(Stance.actor_id, Stance.proposal_id).in_(pairs.distinct()))
-            .order_by(Stance.reported_order, Stance.id)
-        ).all()
+        pairs = disagreeing_pairs(actors)
+        more = len(pairs) > COUNTED
+        pairs = pairs[:COUNTED]
+        rows = (
+            db.session.execute(
+                select(Stance.id, Stance.actor_id, Stance.proposal_id, Stance.position)
+                .where(tuple_(Stance.actor_id, Stance.proposal_id).in_(pairs))
+                .order_by(Stance.reported_order, Stance.id)
+            ).all()
+            if pairs
+            else []
+        )
         found += disagreeing("stances", rows, lambda row: (row.actor_id, row.proposal_id))
     if "commitments" in kinds:
         statement = select(
@@ -76,7 +89,44 @@ def open_disagreements(kinds: tuple, actors: tuple) -> list[tuple]:
         rows = db.session.execute(statement).all()
         # A plan and an ambition of one actor are two figures, not a disagreement: by kind.
         found += disagreeing("commitments", rows, lambda row: (row.actor_id, row.metric, row.kind))
-    return sorted(found, key=lambda item: (KINDS.index(item[0]), item[1], item[2]))
+    return sorted(found, key=lambda item: (KINDS.index(item[0]), item[1], item[2])), more
+
+
+def disagreeing_pairs(actors: tuple) -> list[tuple[str, str]]:
+    """The first COUNTED + 1 (actor, proposal) pairs, in order, where an earlier stance takes
+    another position than the current one and shares no source with it: a walk of the
+    earlier stances (the covering index ix_stances_matrix) that stops there."""
+    earlier, now = aliased(Stance), aliased(Stance)
+    mine, theirs = aliased(Evidence), aliased(Evidence)
+    shared_source = (
+        select(mine.id)
+        .join(theirs, theirs.source_id == mine.source_id)
+        .where(
+            mine.fact_type == "stances",
+            mine.fact_id == earlier.id,
+            theirs.fact_type == "stances",
+            theirs.fact_id == now.id,
+        )
+        .exists()
+    )
+    pairs = (
+        select(earlier.actor_id, earlier.proposal_id)
+        .join(
+            now,
+            and_(
+                now.current,
+                now.actor_id == earlier.actor_id,
+                now.proposal_id == earlier.proposal_id,
+            ),
+        )
+        .where(earlier.current.is_(False), earlier.position != now.position, ~shared_source)
+        .distinct()
+        .order_by(earlier.actor_id, earlier.proposal_id)
+        .limit(COUNTED + 1)
+    )
+    if actors:
+        pairs = pairs.where(earlier.actor_id.in_(actors))
+    return [tuple(row) for row in db.session.execute(pairs)]
 
 
 def disagreeing(kind: str, rows, subject) -> list[tuple]:
@@ -124,9 +174,10 @@ def shown(disagreement: tuple) -> dict:
     """One disagreement as DisagreementSchema dumps it, its facts as stored, oldest first."""
     kind, actor_id, about, ids, said = disagreement
     model = Stance if kind == "stances" else Commitment
-    rows = renders.page_rows(select(model).where(model.id.in_(ids)), model, "id")
+    latest = ids[-MOST_SIDES:]
+    rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")
     facts = {fact_id: render for render, _, fact_id in rows}
-    sides = [facts[fact_id] for fact_id in ids]
+    sides = [facts[fact_id] for fact_id in latest]
     return {
         "kind": kind,
         "actor": references(Actor, [actor_id])[0],
@@ -136,4 +187,10 @@ def shown(disagreement: tuple) -> dict:
         "figures": list(said) if kind == "commitments" else [],
         "stances": sides if kind == "stances" else [],
         "commitments": sides if kind == "commitments" else [],
+        "fact_count": len(ids),
+        "timeline": (
+            f"/v1/actors/{actor_id}/stances?proposal={about}&sort=reported_on"
+            if kind == "stances"
+            else f"/v1/actors/{actor_id}/commitments?sort=reported_on"
+        ),
     }
