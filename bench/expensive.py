@@ -40,6 +40,15 @@ COSTLY = [
     "/v1/stances?limit=50&q=" + "%20OR%20".join(f"{letter}*" for letter in "abcdefghijklmnop"),
     "/v1/search?q=" + "%20OR%20".join(COMMON_WORDS * 3),  # 15 phrases, each in most facts
     "/v1/stances.csv?limit=200",
+    # Articles over time (issue 27): 100 stances a pair, over 1,000 dated articles.
+    "/v1/stances/matrix?as_of=2021-06-30",
+    "/v1/actors/actor-00007/stances?proposal=proposal-0049&sort=reported_on&limit=50",
+    "/v1/stances?as_of=2021-06-30&limit=50",
+    "/v1/stances?current=true&limit=50",
+    "/v1/briefing?as_of=2021-06-30",
+    "/v1/disagreements?limit=50",
+    "/v1/search?q=actor&source=synthetic-00010&limit=50",
+    "/v1/changes?item=stance-0000010",
 ]
 
 

@@ -100,7 +100,7 @@ def as_of_filter(**how) -> fields.Field:
                 "example": "2025-04-13",
             }
         ),
-        **{"column": "evidence", "key": "source_id", **how},
+        **{"column": "reported_from", **how},
         as_of=True,
     )
 

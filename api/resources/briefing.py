@@ -23,9 +23,10 @@ from api.store.models import (
     Stance,
     Statement,
 )
-from api.store.queries import load_options, resolve, sources_as_of
+from api.store.queries import load_options, resolve
 from api.store.version import remembered
 from schemas.briefing import BriefingQuerySchema, BriefingSchema
+from schemas.dates import first_and_last_day
 
 blp = Blueprint("briefing", __name__, description="Everything at once.")
 SECTIONS = (Source, Actor, Proposal, Commitment, Event, Statement)
@@ -38,11 +39,9 @@ def selected(model, args, sources: list[str]):
     stances has it)."""
     statement = select(model)
     if args.get("as_of"):  # what the sources published by then back
-        then = sources_as_of(args["as_of"])
-        if model is Source:
-            statement = statement.where(Source.id.in_(then))
-        else:
-            statement = statement.where(model.evidence.any(Evidence.source_id.in_(then)))
+        then = first_and_last_day(args["as_of"])[1].isoformat()
+        dated = Source.published_on if model is Source else model.reported_from
+        statement = statement.where(or_(dated.is_(None), dated <= then))
     if args.get("basis") and issubclass(model, Attributed):
         basis = model.basis.in_(args["basis"])
         if model is Proposal:

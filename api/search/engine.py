@@ -170,7 +170,7 @@ def search(
         where += " AND type = :kind"
         params["kind"] = kind
     if sources:
-        where += f" AND {FROM_SOURCES}"
+        where += f" AND {POSTGRES_FROM_SOURCES if is_postgres() else SQLITE_FROM_SOURCES}"
         params["sources"] = sources
     score = POSTGRES_SCORE if is_postgres() else SQLITE_SCORE
     # The candidates are cut before anything is ranked or read; the count comes with the page
@@ -217,8 +217,16 @@ def matches_counted(where: str, params: dict, most: int) -> int:
     return direct_reads().rows(counting, {**params, "most": most})[0][0]
 
 
-# The rows of the index backed by these sources (their facts), or that are the sources.
-FROM_SOURCES = (
+# The rows of the index backed by these sources (their facts), or that are the sources. On
+# SQLite, their rowids (search_rows), which FTS5 looks up one by one: a source's hundred facts
+# are a hundred lookups, not a read of every match (90 ms for `actor` at 100,000 stances).
+SQLITE_FROM_SOURCES = (
+    "search_index.rowid IN (SELECT search_rows.id FROM search_rows JOIN evidence "
+    "ON evidence.fact_type = search_rows.type AND evidence.fact_id = search_rows.item_id "
+    "WHERE evidence.source_id IN :sources UNION SELECT search_rows.id FROM search_rows "
+    "WHERE search_rows.type = 'sources' AND search_rows.item_id IN :sources)"
+)
+POSTGRES_FROM_SOURCES = (
     "(EXISTS (SELECT 1 FROM evidence WHERE evidence.fact_type = search_index.type "
     "AND evidence.fact_id = search_index.item_id AND evidence.source_id IN :sources) "
     "OR (search_index.type = 'sources' AND search_index.item_id IN :sources))"
@@ -236,13 +244,15 @@ def sql_text(sql: str, params: dict):
 def sources_backing(rows) -> dict[tuple[str, str], list[str]]:
     """The sources of each hit's text: a fact's evidence's, or a source itself."""
     found: dict[tuple[str, str], set[str]] = {}
-    facts = [(row.type, row.item_id) for row in rows if row.type != "sources"]
-    if facts:
+    facts = {(row.type, row.item_id) for row in rows if row.type != "sources"}
+    if facts:  # two lists, not a row-value IN, which reads every span on SQLite
         spans = select(Evidence.fact_type, Evidence.fact_id, Evidence.source_id).where(
-            tuple_(Evidence.fact_type, Evidence.fact_id).in_(facts)
+            Evidence.fact_type.in_(sorted({kind for kind, _ in facts})),
+            Evidence.fact_id.in_(sorted({item_id for _, item_id in facts})),
         )
         for fact_type, fact_id, source_id in db.session.execute(spans):
-            found.setdefault((fact_type, fact_id), set()).add(source_id)
+            if (fact_type, fact_id) in facts:
+                found.setdefault((fact_type, fact_id), set()).add(source_id)
     for row in rows:
         if row.type == "sources":
             found[(row.type, row.item_id)] = {row.item_id}

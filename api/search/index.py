@@ -74,8 +74,18 @@ search_words = Table(
 )
 LONGEST_WORD = 100
 
-# Not text a journalist searches: ids, digests, addresses, and the stored JSON of the item.
-SKIPPED_COLUMNS = {"id", "sha256", "original_url", "rendered"}
+# Not text a journalist searches: ids, digests, addresses, dates and their bookkeeping, and
+# the stored JSON of the item.
+SKIPPED_COLUMNS = {
+    "id",
+    "sha256",
+    "original_url",
+    "rendered",
+    "published_on",
+    "date_known_from",
+    "ordered_by",
+    "reported_from",
+}
 
 
 def vocabulary() -> list[str]:

@@ -7,7 +7,7 @@ sources were added in where precision cannot tell two apart; `ordered_by` keeps 
 
 from datetime import date
 
-from sqlalchemy import bindparam, case, func, select, tuple_, update
+from sqlalchemy import bindparam, case, func, null, select, tuple_, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
@@ -106,15 +106,24 @@ def order_sources() -> None:
 
 
 def place_facts(model, ids: list[str] | None = None) -> None:
-    """Set each fact's place to its latest source's (all of `model`'s, or these)."""
+    """Set each fact's place to its latest source's, and its earliest date (`reported_from`),
+    for all of `model`'s facts, or these."""
     table = model.__table__
-    latest = (
-        select(func.max(Source.reported_order))
-        .join(Evidence, Evidence.source_id == Source.id)
-        .where(Evidence.fact_type == model.collection, Evidence.fact_id == table.c.id)
-        .scalar_subquery()
+
+    def of_its_sources(column):
+        return (
+            select(column)
+            .join(Evidence, Evidence.source_id == Source.id)
+            .where(Evidence.fact_type == model.collection, Evidence.fact_id == table.c.id)
+            .scalar_subquery()
+        )
+
+    latest = of_its_sources(func.max(Source.reported_order))
+    undated = func.count() > func.count(Source.published_on)
+    earliest = of_its_sources(case((undated, null()), else_=func.min(Source.published_on)))
+    statement = update(table).values(
+        reported_order=latest, reported_from=earliest, updated_at=table.c.updated_at
     )
-    statement = update(table).values(reported_order=latest, updated_at=table.c.updated_at)
     if ids is not None:
         statement = statement.where(table.c.id.in_(ids))
     db.session.execute(statement)

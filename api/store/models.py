@@ -123,6 +123,10 @@ class Sourced(Item):
     # The place of the latest source backing it in the sources' order (api/store/chronology.py):
     # what `sort=reported_on` sorts by.
     reported_order: Mapped[int | None]
+    # The earliest date of its sources (`published_on`, a day, a month or a year: those forms
+    # compare as their first days do), null when an undated source backs it: what `as_of`
+    # compares.
+    reported_from: Mapped[str | None] = mapped_column(String(10), index=True)
 
     @declared_attr
     def evidence(cls) -> Mapped[list["Evidence"]]:

@@ -243,9 +243,11 @@ def apply_filters(statement, args: dict, query_schema: type):
         values = args.get(parameter)
         if values is None:
             continue
-        if how.as_of:
-            values = sources_as_of(values)
         attribute = getattr(model, how.column_for(parameter))
+        if how.as_of:  # a partial date compares as its first day (sources_as_of)
+            last = first_and_last_day(values)[1].isoformat()
+            statement = statement.where(or_(attribute.is_(None), attribute <= last))
+            continue
         if isinstance(values, bool):
             statement = statement.where(attribute.is_(values))
             continue
