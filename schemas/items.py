@@ -167,9 +167,12 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
 def reported_on(item, latest: bool) -> str | None:
     """The date of the source backing `item` that came first (or last): by date where dates
     can tell, else in the order the sources were added."""
-    sources = {span.source_id: span for span in sorted(item.evidence, key=added)}
-    if not sources:
+    spans = item.evidence
+    if not spans:
         return None
+    if all(span.source_id == spans[0].source_id for span in spans):  # one source: its date
+        return spans[0].source_published_on
+    sources = {span.source_id: span for span in sorted(spans, key=added)}
     ordered = chronological([(key, span.source_published_on) for key, span in sources.items()])
     return sources[ordered[-1 if latest else 0][0]].source_published_on
 

@@ -160,7 +160,12 @@ class StanceMatrixSchema(Schema):
 
 
 class StanceMatrixQuerySchema(QuerySchema):
-    limit = size_parameter(20, 20, "Actors (rows) per page, 1–20 (a row: a cell per proposal).")
+    limit = size_parameter(
+        20,
+        20,
+        "Actors (rows) per page, 1–20 (a row: a cell per proposal); with `as_of`, 10 at most "
+        "(`meta.limit` says so).",
+    )
     cursor = cursor_parameter()
     source = source_filter()
     as_of = as_of_filter()

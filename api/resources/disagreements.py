@@ -4,7 +4,7 @@ figures for one metric, as different sources report them — each side whole, ol
 import itertools
 
 from flask.views import MethodView
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from api.extensions import db
@@ -58,23 +58,15 @@ MOST_SIDES = 10  # the facts shown of one disagreement: the latest, oldest first
 
 
 def open_disagreements(kinds: tuple, actors: tuple) -> tuple[list[tuple], bool]:
-    """(kind, actor, subject, fact ids and what they say, oldest first) of every disagreement,
-    in order, and whether there were more stance disagreements than COUNTED."""
+    """(kind, actor, subject, fact ids and what they say, oldest first — read when shown, for
+    stances) of every disagreement, in order, and whether there were more stance
+    disagreements than COUNTED."""
     found, more = [], False
-    if "stances" in kinds:
+    if "stances" in kinds:  # their facts are read when shown (`shown`)
         pairs = disagreeing_pairs(actors)
         more = len(pairs) > COUNTED
-        pairs = pairs[:COUNTED]
-        rows = (
-            db.session.execute(
-                select(Stance.id, Stance.actor_id, Stance.proposal_id, Stance.position)
-                .where(tuple_(Stance.actor_id, Stance.proposal_id).in_(pairs))
-                .order_by(Stance.reported_order, Stance.id)
-            ).all()
-            if pairs
-            else []
-        )
-        found += disagreeing("stances", rows, lambda row: (row.actor_id, row.proposal_id))
+        found += [("stances", actor_id, proposal_id, (), ()) for actor_id, proposal_id in pairs]
+        found = found[:COUNTED]
     if "commitments" in kinds:
         statement = select(
             Commitment.id,
@@ -173,6 +165,14 @@ def sources_of(kind: str, ids: list[str]) -> dict[str, frozenset]:
 def shown(disagreement: tuple) -> dict:
     """One disagreement as DisagreementSchema dumps it, its facts as stored, oldest first."""
     kind, actor_id, about, ids, said = disagreement
+    if kind == "stances":
+        rows = db.session.execute(
+            select(Stance.id, Stance.position)
+            .where(Stance.actor_id == actor_id, Stance.proposal_id == about)
+            .order_by(Stance.reported_order, Stance.id)
+        ).all()
+        ids = tuple(row.id for row in rows)
+        said = tuple(dict.fromkeys(row.position for row in rows))
     model = Stance if kind == "stances" else Commitment
     latest = ids[-MOST_SIDES:]
     rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")

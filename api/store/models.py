@@ -326,6 +326,7 @@ class Stance(Attributed, Base):
     __table_args__ = (
         Index("ix_stances_actor_id_id", "actor_id", "id"),
         Index("ix_stances_proposal_id_id", "proposal_id", "id"),
+        Index("ix_stances_proposal_id_reported_from", "proposal_id", "reported_from"),
         # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
         Index("ix_stances_position_id", "position", "id"),
         Index("ix_stances_certainty_id", "certainty", "id"),

@@ -18,7 +18,6 @@ from api.store.models import (
     ALIAS_FIELDS,
     Actor,
     ElsewhereError,
-    Source,
     group_members,
     group_reference_members,
     model_of,
@@ -182,15 +181,6 @@ def ids_of(model) -> frozenset[str]:
     )
 
 
-def sources_as_of(day: str) -> list[str]:
-    """The sources a journalist could have read on `day` (a partial date: its last day): those
-    whose first possible day is no later, and the undated. A partial date's ISO form is the
-    first part of its first day's, and sorts before it: the strings compare as the days do."""
-    last = first_and_last_day(day)[1].isoformat()
-    dated_by_then = or_(Source.published_on.is_(None), Source.published_on <= last)
-    return list(db.session.scalars(select(Source.id).where(dated_by_then)))
-
-
 def with_their_groups(actor_ids: list[str]) -> list[str]:
     """These actors and the groups they are members of (as the article names them, or by
     reference knowledge): `?actor=estonia` answers through the Baltic states."""
@@ -244,8 +234,8 @@ def apply_filters(statement, args: dict, query_schema: type):
         if values is None:
             continue
         attribute = getattr(model, how.column_for(parameter))
-        if how.as_of:  # a partial date compares as its first day (sources_as_of)
-            last = first_and_last_day(values)[1].isoformat()
+        if how.as_of:  # a partial date's ISO form sorts before its first day's: as it
+            last = first_and_last_day(values)[1].isoformat()  # may have been read by then
             statement = statement.where(or_(attribute.is_(None), attribute <= last))
             continue
         if isinstance(values, bool):

@@ -27,9 +27,14 @@ def upgrade():
             batch_op.add_column(sa.Column("reported_from", sa.String(10), nullable=True))
             batch_op.create_index(f"ix_{table}_reported_from", ["reported_from"])
         op.execute(f"UPDATE {table} SET reported_order = NULL")  # placed again by the seed
+    # The briefing counts each proposal's stances `as_of` from the index alone.
+    with op.batch_alter_table("stances") as batch_op:
+        batch_op.create_index("ix_stances_proposal_id_reported_from", ["proposal_id", "reported_from"])
 
 
 def downgrade():
+    with op.batch_alter_table("stances") as batch_op:
+        batch_op.drop_index("ix_stances_proposal_id_reported_from")
     for table in FACT_TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_index(f"ix_{table}_reported_from")
