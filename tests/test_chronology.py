@@ -1,9 +1,16 @@
 """When facts were reported: sources dated as precisely as known, their order, each fact's
 dates, and lists sorted by them."""
 
+import flask_migrate
 import pytest
+from sqlalchemy import select
 
+from api import create_app
+from api.extensions import db as database
+from api.loading.synth import synthesize
+from api.store.models import Stance
 from schemas.dates import chronological, first_and_last_day, precision
+from tests.conftest import close
 from tests.helpers import assert_problem
 
 SEED = "nato-divisions-ukraine"
@@ -127,3 +134,30 @@ def test_dating_a_source_dates_its_facts(client, admin, restore):
     assert response.json["date_known_from"] == "reference"  # as it was: only the day changed
     stance = client.get("/v1/stances/italy-opposes-coalition").json
     assert stance["reported_on"] == "2025-03-04"
+
+
+def test_a_synthetic_briefing_is_ordered_like_any_other(tmp_path):
+    """Synthetic articles are dated one a day: each stance is placed and the latest of each
+    actor's on each proposal is current, as a loaded briefing's are."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/synth.db"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        synthesize(2000)
+        stances = database.session.execute(
+            select(Stance.actor_id, Stance.proposal_id, Stance.reported_order, Stance.current)
+        ).all()
+        assert all(stance.reported_order for stance in stances)
+        latest = {}
+        for stance in stances:
+            pair = (stance.actor_id, stance.proposal_id)
+            latest[pair] = max(latest.get(pair, 0), stance.reported_order)
+        assert {
+            (stance.actor_id, stance.proposal_id) for stance in stances if stance.current
+        } == set(latest)
+        assert all(
+            stance.reported_order == latest[(stance.actor_id, stance.proposal_id)]
+            for stance in stances
+            if stance.current
+        )
+        database.session.remove()
+    close(app)

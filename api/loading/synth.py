@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from api.extensions import db
 from api.search.index import insert_documents
-from api.store import renders
+from api.store import chronology, renders
 from api.store.commits import end_write, refresh_statistics, write_transaction
 from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from schemas.stances import CERTAINTIES, POSITIONS
@@ -128,6 +128,7 @@ def synthesize(
             for start in range(0, len(rows), BATCH):
                 db.session.execute(insert(model), rows[start : start + BATCH])
         insert_documents(documents)
+        chronology.keep_up(everything=True)  # the articles' order, each stance's place in it
         renders.store_all()
         refresh_statistics()
         end_write()
