@@ -52,7 +52,9 @@ def synthesize(
     for n in range(stances):
         article = n // per_source
         actor, proposal = actor_rows[n % actors], proposal_rows[(n * 7) % proposals]
-        position = POSITIONS[n % len(POSITIONS)]
+        # An actor's stances on a proposal come 1,000 apart: their positions change, as a
+        # history across articles does (and the later disputes the earlier).
+        position = POSITIONS[(n + n // 1000) % len(POSITIONS)]
         sentence = f"{actor['name']} {position} {proposal['title']} (statement {n})."
         stance_id = f"stance-{n:07d}"
         stance_rows.append(

@@ -4,8 +4,7 @@ figures for one metric, as different sources report them — each side whole, ol
 import itertools
 
 from flask.views import MethodView
-from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from api.extensions import db
 from api.http.arguments import query_arguments
@@ -85,39 +84,16 @@ def open_disagreements(kinds: tuple, actors: tuple) -> tuple[list[tuple], bool]:
 
 
 def disagreeing_pairs(actors: tuple) -> list[tuple[str, str]]:
-    """The first COUNTED + 1 (actor, proposal) pairs, in order, where an earlier stance takes
-    another position than the current one and shares no source with it: a walk of the
-    earlier stances (the covering index ix_stances_matrix) that stops there."""
-    earlier, now = aliased(Stance), aliased(Stance)
-    mine, theirs = aliased(Evidence), aliased(Evidence)
-    shared_source = (
-        select(mine.id)
-        .join(theirs, theirs.source_id == mine.source_id)
-        .where(
-            mine.fact_type == "stances",
-            mine.fact_id == earlier.id,
-            theirs.fact_type == "stances",
-            theirs.fact_id == now.id,
-        )
-        .exists()
-    )
+    """The first COUNTED + 1 (actor, proposal) pairs, in order, whose current stance is
+    disputed (api/store/chronology.py `contradicted`: kept by every write)."""
     pairs = (
-        select(earlier.actor_id, earlier.proposal_id)
-        .join(
-            now,
-            and_(
-                now.current,
-                now.actor_id == earlier.actor_id,
-                now.proposal_id == earlier.proposal_id,
-            ),
-        )
-        .where(earlier.current.is_(False), earlier.position != now.position, ~shared_source)
-        .distinct()
-        .order_by(earlier.actor_id, earlier.proposal_id)
+        select(Stance.actor_id, Stance.proposal_id)
+        .where(Stance.disputed.is_(True))
+        .order_by(Stance.actor_id, Stance.proposal_id)
         .limit(COUNTED + 1)
     )
     if actors:
-        pairs = pairs.where(earlier.actor_id.in_(actors))
+        pairs = pairs.where(Stance.actor_id.in_(actors))
     return [tuple(row) for row in db.session.execute(pairs)]
 
 

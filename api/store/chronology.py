@@ -7,7 +7,7 @@ sources were added in where precision cannot tell two apart; `ordered_by` keeps 
 
 from datetime import date
 
-from sqlalchemy import bindparam, case, func, null, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, null, select, tuple_, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
@@ -75,6 +75,41 @@ def choose_current(pairs: list[tuple[str, str]] | None = None) -> None:
     db.session.execute(
         statement.values(current=table.c.id.in_(firsts), updated_at=table.c.updated_at)
     )
+    db.session.execute(
+        statement.values(disputed=contradicted(table), updated_at=table.c.updated_at)
+    )
+
+
+def contradicted(table):
+    """Whether a stance is current and an earlier one of its actor on its proposal takes
+    another position, from sources it shares none of: a disagreement across sources."""
+    earlier = table.alias("earlier")
+    mine, theirs = Evidence.__table__.alias("mine"), Evidence.__table__.alias("theirs")
+    shared = (
+        select(mine.c.id)
+        .join(theirs, theirs.c.source_id == mine.c.source_id)
+        .where(
+            mine.c.fact_type == "stances",
+            mine.c.fact_id == earlier.c.id,
+            theirs.c.fact_type == "stances",
+            theirs.c.fact_id == table.c.id,
+        )
+        .correlate_except(mine, theirs)  # the stance being updated, and the earlier one
+        .exists()
+    )
+    other_position = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.actor_id == table.c.actor_id,
+            earlier.c.proposal_id == table.c.proposal_id,
+            earlier.c.current.is_(False),
+            earlier.c.position != table.c.position,
+            ~shared,
+        )
+        .correlate_except(earlier)
+        .exists()
+    )
+    return and_(table.c.current, other_position)
 
 
 def order_sources() -> None:

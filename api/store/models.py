@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    false,
     select,
     true,
 )
@@ -327,6 +328,8 @@ class Stance(Attributed, Base):
         Index("ix_stances_actor_id_id", "actor_id", "id"),
         Index("ix_stances_proposal_id_id", "proposal_id", "id"),
         Index("ix_stances_proposal_id_reported_from", "proposal_id", "reported_from"),
+        Index("ix_stances_current_id", "current", "id"),
+        Index("ix_stances_disputed", "disputed", "actor_id", "proposal_id"),
         # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
         Index("ix_stances_position_id", "position", "id"),
         Index("ix_stances_certainty_id", "certainty", "id"),
@@ -350,6 +353,9 @@ class Stance(Attributed, Base):
     # Whether this is its actor's current stance on its proposal: reported last (then the
     # surest, then the first by id) among theirs. Kept by every write (api/store/chronology.py).
     current: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether, current, it is contradicted: an earlier stance of its actor on its proposal
+    # takes another position, from sources it shares none of (/v1/disagreements).
+    disputed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The earlier stance of its actor on its proposal that it supersedes, if it says so.
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("stances.id"), index=True)
     actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])

@@ -1,4 +1,4 @@
-"""Keep each fact's earliest source date beside it: what `as_of` compares
+"""Keep each fact's earliest source date beside it (what `as_of` compares), and mark disputes
 
 Revision ID: 0018
 Revises: 0017
@@ -27,14 +27,26 @@ def upgrade():
             batch_op.add_column(sa.Column("reported_from", sa.String(10), nullable=True))
             batch_op.create_index(f"ix_{table}_reported_from", ["reported_from"])
         op.execute(f"UPDATE {table} SET reported_order = NULL")  # placed again by the seed
-    # The briefing counts each proposal's stances `as_of` from the index alone.
+    # The briefing counts each proposal's stances `as_of` from the index alone; a page of
+    # current stances walks them in id order; an actor's current stance that another source
+    # contradicts is `disputed` (kept by every write: api/store/chronology.py).
     with op.batch_alter_table("stances") as batch_op:
-        batch_op.create_index("ix_stances_proposal_id_reported_from", ["proposal_id", "reported_from"])
+        batch_op.add_column(
+            sa.Column("disputed", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_index(
+            "ix_stances_proposal_id_reported_from", ["proposal_id", "reported_from"]
+        )
+        batch_op.create_index("ix_stances_current_id", ["current", "id"])
+        batch_op.create_index("ix_stances_disputed", ["disputed", "actor_id", "proposal_id"])
 
 
 def downgrade():
     with op.batch_alter_table("stances") as batch_op:
+        batch_op.drop_index("ix_stances_disputed")
+        batch_op.drop_index("ix_stances_current_id")
         batch_op.drop_index("ix_stances_proposal_id_reported_from")
+        batch_op.drop_column("disputed")
     for table in FACT_TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_index(f"ix_{table}_reported_from")
