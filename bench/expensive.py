@@ -46,7 +46,7 @@ COSTLY = [
     "/v1/stances?as_of=2021-06-30&limit=50",
     "/v1/stances?current=true&limit=50",
     "/v1/briefing?as_of=2021-06-30",
-    "/v1/disagreements?limit=50",
+    "/v1/disagreements?limit=20",  # the most: 20
     "/v1/search?q=actor&source=synthetic-00010&limit=50",
     "/v1/changes?item=stance-0000010",
 ]

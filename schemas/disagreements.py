@@ -52,7 +52,9 @@ class DisagreementSchema(Schema):
 
 
 class DisagreementQuerySchema(QuerySchema):
-    limit = size_parameter(20, 50, "Disagreements per page, 1–50 (each holds its facts whole).")
+    limit = size_parameter(
+        20, 20, "Disagreements per page, 1–20 (each holds up to ten facts whole)."
+    )
     cursor = cursor_parameter()
     kind = ListParameter(
         Choice(KINDS), metadata={"description": "Only these kinds: stances, commitments."}

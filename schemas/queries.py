@@ -45,6 +45,9 @@ class Filter:
     key: str = "id"
     at_least: bool = False
     as_of: bool = False  # the value is a date: keep what the sources published by then back
+    # A true/false filter whose true rows are few (current stances: one a pair), read first:
+    # SQLite's statistics know only that half the rows are true, and walk them all.
+    few_true: bool = False
 
     def column_for(self, parameter: str) -> str:
         """The model attribute this filter compares: its `column`, or the parameter's name."""

@@ -80,7 +80,8 @@ class StanceQuerySchema(ClaimQuerySchema):
                 "description": "true: only each actor's current stance on each proposal (the "
                 "one reported last, as the matrix shows it); false: only the others."
             },
-        )
+        ),
+        few_true=True,
     )
     facet = facet_field("actor", "proposal", "position", "certainty", "basis")
     fields = fields_parameter(StanceSchema)

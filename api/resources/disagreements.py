@@ -34,7 +34,7 @@ class Disagreements(MethodView):
         found, more_found = remembered(
             ("disagreements", kinds, actors), lambda: open_disagreements(kinds, actors)
         )
-        page = [shown(found_one) for found_one in found[offset : offset + limit]]
+        page = shown(found[offset : offset + limit])
         more = offset + limit < len(found)
         body = envelope(
             page, len(found), limit, encode_cursor("offset", offset + limit) if more else None
@@ -138,35 +138,64 @@ def sources_of(kind: str, ids: list[str]) -> dict[str, frozenset]:
     return {fact_id: frozenset(sources) for fact_id, sources in found.items()}
 
 
-def shown(disagreement: tuple) -> dict:
-    """One disagreement as DisagreementSchema dumps it, its facts as stored, oldest first."""
-    kind, actor_id, about, ids, said = disagreement
-    if kind == "stances":
+def shown(disagreements: list[tuple]) -> list[dict]:
+    """A page of disagreements as DisagreementSchema dumps them, each with its latest facts as
+    stored, oldest first: a few queries for the page, whatever its size."""
+    pairs = {(actor_id, about) for kind, actor_id, about, *_ in disagreements if kind == "stances"}
+    histories: dict[tuple, list] = {}
+    if pairs:  # two lists, not a row-value IN (which SQLite answers by reading every stance)
         rows = db.session.execute(
-            select(Stance.id, Stance.position)
-            .where(Stance.actor_id == actor_id, Stance.proposal_id == about)
+            select(Stance.id, Stance.actor_id, Stance.proposal_id, Stance.position)
+            .where(
+                Stance.actor_id.in_(sorted({actor_id for actor_id, _ in pairs})),
+                Stance.proposal_id.in_(sorted({about for _, about in pairs})),
+            )
             .order_by(Stance.reported_order, Stance.id)
         ).all()
-        ids = tuple(row.id for row in rows)
-        said = tuple(dict.fromkeys(row.position for row in rows))
-    model = Stance if kind == "stances" else Commitment
-    latest = ids[-MOST_SIDES:]
-    rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")
-    facts = {fact_id: render for render, _, fact_id in rows}
-    sides = [facts[fact_id] for fact_id in latest]
-    return {
-        "kind": kind,
-        "actor": references(Actor, [actor_id])[0],
-        "proposal": references(Proposal, [about])[0] if kind == "stances" else None,
-        "metric": about if kind == "commitments" else None,
-        "positions": list(said) if kind == "stances" else [],
-        "figures": list(said) if kind == "commitments" else [],
-        "stances": sides if kind == "stances" else [],
-        "commitments": sides if kind == "commitments" else [],
-        "fact_count": len(ids),
-        "timeline": (
-            f"/v1/actors/{actor_id}/stances?proposal={about}&sort=reported_on"
-            if kind == "stances"
-            else f"/v1/actors/{actor_id}/commitments?sort=reported_on"
-        ),
+        for row in rows:
+            if (row.actor_id, row.proposal_id) in pairs:
+                histories.setdefault((row.actor_id, row.proposal_id), []).append(row)
+    whole = []
+    for kind, actor_id, about, ids, said in disagreements:
+        if kind == "stances":
+            history = histories[(actor_id, about)]
+            ids = tuple(row.id for row in history)
+            said = tuple(dict.fromkeys(row.position for row in history))
+        whole.append((kind, actor_id, about, ids, said))
+    facts = {}
+    for kind, model in (("stances", Stance), ("commitments", Commitment)):
+        latest = [
+            fact_id for k, _, _, ids, _ in whole if k == kind for fact_id in ids[-MOST_SIDES:]
+        ]
+        if latest:
+            rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")
+            facts.update({(kind, fact_id): render for render, _, fact_id in rows})
+    actors = {ref["id"]: ref for ref in references(Actor, sorted({d[1] for d in whole}))}
+    proposals = {
+        ref["id"]: ref
+        for ref in references(Proposal, sorted({d[2] for d in whole if d[0] == "stances"}))
     }
+    return [
+        {
+            "kind": kind,
+            "actor": actors[actor_id],
+            "proposal": proposals[about] if kind == "stances" else None,
+            "metric": about if kind == "commitments" else None,
+            "positions": list(said) if kind == "stances" else [],
+            "figures": list(said) if kind == "commitments" else [],
+            "stances": sides(facts, kind, "stances", ids),
+            "commitments": sides(facts, kind, "commitments", ids),
+            "fact_count": len(ids),
+            "timeline": (
+                f"/v1/actors/{actor_id}/stances?proposal={about}&sort=reported_on"
+                if kind == "stances"
+                else f"/v1/actors/{actor_id}/commitments?sort=reported_on"
+            ),
+        }
+        for kind, actor_id, about, ids, said in whole
+    ]
+
+
+def sides(facts: dict, kind: str, wanted: str, ids: tuple) -> list:
+    """The latest MOST_SIDES facts of a disagreement of `kind`, if it is of the kind wanted."""
+    return [facts[(kind, fact_id)] for fact_id in ids[-MOST_SIDES:]] if kind == wanted else []

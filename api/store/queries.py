@@ -239,7 +239,10 @@ def apply_filters(statement, args: dict, query_schema: type):
             statement = statement.where(or_(attribute.is_(None), attribute <= last))
             continue
         if isinstance(values, bool):
-            statement = statement.where(attribute.is_(values))
+            if how.few_true and values:  # read the few first: SQLite's statistics say half
+                statement = statement.where(model.id.in_(select(model.id).where(attribute)))
+            else:
+                statement = statement.where(attribute.is_(values))
             continue
         if how.at_least:
             statement = statement.where(attribute >= values)
