@@ -48,6 +48,7 @@ class Filter:
     # A true/false filter whose true rows are few (current stances: one a pair), read first:
     # SQLite's statistics know only that half the rows are true, and walk them all.
     few_true: bool = False
+    undated_is_null: bool = False  # with `as_of`: the column holds null, not '', for no date
 
     def column_for(self, parameter: str) -> str:
         """The model attribute this filter compares: its `column`, or the parameter's name."""

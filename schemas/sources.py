@@ -81,7 +81,7 @@ class SourceSchema(ItemSchema):
 
 class SourceQuerySchema(CollectionQuerySchema):
     language = text_filter(35, "Language tag, e.g. 'en'.")
-    as_of = as_of_filter(column="published_on")
+    as_of = as_of_filter(column="published_on", undated_is_null=True)
     facet = facet_field("language")
     fields = fields_parameter(SourceSchema)
     sort = sort_field(

@@ -161,3 +161,24 @@ def test_a_synthetic_briefing_is_ordered_like_any_other(tmp_path):
         )
         database.session.remove()
     close(app)
+
+
+def test_what_an_undated_source_backs_counts_as_of_any_day(client, admin, editor, restore):
+    source = {"id": "undated", "title": "Undated", "text": "Italy could consider it."}
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    stance = {
+        "actor": "italy",
+        "proposal": "coalition-of-the-willing",
+        "position": "conditional",
+        "certainty": "stated",
+        "summary": "Could consider it.",
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [{"source": "undated", "quote": "Italy could consider it."}],
+    }
+    created = client.post("/v1/stances", json=stance, headers=editor)
+    assert created.status_code == 201, created.json
+    assert created.json["reported_on"] is None
+    then = client.get("/v1/stances?as_of=2000-01-01").json["data"]
+    assert [item["id"] for item in then] == [created.json["id"]]  # the seed's March 2025 not
+    assert [item["id"] for item in client.get("/v1/sources?as_of=2000").json["data"]] == ["undated"]

@@ -40,8 +40,11 @@ def selected(model, args, sources: list[str]):
     statement = select(model)
     if args.get("as_of"):  # what the sources published by then back
         then = first_and_last_day(args["as_of"])[1].isoformat()
-        dated = Source.published_on if model is Source else model.reported_from
-        statement = statement.where(or_(dated.is_(None), dated <= then))
+        if model is Source:
+            dated = Source.published_on
+            statement = statement.where(or_(dated.is_(None), dated <= then))
+        else:  # an undated source's facts are reported from '' (api/store/chronology.py)
+            statement = statement.where(model.reported_from <= then)
     if args.get("basis") and issubclass(model, Attributed):
         basis = model.basis.in_(args["basis"])
         if model is Proposal:

@@ -7,7 +7,7 @@ sources were added in where precision cannot tell two apart; `ordered_by` keeps 
 
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, null, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, select, tuple_, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
@@ -155,7 +155,9 @@ def place_facts(model, ids: list[str] | None = None) -> None:
 
     latest = of_its_sources(func.max(Source.reported_order))
     undated = func.count() > func.count(Source.published_on)
-    earliest = of_its_sources(case((undated, null()), else_=func.min(Source.published_on)))
+    # Backed by an undated source, a fact counts as of any day: '' sorts before every date,
+    # so `as_of` is one range of an index (an IS NULL beside it made SQLite read all of it).
+    earliest = of_its_sources(case((undated, ""), else_=func.min(Source.published_on)))
     statement = update(table).values(
         reported_order=latest, reported_from=earliest, updated_at=table.c.updated_at
     )

@@ -125,7 +125,7 @@ class Sourced(Item):
     # what `sort=reported_on` sorts by.
     reported_order: Mapped[int | None]
     # The earliest date of its sources (`published_on`, a day, a month or a year: those forms
-    # compare as their first days do), null when an undated source backs it: what `as_of`
+    # compare as their first days do), '' when an undated source backs it: what `as_of`
     # compares.
     reported_from: Mapped[str | None] = mapped_column(String(10), index=True)
 

@@ -236,7 +236,10 @@ def apply_filters(statement, args: dict, query_schema: type):
         attribute = getattr(model, how.column_for(parameter))
         if how.as_of:  # a partial date's ISO form sorts before its first day's: as it
             last = first_and_last_day(values)[1].isoformat()  # may have been read by then
-            statement = statement.where(or_(attribute.is_(None), attribute <= last))
+            dated_by_then = attribute <= last
+            if how.undated_is_null:  # a source's own date; a fact's undated is ''
+                dated_by_then = or_(attribute.is_(None), dated_by_then)
+            statement = statement.where(dated_by_then)
             continue
         if isinstance(values, bool):
             if how.few_true and values:  # read the few first: SQLite's statistics say half

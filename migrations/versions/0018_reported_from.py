@@ -5,7 +5,7 @@ Revises: 0017
 Create Date: 2026-12-06 23:45:00
 
 `as_of=DATE` keeps the facts some source published by then backs: the earliest of their
-sources' dates (null when an undated source backs them: they always count). Asked of every
+sources' dates ('' when an undated source backs them: they always count). Asked of every
 span, it read the evidence of every fact (79 ms a page at 100,000 stances); kept here, it is a
 column compared. Filled by the next `flask seed`, as 0015's places were.
 """
