@@ -118,29 +118,30 @@ def text_filter(model, query: str) -> TextFilter:
 
 def matched_ids(collection: str, where: str, params: dict, most: int | None = None):
     """The ids of the collection's matching items (the first `most` the index gives)."""
+    mine, bound = of_collection(collection)
     cut = "" if most is None else " LIMIT :most"
     if is_postgres():
-        sql = f"SELECT item_id FROM search_index WHERE type = :collection AND {where}{cut}"
-        bound = {"collection": collection}
+        sql = f"SELECT item_id FROM search_index WHERE {mine} AND {where}{cut}"
     else:
-        sql = f"SELECT search_rows.item_id {SQLITE_ROWS} WHERE {where} AND {SQLITE_RANGE}{cut}"
-        bound = dict(zip(("first", "last"), rowids_of(collection), strict=True))
+        sql = f"SELECT search_rows.item_id {SQLITE_ROWS} WHERE {where} AND {mine}{cut}"
     if most is not None:
         bound["most"] = most
     return text(sql).bindparams(**bound, **params).columns(search_index.c.item_id)
 
 
-SQLITE_RANGE = "search_index.rowid BETWEEN :first AND :last"
+def of_collection(collection: str) -> tuple[str, dict]:
+    """The term keeping one collection's rows of the index, and its parameters: on SQLite, a
+    range of rowids (read from the index alone)."""
+    if is_postgres():
+        return "type = :collection", {"collection": collection}
+    first, last = rowids_of(collection)
+    return "search_index.rowid BETWEEN :first AND :last", {"first": first, "last": last}
 
 
 def count_matches(collection: str, where: str, params: dict, most: int) -> int:
     """How many of the collection's items match, counted as far as `most` from the index alone."""
-    if is_postgres():
-        cut = f"SELECT 1 FROM search_index WHERE type = :collection AND {where} LIMIT :most"
-        bound = {"collection": collection}
-    else:
-        cut = f"SELECT 1 FROM search_index WHERE {where} AND {SQLITE_RANGE} LIMIT :most"
-        bound = dict(zip(("first", "last"), rowids_of(collection), strict=True))
+    mine, bound = of_collection(collection)
+    cut = f"SELECT 1 FROM search_index WHERE {where} AND {mine} LIMIT :most"
     counting = text(f"SELECT count(*) FROM ({cut}) AS matches")
     return direct_reads().rows(counting, {**params, **bound, "most": most})[0][0]
 
