@@ -7,7 +7,7 @@ sources were added in where precision cannot tell two apart; `ordered_by` keeps 
 
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
@@ -67,9 +67,13 @@ def choose_current(pairs: list[tuple[str, str]] | None = None) -> None:
     )
     table = Stance.__table__
     statement = update(table)
-    if pairs is not None:
-        ranked = ranked.where(tuple_(*partition).in_(pairs))
-        statement = statement.where(tuple_(table.c.actor_id, table.c.proposal_id).in_(pairs))
+    if pairs is not None:  # two lists, not a row-value IN, which SQLite answers by a scan:
+        # the pairs they cross are chosen again too, alike
+        actors, proposals = sorted({a for a, _ in pairs}), sorted({p for _, p in pairs})
+        ranked = ranked.where(Stance.actor_id.in_(actors), Stance.proposal_id.in_(proposals))
+        statement = statement.where(
+            table.c.actor_id.in_(actors), table.c.proposal_id.in_(proposals)
+        )
     ranked = ranked.subquery()
     firsts = select(ranked.c.id).where(ranked.c.n == 1)
     db.session.execute(
