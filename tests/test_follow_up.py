@@ -419,8 +419,8 @@ def test_the_change_feed_takes_an_item_and_a_source(client, followed_up):
 
 
 def test_stance_disagreements_are_listed_as_far_as_so_many(make_app, followed_up, monkeypatch):
-    """Each is found by walking an actor's history: past COUNTED the total says it is a lower
-    bound (at 100,000 synthetic stances every pair disagrees)."""
+    """Past COUNTED the total says it is a lower bound (at 100,000 synthetic stances every
+    pair disagrees)."""
     client = make_app(RESPONSE_CACHE=False, RATELIMIT_ENABLED=False).test_client()
     assert client.get("/v1/disagreements").json["meta"]["total_is_lower_bound"] is False
     monkeypatch.setattr(disagreements, "COUNTED", 0)

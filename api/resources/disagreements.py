@@ -51,7 +51,7 @@ def count_disagreements() -> int:
 
 
 # Stance disagreements are listed as far as this many (the total then says it is a lower
-# bound): each is found by walking an actor's history on a proposal, so the work is bounded.
+# bound): read from the index of disputed stances, their count is bounded as a page's is.
 COUNTED = 100
 MOST_SIDES = 10  # the facts shown of one disagreement: the latest, oldest first
 
@@ -77,9 +77,8 @@ def open_disagreements(kinds: tuple, actors: tuple) -> tuple[list[tuple], bool]:
         ).order_by(Commitment.reported_order, Commitment.id)
         if actors:
             statement = statement.where(Commitment.actor_id.in_(actors))
-        rows = db.session.execute(statement).all()
         # A plan and an ambition of one actor are two figures, not a disagreement: by kind.
-        found += disagreeing("commitments", rows, lambda row: (row.actor_id, row.metric, row.kind))
+        found += disagreeing_figures(db.session.execute(statement).all())
     return sorted(found, key=lambda item: (KINDS.index(item[0]), item[1], item[2])), more
 
 
@@ -97,31 +96,29 @@ def disagreeing_pairs(actors: tuple) -> list[tuple[str, str]]:
     return [tuple(row) for row in db.session.execute(pairs)]
 
 
-def disagreeing(kind: str, rows, subject) -> list[tuple]:
-    """The subjects on which one source says one thing and another, which does not say it
-    too, another (a position, a figure): one article reporting two is not a disagreement."""
-    sources = sources_of(kind, [row.id for row in rows])
+def disagreeing_figures(rows) -> list[tuple]:
+    """The (actor, metric, kind) of commitments on which one source gives one figure and
+    another, which does not give it too, another: one article giving two is no disagreement."""
+    sources = sources_of("commitments", [row.id for row in rows])
     by_subject: dict[tuple, list] = {}
     for row in rows:
-        by_subject.setdefault(subject(row), []).append(row)
+        by_subject.setdefault((row.actor_id, row.metric, row.kind), []).append(row)
     found = []
-    for (actor_id, about, *_), facts in by_subject.items():
+    for (actor_id, metric, _), facts in by_subject.items():
         across = any(
-            told(kind, one) != told(kind, other)
+            figure(one) != figure(other)
             and not sources.get(one.id, set()) & sources.get(other.id, set())
             for one, other in itertools.combinations(facts, 2)
         )
         if across:
-            said = tuple(dict.fromkeys(told(kind, fact) for fact in facts))
-            found.append((kind, actor_id, about, tuple(fact.id for fact in facts), said))
+            said = tuple(dict.fromkeys(figure(fact) for fact in facts))
+            found.append(("commitments", actor_id, metric, tuple(fact.id for fact in facts), said))
     return found
 
 
-def told(kind: str, fact) -> str:
-    """What a fact says that another may contradict: a position, or a figure."""
-    if kind == "stances":
-        return fact.position
-    low, high = (f"{value:g}" for value in (fact.value_min, fact.value_max))
+def figure(commitment) -> str:
+    """A commitment's figure, as a disagreement lists it: `2.5`, or `3–3.5`."""
+    low, high = (f"{value:g}" for value in (commitment.value_min, commitment.value_max))
     return low if low == high else f"{low}–{high}"
 
 
