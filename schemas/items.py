@@ -41,9 +41,24 @@ def request_schema(
             "__doc__": schema_class.__doc__,
             **{n: request_field(f) for n, f in declared.items() if n not in left_out},
         }
+        if patch and "evidence" in declared:  # a fact's PATCH may add spans to the others
+            attributes["add_evidence"] = added_evidence_field()
         bases = (Patch, schema_class) if patch else (schema_class,)
         _request_schemas[key] = type(f"{name}{suffix}Schema", bases, attributes)
     return _request_schemas[key]
+
+
+def added_evidence_field() -> fields.List:
+    """`add_evidence` in a fact's PATCH: spans (of a new source, say) to add after the item's
+    own, which stay; `evidence` replaces them all."""
+    return fields.List(
+        fields.Nested(request_schema(EvidenceSchema)),
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "Spans to add after the item's own, which stay (e.g. a later "
+            "article's restating it); `evidence` replaces them all. Each needs its `source`."
+        },
+    )
 
 
 def request_field(field: fields.Field) -> fields.Field:

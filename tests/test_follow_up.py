@@ -426,3 +426,30 @@ def test_stance_disagreements_are_listed_as_far_as_so_many(make_app, followed_up
     monkeypatch.setattr(disagreements, "COUNTED", 0)
     capped = client.get("/v1/disagreements").json
     assert capped["meta"]["total_is_lower_bound"] is True and capped["data"] == []
+
+
+def test_a_patch_adds_a_new_sources_span_beside_the_others(client, admin, editor, followed_up):
+    source = {
+        "id": "june",
+        "title": "June",
+        "text": "The UK again said 2.5% of GDP.",
+        "published_on": "2025-06",
+    }
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    path = "/v1/commitments/united-kingdom-spending-plan-2-5-pct"
+    bad = {"add_evidence": [{"source": "june", "quote": "The UK said 3%"}]}
+    before = client.get(path).json
+    assert_problem(client.patch(path, json=bad, headers={**editor, "If-Match": "*"}), 422)
+    assert client.get(path).json == before
+    added = {"add_evidence": [{"source": "june", "quote": "The UK again said 2.5% of GDP."}]}
+    response = client.patch(path, json=added, headers={**editor, "If-Match": "*"})
+    assert response.status_code == 200, response.json
+    assert [span["source"] for span in response.json["evidence"]] == [
+        SEED,
+        "follow-up-italy-un-mandate",
+        "june",
+    ]
+    assert (response.json["first_reported_on"], response.json["reported_on"]) == (
+        "2025-03",
+        "2025-06",
+    )

@@ -21,7 +21,16 @@ SLUG_MAX = 80
 
 
 def apply_write(item, data: dict, schema) -> None:
-    """Apply a validated body to an item; unknown references or bad quotes are a 422."""
+    """Apply a validated body to an item; unknown references or bad quotes are a 422. A
+    PATCH's `add_evidence` adds spans after the item's own (or after `evidence`'s)."""
+    data = dict(data)
+    added = data.pop("add_evidence", None)
+    if added is not None:
+        kept = data.get("evidence") or [
+            {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
+            for span in item.evidence
+        ]
+        data["evidence"] = kept + added
     try:
         if isinstance(item, Source):
             apply_source(data, item)
