@@ -2,6 +2,7 @@
 Schema.context): the references to embed in full, and the fields to keep."""
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 # The reference fields this request asked to see in full (`?expand=`); one level deep only.
 expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
@@ -12,3 +13,15 @@ chosen_fields: ContextVar[frozenset[str]] = ContextVar("chosen_fields", default=
 # Whether the answer is compact JSON (not CSV, not indented): a page may then embed each
 # stored render's bytes as they are.
 compact_json: ContextVar[bool] = ContextVar("compact_json", default=False)
+
+
+@dataclass(frozen=True)
+class PublishedBy:
+    """With `?as_of=`: the sources published by then (and their places in the sources' order):
+    a fact shows only its spans from them."""
+
+    sources: frozenset[str]
+    places: frozenset[int]
+
+
+published_by: ContextVar[PublishedBy | None] = ContextVar("published_by", default=None)

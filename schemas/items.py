@@ -12,7 +12,9 @@ from marshmallow import (
     validates_schema,
 )
 from marshmallow.schema import SchemaMeta
+from marshmallow.utils import missing as missing_
 
+from schemas.context import published_by
 from schemas.dates import chronological
 from schemas.fields import forbidden_strings, slug_field, text_field
 from schemas.references import Reference
@@ -107,6 +109,24 @@ class EvidenceSchema(Schema):
     )
 
 
+def shown_spans(item) -> list:
+    """An item's spans, but those of sources not yet published as of the request's `as_of`."""
+    then = published_by.get()
+    spans = item.evidence
+    return spans if then is None else [span for span in spans if span.source_id in then.sources]
+
+
+class ShownSpans(fields.List):
+    """A fact's `evidence` as `shown_spans` keeps it."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing_):
+        value = super().get_value(obj, attr, accessor, default)
+        then = published_by.get()
+        if then is None or value is missing_ or value is None:
+            return value
+        return [span for span in value if span.source_id in then.sources]
+
+
 class ItemSchemaMeta(SchemaMeta):
     """Items lead with what they say: `id`, then the item's own fields (actor, proposal,
     position, …), then who says so and its `evidence`, then `url` and the timestamps. The
@@ -163,7 +183,7 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
             "(para. 2) — NATO divisions over Ukraine (untitled article)`.",
         },
     )
-    evidence = fields.List(
+    evidence = ShownSpans(
         fields.Nested(EvidenceSchema),
         required=True,
         validate=validate.Length(min=1),
@@ -182,7 +202,7 @@ class ItemSchema(Schema, metaclass=ItemSchemaMeta):
 def reported_on(item, latest: bool) -> str | None:
     """The date of the source backing `item` that came first (or last): by date where dates
     can tell, else in the order the sources were added."""
-    spans = item.evidence
+    spans = shown_spans(item)
     if not spans:
         return None
     if all(span.source_id == spans[0].source_id for span in spans):  # one source: its date
@@ -231,7 +251,7 @@ def cite(item) -> str:
         parts = (item.title, item.publisher, published, item.original_url)
         return ", ".join(str(part) for part in parts if part)
     quotes: dict[str, list[str]] = {}
-    for span in item.evidence:
+    for span in shown_spans(item):
         quotes.setdefault(span.source_title, []).append(f"“{span.quote}” (para. {span.paragraph})")
     return "; ".join(f"{' … '.join(spans)} — {title}" for title, spans in quotes.items())
 

@@ -453,3 +453,21 @@ def test_a_patch_adds_a_new_sources_span_beside_the_others(client, admin, editor
         "2025-03",
         "2025-06",
     )
+
+
+def test_as_of_a_fact_restated_since_shows_its_spans_of_then(client, followed_up):
+    """As of the day before the follow-up, the UK's 2.5% commitment shows the seed's span
+    alone, reported in March; today, both."""
+
+    def uk(query: str = "") -> dict:
+        found = client.get(f"/v1/commitments?actor=united-kingdom&kind=announced_plan{query}")
+        return found.json["data"][0]
+
+    then, now = uk("&as_of=2025-04-13"), uk()
+    assert [span["source"] for span in then["evidence"]] == [SEED]
+    assert (then["first_reported_on"], then["reported_on"]) == ("2025-03", "2025-03")
+    assert "Example follow-up" not in then["citation"]
+    assert [span["source"] for span in now["evidence"]] == [SEED, "follow-up-italy-un-mandate"]
+    briefing = client.get("/v1/briefing?as_of=2025-04-13&limit=50").json
+    plan = next(c for c in briefing["commitments"] if c["id"] == now["id"])
+    assert [span["source"] for span in plan["evidence"]] == [SEED]

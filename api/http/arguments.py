@@ -9,8 +9,8 @@ from marshmallow import RAISE
 from api.http.cache import serve_equivalent
 from api.http.errors import permanent_redirect
 from api.http.routing import SPARSE
-from api.store.queries import bad_parameter
-from schemas.context import chosen_fields, compact_json, expanded
+from api.store.queries import bad_parameter, published_by_then
+from schemas.context import chosen_fields, compact_json, expanded, published_by
 from schemas.pages import SPARSE_JSON
 
 
@@ -52,12 +52,14 @@ def shaped(view):
         expand = expanded.set(frozenset(args.get("expand", ())))
         chosen = chosen_fields.set(frozenset(args.get("fields", ())))
         compact = compact_json.set(not (g.csv or g.pretty))
+        then = published_by.set(published_by_then(args["as_of"]) if args.get("as_of") else None)
         try:
             response = view(self, args, *more, **kwargs)
         finally:
             expanded.reset(expand)
             chosen_fields.reset(chosen)
             compact_json.reset(compact)
+            published_by.reset(then)
         if sparse and response.mimetype == "application/json":
             response.mimetype = SPARSE_JSON
         return response

@@ -18,12 +18,13 @@ from api.store.models import (
     ALIAS_FIELDS,
     Actor,
     ElsewhereError,
+    Source,
     group_members,
     group_reference_members,
     model_of,
 )
 from api.store.version import remembered
-from schemas.context import expanded
+from schemas.context import PublishedBy, expanded
 from schemas.dates import first_and_last_day
 from schemas.fields import SLUG_PATTERN
 
@@ -178,6 +179,18 @@ def ids_of(model) -> frozenset[str]:
     per data version."""
     return remembered(
         ("ids", model.collection), lambda: frozenset(db.session.scalars(select(model.id)))
+    )
+
+
+def published_by_then(day: str) -> PublishedBy:
+    """The sources a journalist could have read on `day` (a partial date: its last day), and
+    their places in the sources' order: those whose first possible day is no later (a partial
+    date's ISO form sorts before its first day's), and the undated."""
+    last = first_and_last_day(day)[1].isoformat()
+    dated_by_then = or_(Source.published_on.is_(None), Source.published_on <= last)
+    rows = db.session.execute(select(Source.id, Source.reported_order).where(dated_by_then)).all()
+    return PublishedBy(
+        frozenset(row.id for row in rows), frozenset(row.reported_order for row in rows)
     )
 
 

@@ -17,7 +17,7 @@ from api.store.models import Sourced, model_of
 from api.store.queries import full_load, get_or_404, is_slug
 from api.store.reads import direct_reads
 from schemas.collections import item_schema, names
-from schemas.context import chosen_fields, compact_json, expanded
+from schemas.context import chosen_fields, compact_json, expanded, published_by
 from schemas.pages import Dumped
 
 # Dates and times go to Flask's own encoder, as they did before orjson (marshmallow has dumped
@@ -70,9 +70,13 @@ def page_rows(statement, model, key: str, parsed_always: bool = False) -> list[t
     one query, reading the renders and the cursor's columns only. Compact JSON with every
     field takes each render's bytes as they are (`orjson.Fragment`); CSV, pretty output and
     `?fields=` get them parsed."""
-    columns = statement.with_only_columns(model.id, getattr(model, key), model.rendered)
+    columns = statement.with_only_columns(
+        model.id, getattr(model, key), model.rendered, model.reported_order
+    )
     rows = direct_reads().rows(columns)
-    missing = [row[0] for row in rows if row[2] is None]
+    then = published_by.get()  # `as_of`: a fact restated since shows its spans of then
+    missing = [row[0] for row in rows if row[2] is None or (then and row[3] not in then.places)]
+    rows = [row[:3] for row in rows]
     fresh = {item_id: render(item) for item_id, item in load(model, missing).items()}
     as_is = orjson.Fragment if shown_as_stored() and not parsed_always else parsed
     return [
