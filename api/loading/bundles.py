@@ -19,7 +19,7 @@ from api.loading.files import Bundle, SeedError
 from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
 from api.store import chronology, renders
 from api.store.commits import end_write, write_transaction
-from api.store.facts import apply_evidence, apply_fields, apply_source, is_list
+from api.store.facts import apply_evidence, apply_fields, apply_source, as_given, is_list
 from api.store.feed import (
     LOADERS,
     newest_change_ids,
@@ -148,11 +148,7 @@ def restate_item(model, data: dict, schema: Schema, lists: bool, texts, source_i
 def spans_from_elsewhere(item, source_id: str) -> list[dict]:
     """An item's spans from other sources than `source_id`, as a bundle gives spans."""
     spans = getattr(item, "evidence", None) or []
-    return [
-        {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
-        for span in spans
-        if span.source_id != source_id
-    ]
+    return [as_given(span) for span in spans if span.source_id != source_id]
 
 
 def list_values(item, name: str, field) -> list:

@@ -133,6 +133,11 @@ def apply_parts(item, name: str, parts: list[dict], model, part_fields: dict) ->
     setattr(item, name, rows)
 
 
+def as_given(span: Evidence) -> dict:
+    """A stored span as a body or a bundle gives one (placed again where it is)."""
+    return {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
+
+
 def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source=None) -> None:
     placed = []
     for index, span in enumerate(spans):

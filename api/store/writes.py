@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.extensions import db
 from api.search import index
 from api.store import chronology, renders
-from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source
+from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source, as_given
 from api.store.feed import record
 from api.store.models import Attributed, Evidence, Source, Stance, utcnow
 from schemas.claims import attribution_problem
@@ -26,10 +26,7 @@ def apply_write(item, data: dict, schema) -> None:
     data = dict(data)
     added = data.pop("add_evidence", None)
     if added is not None:
-        kept = data.get("evidence") or [
-            {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
-            for span in item.evidence
-        ]
+        kept = data.get("evidence") or [as_given(span) for span in item.evidence]
         data["evidence"] = kept + added
     try:
         if isinstance(item, Source):
