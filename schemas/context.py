@@ -1,8 +1,9 @@
 """What the request asked its answer to show, read while it is dumped (marshmallow 4 has no
 Schema.context): the references to embed in full, and the fields to keep."""
 
+import functools
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 # The reference fields this request asked to see in full (`?expand=`); one level deep only.
 expanded: ContextVar[frozenset[str]] = ContextVar("expanded", default=frozenset())
@@ -15,13 +16,17 @@ chosen_fields: ContextVar[frozenset[str]] = ContextVar("chosen_fields", default=
 compact_json: ContextVar[bool] = ContextVar("compact_json", default=False)
 
 
-@dataclass(frozen=True)
 class PublishedBy:
-    """With `?as_of=`: the sources published by then (and their places in the sources' order):
-    a fact shows only its spans from them."""
+    """With `?as_of=`: the last day it names, and (read when a fact restated since is shown)
+    the sources published by then: such a fact shows only its spans from them."""
 
-    sources: frozenset[str]
-    places: frozenset[int]
+    def __init__(self, last: str, sources: Callable[[], frozenset[str]]):
+        self.last = last
+        self._sources = sources
+
+    @functools.cached_property
+    def sources(self) -> frozenset[str]:
+        return self._sources()
 
 
 published_by: ContextVar[PublishedBy | None] = ContextVar("published_by", default=None)

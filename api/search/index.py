@@ -85,6 +85,7 @@ SKIPPED_COLUMNS = {
     "date_known_from",
     "ordered_by",
     "reported_from",
+    "reported_to",
 }
 
 

@@ -163,7 +163,10 @@ def place_facts(model, ids: list[str] | None = None) -> None:
     # so `as_of` is one range of an index (an IS NULL beside it made SQLite read all of it).
     earliest = of_its_sources(case((undated, ""), else_=func.min(Source.published_on)))
     statement = update(table).values(
-        reported_order=latest, reported_from=earliest, updated_at=table.c.updated_at
+        reported_order=latest,
+        reported_from=earliest,
+        reported_to=of_its_sources(func.max(Source.published_on)),
+        updated_at=table.c.updated_at,
     )
     if ids is not None:
         statement = statement.where(table.c.id.in_(ids))

@@ -128,6 +128,8 @@ class Sourced(Item):
     # compare as their first days do), '' when an undated source backs it: what `as_of`
     # compares.
     reported_from: Mapped[str | None] = mapped_column(String(10), index=True)
+    # The latest date of its dated sources: `as_of` an earlier day, it shows its spans of then.
+    reported_to: Mapped[str | None] = mapped_column(String(10))
 
     @declared_attr
     def evidence(cls) -> Mapped[list["Evidence"]]:

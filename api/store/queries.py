@@ -183,15 +183,16 @@ def ids_of(model) -> frozenset[str]:
 
 
 def published_by_then(day: str) -> PublishedBy:
-    """The sources a journalist could have read on `day` (a partial date: its last day), and
-    their places in the sources' order: those whose first possible day is no later (a partial
-    date's ISO form sorts before its first day's), and the undated."""
+    """What `as_of=day` shows (a partial date: its last day): the sources a journalist could
+    have read then, read if a fact restated since is shown — those whose first possible day
+    is no later (a partial date's ISO form sorts before its first day's), and the undated."""
     last = first_and_last_day(day)[1].isoformat()
-    dated_by_then = or_(Source.published_on.is_(None), Source.published_on <= last)
-    rows = db.session.execute(select(Source.id, Source.reported_order).where(dated_by_then)).all()
-    return PublishedBy(
-        frozenset(row.id for row in rows), frozenset(row.reported_order for row in rows)
-    )
+
+    def sources() -> frozenset[str]:
+        dated_by_then = or_(Source.published_on.is_(None), Source.published_on <= last)
+        return frozenset(db.session.scalars(select(Source.id).where(dated_by_then)))
+
+    return PublishedBy(last, sources)
 
 
 def with_their_groups(actor_ids: list[str]) -> list[str]:

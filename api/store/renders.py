@@ -71,11 +71,11 @@ def page_rows(statement, model, key: str, parsed_always: bool = False) -> list[t
     field takes each render's bytes as they are (`orjson.Fragment`); CSV, pretty output and
     `?fields=` get them parsed."""
     columns = statement.with_only_columns(
-        model.id, getattr(model, key), model.rendered, model.reported_order
+        model.id, getattr(model, key), model.rendered, model.reported_to
     )
     rows = direct_reads().rows(columns)
     then = published_by.get()  # `as_of`: a fact restated since shows its spans of then
-    missing = [row[0] for row in rows if row[2] is None or (then and row[3] not in then.places)]
+    missing = [row[0] for row in rows if row[2] is None or (then and (row[3] or "") > then.last)]
     rows = [row[:3] for row in rows]
     fresh = {item_id: render(item) for item_id, item in load(model, missing).items()}
     as_is = orjson.Fragment if shown_as_stored() and not parsed_always else parsed

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 23:45:00
 `as_of=DATE` keeps the facts some source published by then backs: the earliest of their
 sources' dates ('' when an undated source backs them: they always count). Asked of every
 span, it read the evidence of every fact (79 ms a page at 100,000 stances); kept here, it is a
-column compared. Filled by the next `flask seed`, as 0015's places were.
+column compared; and its latest dated source's (`reported_to`): a fact restated since is shown
+as it was then. Filled by the next `flask seed`, as 0015's places were.
 """
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ def upgrade():
     for table in FACT_TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column("reported_from", sa.String(10), nullable=True))
+            batch_op.add_column(sa.Column("reported_to", sa.String(10), nullable=True))
             batch_op.create_index(f"ix_{table}_reported_from", ["reported_from"])
         op.execute(f"UPDATE {table} SET reported_order = NULL")  # placed again by the seed
     # The briefing counts each proposal's stances `as_of` from the index alone; a page of
@@ -50,4 +52,5 @@ def downgrade():
     for table in FACT_TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_index(f"ix_{table}_reported_from")
+            batch_op.drop_column("reported_to")
             batch_op.drop_column("reported_from")
