@@ -95,6 +95,24 @@ async function badRequest(): Promise<void> {
   check(error.status === 400 && error.errors?.limit !== undefined, explain(error));
 }
 
+// Across articles: the picture as of a day (one date, a plain string), the current stances
+// (a boolean), each cell's other stances, when each fact was reported, where sources disagree.
+async function overTime(): Promise<void> {
+  const then = await api.GET("/v1/stances/matrix", {
+    params: { query: { actor: "IT", as_of: "2025-03-31" } },
+  });
+  if (then.error) throw new Error(explain(then.error));
+  const cell = then.data.cells[0]?.[0];
+  check(cell !== null && cell !== undefined && cell.others >= 0, "a cell counts its others");
+  const now = await api.GET("/v1/stances", { params: { query: { current: true, actor: "IT" } } });
+  if (now.error) throw new Error(explain(now.error));
+  const reported: (string | null)[] = now.data.data.map((stance) => stance.reported_on);
+  check(reported.every((day) => day === null || day.startsWith("2025")), "reported in 2025");
+  const disputes = await api.GET("/v1/disagreements");
+  if (disputes.error) throw new Error(explain(disputes.error));
+  check(disputes.data.meta.total >= 0, "the disagreements counted");
+}
+
 // An editor's round trip: POST (retried safely with an Idempotency-Key), PATCH with If-Match,
 // DELETE with If-Match.
 async function edit(): Promise<void> {
@@ -149,5 +167,6 @@ await briefingAndSearch();
 const opposing = await summaries();
 check(opposing.length > 0, "sparse opposing stances");
 await badRequest();
+await overTime();
 await edit();
 console.log(`ok: ${stances.length} opposing stances; ${lines[0]}`);
