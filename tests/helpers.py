@@ -158,3 +158,17 @@ def counting_queries(app):
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", count)
+
+
+def italy_on_the_coalition(position: str, summary: str, source: str, quote: str) -> dict:
+    """A POST body: an Italian stance on the coalition of the willing, quoted from `source`."""
+    return {
+        "actor": "italy",
+        "proposal": "coalition-of-the-willing",
+        "position": position,
+        "certainty": "stated",
+        "summary": summary,
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [{"source": source, "quote": quote}],
+    }

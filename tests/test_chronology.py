@@ -11,7 +11,7 @@ from api.loading.synth import synthesize
 from api.store.models import Stance
 from schemas.dates import chronological, first_and_last_day, precision
 from tests.conftest import close
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, italy_on_the_coalition
 
 SEED = "nato-divisions-ukraine"
 
@@ -89,16 +89,12 @@ def test_every_fact_says_when_it_was_reported(client):
 
 def test_lists_sort_by_when_each_fact_was_reported(client, admin, editor, restore):
     later = client.post("/v1/sources", json=source(published_on="2025-06-24"), headers=admin).json
-    stance = {
-        "actor": "italy",
-        "proposal": "coalition-of-the-willing",
-        "position": "conditional",
-        "certainty": "stated",
-        "summary": "Italy could consider a role under a UN mandate.",
-        "basis": "reported",
-        "asserted_by": "italy",
-        "evidence": [{"source": later["id"], "quote": "could consider a role under a UN mandate"}],
-    }
+    stance = italy_on_the_coalition(
+        "conditional",
+        "Italy could consider a role under a UN mandate.",
+        later["id"],
+        "could consider a role under a UN mandate",
+    )
     created = client.post("/v1/stances", json=stance, headers=editor)
     assert created.status_code == 201, created.json
     assert created.json["reported_on"] == created.json["first_reported_on"] == "2025-06-24"
@@ -166,16 +162,9 @@ def test_a_synthetic_briefing_is_ordered_like_any_other(tmp_path):
 def test_what_an_undated_source_backs_counts_as_of_any_day(client, admin, editor, restore):
     source = {"id": "undated", "title": "Undated", "text": "Italy could consider it."}
     assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
-    stance = {
-        "actor": "italy",
-        "proposal": "coalition-of-the-willing",
-        "position": "conditional",
-        "certainty": "stated",
-        "summary": "Could consider it.",
-        "basis": "reported",
-        "asserted_by": "italy",
-        "evidence": [{"source": "undated", "quote": "Italy could consider it."}],
-    }
+    stance = italy_on_the_coalition(
+        "conditional", "Could consider it.", "undated", "Italy could consider it."
+    )
     created = client.post("/v1/stances", json=stance, headers=editor)
     assert created.status_code == 201, created.json
     assert created.json["reported_on"] is None

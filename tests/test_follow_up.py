@@ -9,7 +9,7 @@ import yaml
 
 from api.loading.files import SEED_DIR
 from api.resources import disagreements
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, italy_on_the_coalition
 
 FOLLOW_UP = SEED_DIR / "examples" / "follow-up-italy-un-mandate.yaml"
 SOURCE = "/v1/sources/follow-up-italy-un-mandate"
@@ -369,16 +369,9 @@ def test_a_stance_posted_from_a_later_source_supersedes_the_current_one(
         "published_on": "2025-06",
     }
     assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
-    stance = {
-        "actor": "italy",
-        "proposal": "coalition-of-the-willing",
-        "position": "supports",
-        "certainty": "stated",
-        "summary": "Now supports it.",
-        "basis": "reported",
-        "asserted_by": "italy",
-        "evidence": [{"source": "june", "quote": "Italy now supports it."}],
-    }
+    stance = italy_on_the_coalition(
+        "supports", "Now supports it.", "june", "Italy now supports it."
+    )
     created = client.post("/v1/stances", json=stance, headers=editor)
     assert created.status_code == 201, created.json
     assert created.json["supersedes"]["id"] == "italy-conditional-on-coalition"
