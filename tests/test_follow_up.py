@@ -31,14 +31,15 @@ def everything(client) -> dict[str, dict]:
     }
 
 
-def without_updated_at(item: dict) -> dict:
-    return {key: value for key, value in item.items() if key != "updated_at"}
+def renders(client) -> dict[str, bytes]:
+    """Every fact's page as the API sends it, byte for byte, by path."""
+    return {path: client.get(path).data for path in everything(client)}
 
 
 @pytest.fixture
 def followed_up(client, runner, restore):
     """The seed's facts as they were; then the follow-up imported."""
-    before = everything(client)
+    before = renders(client)
     result = runner.invoke(args=["import", str(FOLLOW_UP)])
     assert result.exit_code == 0, result.output
     return before, result.output
@@ -83,17 +84,34 @@ def test_retiring_the_follow_up_gives_back_the_seeds_facts(client, admin, follow
     response = client.post(f"{SOURCE}/retire", headers={**admin, "If-Match": "*"})
     assert response.status_code == 200, response.json
     assert response.json["deleted"] == dry.json["deleted"]
-    after = everything(client)
+    after = renders(client)
     assert after.keys() == before.keys()
-    # Every fact says what it said; those that lost the follow-up's spans were changed twice.
-    for path, item in before.items():
-        assert without_updated_at(after[path]) == without_updated_at(item), path
+    # Every fact is sent as it was, byte for byte, the time it last changed included: those
+    # that lost the follow-up's spans were changed twice, and the second change undid the first.
+    for path, page in before.items():
+        assert after[path] == page, path
     retired = len(response.json["deleted"]) + len(response.json["lost_evidence"])
     changes = client.get(f"/v1/changes?sort=-id&limit={retired}").json["data"]
     restated_changes = [c for c in changes if c["method"] == "PATCH"]
     assert sorted(f"/v1/{c['resource']}/{c['item_id']}" for c in restated_changes) == sorted(
         RESTATED
     )
+
+
+def test_a_fact_edited_since_the_follow_up_keeps_its_edit_when_retired(
+    client, admin, editor, followed_up
+):
+    path = "/v1/commitments/united-kingdom-spending-plan-2-5-pct"
+    before = client.get(path).json
+    edit = {"summary": "The UK has announced a plan for 2.5% of GDP; no year is given."}
+    edited = client.patch(path, json=edit, headers={**editor, "If-Match": "*"})
+    assert edited.status_code == 200, edited.json
+    retired = client.post(f"{SOURCE}/retire", headers={**admin, "If-Match": "*"})
+    assert retired.status_code == 200, retired.json
+    after = client.get(path).json
+    # Not the fact as it was: the editor's edit stays, and the time says it changed since.
+    assert after["summary"] == edit["summary"] and after["updated_at"] > before["updated_at"]
+    assert [span["source"] for span in after["evidence"]] == [SEED]
 
 
 def bundle_beside_the_seed(tmp_path, actor: dict, text: str, **more) -> str:

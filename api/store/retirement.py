@@ -2,12 +2,13 @@
 or nothing, unless other items still need what would be deleted."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import tuple_
 
 from api.extensions import db
 from api.store import chronology, renders
-from api.store.feed import record
+from api.store.feed import latest_changes, record
 from api.store.models import Evidence, Source, Stance, model_of, utcnow
 from api.store.writes import as_it_is, find_dependants, remove_item
 from schemas.collections import facts, item_schema
@@ -103,7 +104,27 @@ def drop_spans(fact, source: Source, writer: str) -> None:
             Evidence.source_id == source.id,
         )
     )
-    fact.updated_at = utcnow()  # the version moves on, as for a PATCH
     db.session.flush()
     db.session.expire(fact, ["evidence"])
+    fact.updated_at = last_said_so(fact, schema) or utcnow()  # the version moves on regardless
+    db.session.flush()
     record("PATCH", fact, before, schema.dump(fact), who=writer)
+
+
+def last_said_so(fact, schema) -> datetime | None:
+    """When the fact, now without the source's spans, said last what it says: the time before
+    its newest change, if that change is what brought them (an import that restated it), so
+    that retiring the import gives the fact back as it was, `updated_at` included."""
+    change = latest_changes({(fact.collection, fact.id)}).get((fact.collection, fact.id))
+    if change is None or change.method != "PATCH" or not change.before:
+        return None
+    now = schema.dump(fact)
+    if any(change.before.get(name) != now.get(name) for name in said_by_editors(schema)):
+        return None
+    return datetime.fromisoformat(change.before["updated_at"])
+
+
+def said_by_editors(schema) -> list[str]:
+    """What a fact says, as its schema dumps it: what an editor writes, evidence included (not
+    what the service derives, such as its dates or whether it is current)."""
+    return [field.data_key or name for name, field in schema.load_fields.items()]
