@@ -57,6 +57,18 @@ class SourceSchema(ItemSchema):
             "events it reports). Null without a date."
         },
     )
+    ordered_by = fields.String(
+        dump_only=True,
+        metadata={
+            "type": ["string", "null"],
+            "enum": ["date", "added", None],
+            "description": "What placed this source after the one before it when facts are "
+            "sorted by `reported_on`: `date` where the dates tell the two apart; `added` where "
+            "precision makes them incomparable (`2025-03` beside `2025-03-14`) or a date is "
+            "missing, and the order the sources were added in decided. Null for the first "
+            "source. The service derives it: a source added or dated later may change it.",
+        },
+    )
     language = text_field(35, load_default="en", metadata={"example": "en"})
     text = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
     sha256 = fields.String(dump_only=True)

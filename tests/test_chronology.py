@@ -1,6 +1,9 @@
 """When facts were reported: sources dated as precisely as known, their order, each fact's
 dates, and lists sorted by them."""
 
+import csv
+import io
+
 import flask_migrate
 import pytest
 from sqlalchemy import select
@@ -117,6 +120,11 @@ def test_sources_sort_oldest_first_dates_before_the_order_added(client, admin, r
     found = client.get("/v1/sources?sort=reported_on").json["data"]
     # February is older than March; 4 March cannot be told from "March": added after it.
     assert [item["published_on"] for item in found] == ["2025-02", "2025-03", "2025-03-04"]
+    # Each says what placed it after the one before: the first nothing, then its date, then
+    # the order added (also in the CSV a journalist downloads).
+    assert [item["ordered_by"] for item in found] == [None, "date", "added"]
+    rows = csv.DictReader(io.StringIO(client.get("/v1/sources.csv?sort=reported_on").text))
+    assert [row["ordered_by"] for row in rows] == ["", "date", "added"]
     latest = client.get("/v1/sources?sort=-reported_on").json["data"]
     assert [item["id"] for item in latest] == [item["id"] for item in reversed(found)]
 

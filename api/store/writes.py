@@ -31,6 +31,9 @@ def apply_write(item, data: dict, schema) -> None:
     try:
         if isinstance(item, Source):
             apply_source(data, item)
+            db.session.flush()
+            chronology.order_sources()  # its place among the others, as the answer shows it
+            db.session.expire(item, ["reported_order", "ordered_by"])
             return
         with db.session.no_autoflush:
             apply_fields(item, data, schema, lists=False)
