@@ -49,14 +49,27 @@ def seed_command(reset: bool, yes: bool, paths: tuple[Path, ...]):
 
 @commands.cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(path: Path):
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Validate the bundle and say what importing it would do; write nothing. Exit code 1 "
+    "if anything is wrong, with every problem listed.",
+)
+def import_command(path: Path, check: bool):
     """Load one bundle (article + YAML facts), all or nothing: add its new items, update the
-    ones nobody has edited since they were loaded, leave edited and deleted ones alone."""
+    ones nobody has edited since they were loaded, leave edited and deleted ones alone. Every
+    problem of the bundle is reported at once, with its line."""
     try:
-        report = import_bundle(path)
+        report = import_bundle(path, check=check)
     except SeedError as error:
-        raise click.ClickException(f"{error}\nNothing was imported.") from error
-    click.echo("Imported " + "\n".join(report.lines()))
+        count = len(error.problems)
+        found = f"{count} problem{'s' if count != 1 else ''}"
+        nothing = "Nothing was written." if check else "Nothing was imported."
+        raise click.ClickException(f"{found}:\n{error}\n{nothing}") from error
+    if check:
+        click.echo("Checked (nothing written); importing would give " + "\n".join(report.lines()))
+    else:
+        click.echo("Imported " + "\n".join(report.lines()))
 
 
 @commands.cli.command("retire")

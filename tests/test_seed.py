@@ -179,7 +179,7 @@ def unknown_field(document):
         (bad_reference, ["stances[11]", "actor: unknown actor 'atlantis'"]),
         (bad_enum, ["stances[11]", "position: Must be one of"]),
         (repeated_quote, ["actors[2] (id russia)", "occurs 9 times", "start offset"]),
-        (wrong_offset, ["actors[2]", "not verbatim at 3..9"]),
+        (wrong_offset, ["actors[2]", "not at 3..9", "it is at 528..534"]),
         (unknown_field, ["events[0]", "attendance: Unknown field"]),
     ],
 )

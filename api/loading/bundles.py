@@ -88,8 +88,8 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
                         elif action:
                             apply_item(model, data, schema, lists, texts, source["id"])
                 except ValueError as error:
-                    where = bundle.where(name, index, data, restated=restated)
-                    raise SeedError(f"{where}: {error}") from error
+                    bundle.report(name, index, data, str(error), restated=restated)
+                    raise SeedError(bundle.problems) from error
             db.session.flush()
     for key, action in actions.items():
         name, item_id = key
@@ -181,24 +181,38 @@ def remove_everything(writer: str) -> None:
             db.session.execute(table.delete())
 
 
-def load(paths: list[Path], rules: Rules, reset: bool = False) -> list[Report]:
-    """Load bundles all or nothing, by `rules`; one report per bundle."""
+class CheckedOnly(Exception):
+    """Ends a check's transaction, undoing what it wrote; carries what it would have done."""
+
+    def __init__(self, reports: list[Report]):
+        super().__init__("checked only")
+        self.reports = reports
+
+
+def load(paths: list[Path], rules: Rules, reset: bool = False, check: bool = False):
+    """Load bundles all or nothing, by `rules`; one report per bundle. With `check`, do it
+    all in a transaction that is then rolled back: what it would do, nothing written."""
     bundles = [Bundle(path) for path in paths]
     reports = []
-    with write_transaction():
-        if reset:
-            remove_everything(rules.writer)
-        for bundle in bundles:
-            report = Report(bundle.path.name)
-            actions, kept = plan(bundle, rules)
-            report.kept = {f"/v1/{name}/{id_}": why for (name, id_), why in kept.items()}
-            apply_plan(bundle, actions, report, rules.writer)
-            reports.append(report)
-        if reset or any(report.changed for report in reports):
-            end_write(reindex=True)
-        else:  # a database older than stored renders, or than reported dates
-            chronology.keep_up(everything=chronology.anything_unplaced())
-            renders.store_all(missing_only=True)
+    try:
+        with write_transaction():
+            if reset:
+                remove_everything(rules.writer)
+            for bundle in bundles:
+                report = Report(bundle.path.name)
+                actions, kept = plan(bundle, rules)
+                report.kept = {f"/v1/{name}/{id_}": why for (name, id_), why in kept.items()}
+                apply_plan(bundle, actions, report, rules.writer)
+                reports.append(report)
+            if check:
+                raise CheckedOnly(reports)
+            if reset or any(report.changed for report in reports):
+                end_write(reindex=True)
+            else:  # a database older than stored renders, or than reported dates
+                chronology.keep_up(everything=chronology.anything_unplaced())
+                renders.store_all(missing_only=True)
+    except CheckedOnly as checked:
+        return checked.reports
     return reports
 
 
@@ -207,9 +221,10 @@ def seed(paths: list[Path], reset: bool = False) -> list[Report]:
     return load(paths, RESET if reset else SEED, reset=reset)
 
 
-def import_bundle(path: Path) -> Report:
-    """Add a bundle's new items and bring its unedited ones up to date."""
-    return load([path], IMPORT)[0]
+def import_bundle(path: Path, check: bool = False) -> Report:
+    """Add a bundle's new items and bring its unedited ones up to date (with `check`: say what
+    that would do, and write nothing)."""
+    return load([path], IMPORT, check=check)[0]
 
 
 def edited_items() -> list[str]:

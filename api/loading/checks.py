@@ -4,7 +4,7 @@ and our words saying no more than the item's own evidence."""
 import re
 
 from api.extensions import db
-from api.loading.files import Bundle, SeedError
+from api.loading.files import Bundle
 from api.store.facts import place
 from api.store.models import (
     Actor,
@@ -22,8 +22,9 @@ def check_quotes(bundle: Bundle) -> None:
             try:
                 place(span, texts, bundle.source["id"])
             except ValueError as error:
-                where = bundle.where(name, index, data, restated=bool(is_restated))
-                raise SeedError(f"{where}: evidence.{span_index}.quote: {error}") from error
+                message = f"evidence.{span_index}.quote: {error}"
+                field = ("evidence", span_index, "quote")
+                bundle.report(name, index, data, message, *field, restated=bool(is_restated))
 
 
 # The fields that tell, in our words, what an item's evidence says.
@@ -51,11 +52,11 @@ def check_summaries(bundle: Bundle) -> None:
                 if actor_id != data["id"] and not named_in(quotes, patterns)
             ]
             if missing:
-                where = bundle.where(name, index, data)
-                raise SeedError(
-                    f"{where}: {told_in}: names {', '.join(dict.fromkeys(missing))}, which its "
+                message = (
+                    f"{told_in}: names {', '.join(dict.fromkeys(missing))}, which its "
                     "evidence does not: quote the span that says so, or leave it out."
                 )
+                bundle.report(name, index, data, message, told_in)
 
 
 def actor_names(bundle: Bundle) -> dict[str, list[re.Pattern]]:

@@ -18,7 +18,12 @@ RESTATED = "restated"
 
 
 class SeedError(Exception):
-    """A bundle that cannot be loaded; the message names the file, the item and the field."""
+    """A bundle that cannot be loaded: every problem found, one a line, each naming the file,
+    its line where known, the item and the field."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class Bundle:
@@ -26,8 +31,15 @@ class Bundle:
 
     def __init__(self, path: Path):
         self.path = path
+        self.problems: list[str] = []  # what is wrong with it, all of it, found as it is read
+        self.invalid: set[tuple[str, str]] = set()  # items left out for a problem: still known
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+            try:
+                self.tree = loader.get_single_node()  # the nodes: where each item is
+                document = loader.construct_document(self.tree) if self.tree else None
+            finally:
+                loader.dispose()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise SeedError(f"{path}: cannot read: {error}") from error
         if not isinstance(document, dict) or not isinstance(document.get("source"), dict):
@@ -42,51 +54,86 @@ class Bundle:
                 source["text"] = (path.parent / text_file).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise SeedError(f"{path}: source.text_file: cannot read: {error}") from error
-        self.source = self.load(collection_named("sources").item, source, "source")
+        self.source = self.load(collection_named("sources").item, source, ("source",))
+        if self.source is None:
+            raise SeedError(self.problems)
         self.corrections: set[tuple[str, str]] = set()  # items that say `corrects: true`
         self.items = {
-            section.name: [
-                self.load_fact(section, item, f"{section.name}[{index}]")
-                for index, item in enumerate(document.get(section.name) or [])
-            ]
+            section.name: self.loaded(
+                [
+                    self.load_fact(section, item, (section.name, index))
+                    for index, item in enumerate(document.get(section.name) or [])
+                ],
+            )
             for section in facts()
         }
         restated = document.get(RESTATED) or {}
         if not isinstance(restated, dict) or set(restated) - set(self.items):
             raise SeedError(f"{path}: {RESTATED}: a mapping of fact sections, e.g. 'actors:'")
         self.restated = {
-            name: [
-                self.load(RestatedSchema, item, f"{RESTATED}.{name}[{index}]")
-                for index, item in enumerate(restated.get(name) or [])
-            ]
+            name: self.loaded(
+                [
+                    self.load(RestatedSchema, item, (RESTATED, name, index))
+                    for index, item in enumerate(restated.get(name) or [])
+                ],
+            )
             for name in self.items
         }
         for name, entries in self.restated.items():
             if name != "actors" and any("aliases" in entry for entry in entries):
                 raise SeedError(f"{path}: {RESTATED}.{name}: only actors take 'aliases'")
 
-    def load_fact(self, section, data, where: str) -> dict:
+    def load_fact(self, section, data, keys: tuple) -> dict | None:
         """A fact of the bundle; `corrects: true` marks one that replaces what another
         article said of an item it reported first."""
         if isinstance(data, dict) and "corrects" in data:
             data = dict(data)
             if data.pop("corrects") is not True:
-                raise SeedError(f"{self.path}: {where}: corrects: give true, or leave it out")
+                self.problem(keys, data, "corrects: give true, or leave it out")
+                return None
             self.corrections.add((section.name, data.get("id")))
-        return self.load(section.item, data, where)
+        return self.load(section.item, data, keys)
 
-    def load(self, schema: type[Schema], data, where: str) -> dict:
-        item_id = data.get("id") if isinstance(data, dict) else None
-        label = f"{where} (id {item_id})" if item_id else where
+    def load(self, schema: type[Schema], data, keys: tuple) -> dict | None:
+        """The item validated by its schema; None, with the problem noted, if it is not."""
         try:
             loaded = schema().load(data)
         except ValidationError as error:
-            raise SeedError(
-                f"{self.path}: {label}: {messages_in_words(flatten(error.messages))}"
-            ) from error
+            self.problem(keys, data, messages_in_words(flatten(error.messages)))
+            return None
         if "id" not in loaded:  # the API derives ids; a bundle names every item
-            raise SeedError(f"{self.path}: {label}: id: Missing data for required field.")
+            self.problem(keys, data, "id: Missing data for required field.")
+            return None
         return loaded
+
+    @staticmethod
+    def loaded(items: list[dict | None]) -> list[dict]:
+        """The valid items of a section (the others' problems are noted)."""
+        return [item for item in items if item is not None]
+
+    def problem(self, keys: tuple, data, message: str, *field: str | int) -> None:
+        """Note a problem of the item at `keys` (its `field`, if one): all are reported at once."""
+        item_id = data.get("id") if isinstance(data, dict) else None
+        if item_id and len(keys) > 1:
+            self.invalid.add((keys[-2], item_id))
+        label = keys[0] if len(keys) == 1 else ".".join(map(str, keys[:-1])) + f"[{keys[-1]}]"
+        label += f" (id {item_id})" if item_id else ""
+        self.problems.append(f"{self.at(*keys, *field)}: {label}: {message}")
+
+    def at(self, *keys: str | int) -> str:
+        """The file and the line of the deepest of these keys it has: 'x.yaml:12'."""
+        node, line = self.tree, None
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                node = next((value for name, value in node.value if name.value == key), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                node = node.value[key] if key < len(node.value) else None
+            else:
+                node = None
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return f"{self.path}:{line}" if line else str(self.path)
 
     def restatements(self) -> list[tuple[str, int, dict]]:
         """(collection, index, data) of the items of the `restated` section, in loading order."""
@@ -105,9 +152,20 @@ class Bundle:
             for index, data in enumerate(items)
         ]
 
-    def where(self, name: str, index: int, data: dict, restated: bool = False) -> str:
-        label = "source" if name == "sources" else f"{name}[{index}]"
-        return f"{self.path}: {RESTATED + '.' if restated else ''}{label} (id {data['id']})"
+    def keys(self, name: str, index: int, restated: bool = False) -> tuple:
+        """Where an item is in the file, as keys: ('source',), ('stances', 3), …"""
+        if name == "sources":
+            return ("source",)
+        return (RESTATED, name, index) if restated else (name, index)
+
+    def report(self, name: str, index: int, data: dict, message: str, *field, restated=False):
+        """Note a problem of an item of the bundle, at its `field` (keys below the item)."""
+        self.problem(self.keys(name, index, restated), data, message, *field)
+
+    def check(self) -> None:
+        """Raise every problem noted, at once, if there is any."""
+        if self.problems:
+            raise SeedError(self.problems)
 
 
 def bundle_paths(directory: Path = SEED_DIR) -> list[Path]:

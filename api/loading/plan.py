@@ -8,7 +8,7 @@ from sqlalchemy import tuple_
 
 from api.extensions import db
 from api.loading.checks import check_quotes, check_summaries
-from api.loading.files import Bundle, SeedError
+from api.loading.files import Bundle
 from api.store.feed import (
     IMPORT_WRITER,
     LOADERS,
@@ -127,18 +127,19 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
     known = set(refs) | existing | deleted
     for name, index, data in bundle.restatements():
         if (name, data["id"]) not in existing | deleted:
-            where = bundle.where(name, index, data, restated=True)
             singular = name.removesuffix("s")
-            raise SeedError(
-                f"{where}: unknown {singular} '{data['id']}': restate only what "
-                "another source reported first; list a new item in its section"
+            message = (
+                f"unknown {singular} '{data['id']}': restate only what another source "
+                "reported first; list a new item in its section"
             )
+            bundle.report(name, index, data, message, restated=True)
     for name, index, data in entries:
         for field_name, collection, ref in refs[(name, data["id"])]:
-            if (collection, ref) not in known:
+            if (collection, ref) not in known | bundle.invalid:
                 singular = collection.removesuffix("s")
-                where = bundle.where(name, index, data)
-                raise SeedError(f"{where}: {field_name}: unknown {singular} '{ref}'")
+                message = f"{field_name}: unknown {singular} '{ref}'"
+                bundle.report(name, index, data, message, field_name)
+    bundle.check()
     # An item that refers to something left out is left out too (until nothing more is).
     while True:
         available = existing | {key for key, action in actions.items() if action == "add"}

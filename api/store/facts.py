@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from api.extensions import db
 from api.store import chronology
 from api.store.models import Evidence, Item, Source
+from api.store.quotes import closest_passage, find_forgiving
 from schemas.references import Reference
 
 
@@ -22,7 +23,9 @@ class FieldError(ValueError):
 def place(
     span: dict, texts: dict[str, str], default_source: str | None
 ) -> tuple[str, int, int, str]:
-    """Where a quote sits in its source; offsets are found when the quote occurs once."""
+    """Where a quote sits in its source, and the source's own characters there: found where
+    it occurs once (or at `start`), as typed or with its typography made plain
+    (api/store/quotes.py)."""
     source_id = span.get("source_id") or default_source
     quote = span["quote"]
     if source_id is None:
@@ -33,24 +36,45 @@ def place(
     if "start" in span:
         start = span["start"]
         end = span.get("end", start + len(quote))
-        if end - start != len(quote) or end > len(text):  # slicing clamps: text[5:10**6]
+        if end > len(text) or end < start:  # slicing clamps: text[5:10**6]
             raise ValueError(
-                f"the span {start}..{end} is not the quote's length ({len(quote)}) within "
-                f"'{source_id}' ({len(text)} characters): end is start + the quote's length"
+                f"the span {start}..{end} is not within '{source_id}' ({len(text)} characters): "
+                "end is start + the quote's length"
             )
-        if text[start:end] != quote:
+        if text[start:end] == quote and end - start == len(quote):
+            return source_id, start, end, quote
+        found = find_forgiving(quote, text, start)
+        if "end" in span:
+            found = [(begin, stop) for begin, stop in found if stop == end]
+        if not found:
+            elsewhere = find_forgiving(quote, text)
+            hint = (
+                "it is at " + ", ".join(f"{begin}..{stop}" for begin, stop in elsewhere[:3])
+                if elsewhere
+                else closest_passage(quote, text)
+            )
             raise ValueError(
-                f"quote is not verbatim at {start}..{end} of '{source_id}', "
-                f"which reads {text[start:end]!r}"
+                f"quote is not at {start}..{end} of '{source_id}', which reads "
+                f"{text[start:end]!r}: {hint}"
             )
-        return source_id, start, end, quote
+        start, end = found[0]
+        return source_id, start, end, text[start:end]
     count = text.count(quote)
-    if count != 1:
-        found = "is not in" if count == 0 else f"occurs {count} times in"
-        hint = "; copy it exactly" if count == 0 else "; give its start offset"
-        raise ValueError(f"quote {quote!r} {found} source '{source_id}'{hint}")
-    start = text.index(quote)
-    return source_id, start, start + len(quote), quote
+    if count == 1:
+        start = text.index(quote)
+        return source_id, start, start + len(quote), quote
+    found = find_forgiving(quote, text) if count == 0 else []
+    if len(found) == 1:
+        start, end = found[0]
+        return source_id, start, end, text[start:end]
+    if count or found:
+        times = count or len(found)
+        raise ValueError(
+            f"quote {quote!r} occurs {times} times in source '{source_id}': give its start offset"
+        )
+    raise ValueError(
+        f"quote {quote!r} is not in source '{source_id}': {closest_passage(quote, text)}"
+    )
 
 
 def paragraph_at(text: str, offset: int) -> int:

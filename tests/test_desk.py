@@ -1,0 +1,145 @@
+"""The editor's desk: a bundle checked without writing, every problem at once with its line,
+quotes forgiven their typography but stored as the source has them."""
+
+import re
+
+import yaml
+
+from api.loading.files import SEED_DIR
+from tests.helpers import assert_problem, snapshot
+
+FOLLOW_UP = SEED_DIR / "examples" / "follow-up-italy-un-mandate.yaml"
+SOURCE = "follow-up-italy-un-mandate"
+
+
+def follow_up_beside(tmp_path, change=None):
+    """The example follow-up, changed by `change`, written beside its article."""
+    document = yaml.safe_load(FOLLOW_UP.read_text(encoding="utf-8"))
+    if change:
+        change(document)
+    text = FOLLOW_UP.with_suffix(".txt").read_text(encoding="utf-8")
+    (tmp_path / FOLLOW_UP.with_suffix(".txt").name).write_text(text, encoding="utf-8")
+    path = tmp_path / FOLLOW_UP.name
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def spans(document):
+    """Every evidence span of the bundle's own facts, in file order."""
+    return [
+        span
+        for section, entries in document.items()
+        if isinstance(entries, list)
+        for entry in entries
+        for span in entry.get("evidence", [])
+    ]
+
+
+def test_check_says_what_an_import_would_do_and_writes_nothing(client, runner, db):
+    before = snapshot()
+    result = runner.invoke(args=["import", "--check", str(FOLLOW_UP)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Checked (nothing written); importing would give")
+    assert "6 added, 0 updated, 3 restated" in result.output
+    db.session.rollback()
+    assert snapshot() == before
+    assert client.get(f"/v1/sources/{SOURCE}").status_code == 404
+
+
+def test_ten_bad_spans_are_ten_problems_in_one_run_each_with_its_line(runner, db, tmp_path):
+    (tmp_path / "ten.txt").write_text("Ten countries met in Brussels.", encoding="utf-8")
+    document = {
+        "source": {"id": "ten", "title": "Ten", "text_file": "ten.txt"},
+        "actors": [
+            {
+                "id": f"country-{number}",
+                "name": f"Country {number}",
+                "kind": "country",
+                "evidence": [{"quote": f"Country {number} met in Brussels"}],
+            }
+            for number in range(10)
+        ],
+    }
+    path = tmp_path / "ten.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    before = snapshot()
+    for args in (["import", "--check", str(path)], ["import", str(path)]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert "10 problems:" in result.output
+        problems = [line for line in result.output.splitlines() if "evidence.0.quote" in line]
+        assert len(problems) == 10
+        for number, problem in enumerate(problems):
+            # file:line: actors[N] (id …): evidence.0.quote: … the closest passage …
+            where = rf"{re.escape(str(path))}:(\d+): actors\[{number}\] \(id country-{number}\): "
+            match = re.match(where, problem)
+            assert match, problem
+            assert "the closest passage" in problem
+            assert f"Country {number} met in Brussels" in lines[int(match[1]) - 1]
+        db.session.rollback()
+        assert snapshot() == before
+
+
+def test_problems_of_several_kinds_are_reported_together(runner, tmp_path):
+    def spoil(document):
+        document["stances"][0]["position"] = "maybe"
+        document["commitments"][0]["actor"] = "atlantis"
+        document["actors"][0]["evidence"][0]["quote"] = "not in the article at all"
+
+    result = runner.invoke(args=["import", "--check", str(follow_up_beside(tmp_path, spoil))])
+    assert result.exit_code == 1
+    assert "position: Must be one of" in result.output
+    assert "actor: unknown actor 'atlantis'" in result.output
+    assert "evidence.0.quote" in result.output
+
+
+def test_straight_quotes_import_and_are_stored_as_the_article_has_them(
+    client, runner, tmp_path, restore
+):
+    # The article writes "Ukraine’s" with a curly apostrophe; the editor types "'".
+    document = {
+        "source": {"id": "later", "title": "Later", "text_file": "later.txt"},
+        "restated": {"actors": [{"id": "ukraine", "evidence": [{"quote": "Ukraine's"}]}]},
+    }
+    (tmp_path / "later.txt").write_text("Ukraine’s allies met again.", encoding="utf-8")
+    path = tmp_path / "later.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    later = client.get("/v1/actors/ukraine").json["evidence"][-1]
+    assert (later["quote"], later["source"], later["start"]) == ("Ukraine’s", "later", 0)
+
+
+def test_a_write_forgives_typography_and_stores_the_sources_characters(client, editor, restore):
+    stance = client.get("/v1/stances?limit=1").json["data"][0]
+    typed = "Zelensky's  remarks"  # the article: "Zelensky’s remarks"
+    text = client.get("/v1/sources/nato-divisions-ukraine").json["text"]
+    response = client.patch(
+        stance["url"],
+        json={"add_evidence": [{"source": "nato-divisions-ukraine", "quote": typed}]},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert response.status_code == 200, response.json
+    stored = response.json["evidence"][-1]
+    assert "’" in stored["quote"] and "'" not in stored["quote"]
+    assert text[stored["start"] : stored["end"]] == stored["quote"]
+
+
+def test_a_quote_still_not_found_shows_the_closest_passage(client, editor, restore):
+    stance = client.get("/v1/stances?limit=1").json["data"][0]
+    # The article says "defense spending to 2.5%"; the editor typed the British spelling.
+    typed = "boost its defence spending to 2.5% of GDP"
+    response = client.patch(
+        stance["url"],
+        json={"add_evidence": [{"source": "nato-divisions-ukraine", "quote": typed}]},
+        headers={**editor, "If-Match": "*"},
+    )
+    problem = assert_problem(response, 422)
+    (message,) = [m for key, [m] in problem["errors"].items() if key.startswith("evidence.")]
+    assert "the closest passage" in message and "'boost its defense spending to 2.5% of GDP'" in (
+        message
+    )
+    assert "differ at character 16 of the quote: the quote has 'c' where the source has 's'" in (
+        message
+    )
