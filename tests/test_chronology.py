@@ -94,7 +94,7 @@ def test_lists_sort_by_when_each_fact_was_reported(client, admin, editor, restor
     later = client.post("/v1/sources", json=source(published_on="2025-06-24"), headers=admin).json
     stance = italy_on_the_coalition(
         "conditional",
-        "Italy could consider a role under a UN mandate.",
+        "Could consider a role under a UN mandate.",
         later["id"],
         "could consider a role under a UN mandate",
     )

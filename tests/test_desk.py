@@ -3,6 +3,7 @@ quotes forgiven their typography but stored as the source has them."""
 
 import re
 
+import pytest
 import yaml
 
 from api.loading.files import SEED_DIR
@@ -142,4 +143,67 @@ def test_a_quote_still_not_found_shows_the_closest_passage(client, editor, resto
     )
     assert "differ at character 16 of the quote: the quote has 'c' where the source has 's'" in (
         message
+    )
+
+
+SEED = "nato-divisions-ukraine"
+QUOTE = "others, like Italy, have outright rejected the idea"
+# Each rule, broken: (the field it is reported on, what breaks it).
+BROKEN = {
+    "a figure its quote lacks": ("summary", {"summary": "Italy rejects sending 7,000 troops."}),
+    "an actor its quote lacks": ("summary", {"summary": "Italy, like Hungary, rejects it."}),
+    "a reference that resolves to nothing": ("actor", {"actor": "atlantis"}),
+    "a quote not in its source": (
+        "evidence.0.quote",
+        {"evidence": [{"source": SEED, "quote": "Italy has rejected the idea outright"}]},
+    ),
+}
+
+
+def italian_stance(**changed) -> dict:
+    return {
+        "actor": "italy",
+        "proposal": "coalition-of-the-willing",
+        "position": "opposes",
+        "certainty": "stated",
+        "summary": "Has outright rejected the idea.",
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [{"source": SEED, "quote": QUOTE}],
+        **changed,
+    }
+
+
+def import_message(runner, tmp_path, field: str, stance: dict) -> str:
+    (tmp_path / "desk.txt").write_text("A note on Italy.", encoding="utf-8")
+    document = {
+        "source": {"id": "desk", "title": "Desk", "text_file": "desk.txt"},
+        "stances": [{"id": "italy-rejects-again", **stance}],
+    }
+    path = tmp_path / "desk.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["import", "--check", str(path)])
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.output.splitlines() if "(id italy-rejects-again)" in line]
+    return line.split(f"(id italy-rejects-again): {field}: ", 1)[1]
+
+
+@pytest.mark.parametrize("rule", BROKEN)
+def test_each_rule_is_the_same_for_import_post_and_patch(
+    client, runner, editor, tmp_path, rule, restore
+):
+    field, change = BROKEN[rule]
+    by_import = import_message(runner, tmp_path, field, italian_stance(**change))
+    posted = assert_problem(
+        client.post("/v1/stances", json=italian_stance(**change), headers=editor), 422
+    )
+    patched = assert_problem(
+        client.patch(
+            "/v1/stances/italy-opposes-coalition", json=change, headers={**editor, "If-Match": "*"}
+        ),
+        422,
+    )
+    assert posted["errors"] == patched["errors"] == {field: [by_import]}
+    assert client.get("/v1/stances/italy-opposes-coalition").json["summary"] == (
+        "Has outright rejected the idea of contributing troops."
     )

@@ -153,7 +153,7 @@ def test_q_without_words_is_400(client):
     assert_problem(client.get("/v1/stances?q=%2A%2A"), 400)
 
 
-HOSTILE = '<img src=x onerror=alert(1)> Strelsau & "friends"'
+HOSTILE = '<img src=x onerror=alert(document.cookie)> Strelsau & "friends"'
 
 
 def test_snippet_escapes_html_an_editor_wrote(client, editor, restore):

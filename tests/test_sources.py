@@ -88,7 +88,7 @@ def test_retire_with_something_else_referring_is_409_and_deletes_nothing(
         "proposal": "macron-30-day-ceasefire",
         "position": "supports",
         "certainty": "stated",
-        "summary": "Drawn from the NATO article, naming an example actor.",
+        "summary": "Drawn from the seed article, naming an example actor.",
         "basis": "reported",
         "asserted_by": "ruritania",
         "evidence": [{"source": "nato-divisions-ukraine", "quote": "French President"}],

@@ -14,6 +14,7 @@ from api.store import chronology, renders
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source, as_given
 from api.store.feed import record
 from api.store.models import Attributed, Evidence, Source, Stance, utcnow
+from api.store.rules import TOLD_IN, actor_names, unsaid_by_evidence
 from schemas.claims import attribution_problem
 from schemas.collections import collection_named
 
@@ -45,6 +46,7 @@ def apply_write(item, data: dict, schema) -> None:
         if "evidence" in data:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
+        check_own_words(item)
     except FieldError as error:
         db.session.rollback()  # what was flushed before the error is undone, not left pending
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
@@ -57,6 +59,15 @@ def check_attribution(item) -> None:
         problem = attribution_problem(item.basis, asserted_by)
         if problem:
             raise FieldError("asserted_by", problem)
+
+
+def check_own_words(item) -> None:
+    """Its summary, description, outcome or condition say no more than its evidence, as an
+    import checks (api/store/rules.py)."""
+    told = {field: getattr(item, field, None) for field in TOLD_IN}
+    quotes = [span.quote for span in item.evidence]
+    for field, message in unsaid_by_evidence(item.id, told, quotes, actor_names())[:1]:
+        raise FieldError(field, message)
 
 
 def slugify(text: str) -> str:

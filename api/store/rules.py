@@ -1,0 +1,62 @@
+"""What a fact's own words must satisfy, whoever writes them — an import, a POST, a PATCH: one
+function per rule, called from each, with the same messages.
+
+Our words say no more than the fact's evidence: a summary, description, outcome or condition
+that names a number or an actor (by any of its names) absent from the fact's own quotes is
+refused, so that no sentence rests on another fact's quote."""
+
+import re
+
+from api.extensions import db
+from api.store.models import Actor
+
+# The fields that tell, in our words, what an item's evidence says.
+TOLD_IN = ("summary", "description", "outcome", "condition")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def unsaid_by_evidence(
+    item_id: str, told: dict[str, str | None], quotes: list[str], names: dict[str, list]
+) -> list[tuple[str, str]]:
+    """(field, message) for each of `told` (TOLD_IN's fields, as the item has them) that names
+    a number, or an actor other than the item itself, that none of `quotes` names."""
+    quoted = " ".join(quotes).replace("’", "'")
+    numbers = NUMBER.findall(quoted)
+    problems = []
+    for field in TOLD_IN:
+        text = (told.get(field) or "").replace("’", "'")
+        missing = [number for number in NUMBER.findall(text) if number not in numbers]
+        missing += [
+            found
+            for actor_id, patterns in names.items()
+            for found in named_in(text, patterns)
+            if actor_id != item_id and not named_in(quoted, patterns)
+        ]
+        if missing:
+            problems.append(
+                (
+                    field,
+                    f"names {', '.join(dict.fromkeys(missing))}, which its evidence does not: "
+                    "quote the span that says so, or leave it out.",
+                )
+            )
+    return problems
+
+
+def actor_names(also: dict[str, list[str]] | None = None) -> dict[str, list[re.Pattern]]:
+    """Every actor in the database, and `also` (id: names, e.g. a bundle's), with a pattern per
+    name it goes by."""
+    rows = db.session.execute(
+        db.select(Actor.id, Actor.name, Actor.aliases, Actor.reference_aliases)
+    )
+    actors = {row.id: [row.name, *row.aliases, *row.reference_aliases] for row in rows}
+    actors.update(also or {})
+    return {actor_id: list(map(name_pattern, names)) for actor_id, names in actors.items()}
+
+
+def name_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+
+
+def named_in(text: str, patterns: list[re.Pattern]) -> list[str]:
+    return [match.group() for pattern in patterns for match in pattern.finditer(text)]
