@@ -14,8 +14,15 @@ PRECISIONS = {4: "year", 7: "month", 10: "day"}  # by the length of the ISO form
 PARTIAL_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 
+MONTH_DAY = r"^--[0-9]{2}-[0-9]{2}$"  # ISO 8601's day of a month in no year given: --06-24
+MONTH_DAY_PRECISION = "day_without_year"
+
+
 def precision(partial_date: str | None) -> str | None:
-    """'year', 'month' or 'day': how much of a date `2025`, `2025-03` or `2025-03-04` gives."""
+    """'year', 'month' or 'day': how much of a date `2025`, `2025-03` or `2025-03-04` gives;
+    'day_without_year' for `--06-24`."""
+    if partial_date and partial_date.startswith("--"):
+        return MONTH_DAY_PRECISION
     return PRECISIONS.get(len(partial_date)) if partial_date else None
 
 
@@ -54,6 +61,31 @@ class PartialDate(fields.String):
 
 
 PARTIAL_DATE_HELP = "Give a year, a month or a day: 2025, 2025-03 or 2025-03-04."
+
+
+class EventDate(PartialDate):
+    """An event's date as the article gives it: a year, a month, a day, or a day of a month
+    in a year it does not say (`--06-24`, ISO 8601's form for "24 June")."""
+
+    HELP = (
+        "Give a year, a month, a day or a day without its year: 2025, 2025-03, 2025-03-04 "
+        "or --06-24."
+    )
+
+    def __init__(self, **kwargs):
+        either = f"{PARTIAL_DATE}|{MONTH_DAY}"
+        kwargs.setdefault("validate", validate.Regexp(either, error=self.HELP))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and re.match(MONTH_DAY, value):
+            month, day = map(int, value[2:].split("-"))
+            try:
+                date(2024, month, day)  # a leap year: 29 February is a day of some year
+            except ValueError as error:
+                raise ValidationError(f"Not a real date: {error}.") from error
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 @dataclass(frozen=True)

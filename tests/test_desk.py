@@ -207,3 +207,22 @@ def test_each_rule_is_the_same_for_import_post_and_patch(
     assert client.get("/v1/stances/italy-opposes-coalition").json["summary"] == (
         "Has outright rejected the idea of contributing troops."
     )
+
+
+def test_a_second_source_with_the_same_text_is_a_409_naming_the_first(
+    client, admin, runner, tmp_path, db
+):
+    text = client.get(f"/v1/sources/{SEED}").json["text"]
+    before = snapshot()
+    body = {"id": "again", "title": "The same article again", "text": text}
+    problem = assert_problem(client.post("/v1/sources", json=body, headers=admin), 409)
+    assert f"already source '{SEED}' (/v1/sources/{SEED})" in problem["detail"]
+    (tmp_path / "again.txt").write_text(text, encoding="utf-8")
+    document = {"source": {"id": "again", "title": "Again", "text_file": "again.txt"}}
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = runner.invoke(args=["import", str(tmp_path / "again.yaml")])
+    assert result.exit_code == 1
+    assert f"source (id again): text: This text is already source '{SEED}'" in result.output
+    db.session.rollback()
+    assert snapshot() == before
+

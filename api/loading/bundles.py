@@ -26,6 +26,7 @@ from api.store.feed import (
     record,
 )
 from api.store.models import Change, Source, Stance, model_of, utcnow
+from api.store.rules import infer_status
 from schemas.collections import facts, item_schema, items
 from schemas.references import Reference
 
@@ -121,6 +122,7 @@ def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id:
         apply_evidence(
             item, spans_from_elsewhere(item, source_id) + data["evidence"], texts, source_id
         )
+        infer_status(item, data)
         if isinstance(item, Stance):
             if "supersedes" not in data:
                 db.session.flush()

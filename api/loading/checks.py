@@ -3,9 +3,16 @@ and our words saying no more than the item's own evidence."""
 
 from api.extensions import db
 from api.loading.files import Bundle
-from api.store.facts import place
+from api.store.facts import place, text_hash
 from api.store.models import Source
-from api.store.rules import actor_names, unsaid_by_evidence
+from api.store.rules import actor_names, twin_source, unsaid_by_evidence
+
+
+def check_source(bundle: Bundle) -> None:
+    """A bundle's article is no other source's text, byte for byte."""
+    source = bundle.source
+    if problem := twin_source(source["id"], text_hash(source["text"])):
+        bundle.report("sources", 0, source, f"text: {problem}", "text_file")
 
 
 def check_quotes(bundle: Bundle) -> None:

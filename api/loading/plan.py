@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import tuple_
 
 from api.extensions import db
-from api.loading.checks import check_quotes, check_summaries
+from api.loading.checks import check_quotes, check_source, check_summaries
 from api.loading.files import Bundle
 from api.store.feed import (
     IMPORT_WRITER,
@@ -121,6 +121,7 @@ def plan(bundle: Bundle, rules: Rules) -> tuple[dict, dict]:
         else:
             actions[key] = "add"
     restate(bundle, rules, actions, kept, existing, latest)
+    check_source(bundle)
     check_quotes(bundle)
     check_summaries(bundle)
     deleted = {key for key, change in latest.items() if change.method == "DELETE"}

@@ -193,6 +193,11 @@ def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_sourc
     db.session.expire(item, ["evidence"])
 
 
+def text_hash(text: str) -> str:
+    """A source's text's SHA-256, by which two sources of one text are told."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def apply_source(data: dict, source: Source | None = None) -> Source:
     """Create or update a source; its hash and word count follow its text."""
     source = source or db.session.get(Source, data["id"]) or Source(id=data["id"])
@@ -207,6 +212,6 @@ def apply_source(data: dict, source: Source | None = None) -> Source:
         set_if_changed(source, "date_known_from", None)
     if "text" in data:
         text = data["text"]
-        set_if_changed(source, "sha256", hashlib.sha256(text.encode()).hexdigest())
+        set_if_changed(source, "sha256", text_hash(text))
         set_if_changed(source, "word_count", len(text.split()))
     return source

@@ -2,7 +2,7 @@
 tokens, the change feed, stored idempotent answers and the data version."""
 
 import functools
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -197,11 +197,10 @@ class Source(Item, Base):
     date_known_from: Mapped[str | None] = mapped_column(String(10))  # article, reference
     language: Mapped[str] = mapped_column(String(35))
     text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # one source per text
     word_count: Mapped[int]
     # Oldest first, from 1, and what decided this source's place after the one before it:
-    # "date", or "added" where precision cannot tell (api/store/chronology.py). Kept out of
-    # the source's JSON: another source's date may move it.
+    # "date", or "added" where precision cannot tell (api/store/chronology.py).
     reported_order: Mapped[int | None]
     ordered_by: Mapped[str | None] = mapped_column(String(5))
 
@@ -374,6 +373,7 @@ class Commitment(Attributed, Base):
 
     actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id"), index=True)
     metric: Mapped[str] = mapped_column(String(50))
+    currency: Mapped[str | None] = mapped_column(String(3))  # of an amount: EUR, USD, GBP
     value_min: Mapped[float]
     value_max: Mapped[float]
     kind: Mapped[str] = mapped_column(String(30), index=True)
@@ -393,7 +393,8 @@ class Event(Attributed, Base):
     name: Mapped[str] = mapped_column(String(300), index=True)
     kind: Mapped[str] = mapped_column(String(30), index=True)
     location: Mapped[str | None] = mapped_column(String(300))
-    date: Mapped[date | None]
+    date: Mapped[str | None] = mapped_column(String(10))  # 2025, 2025-06, 2025-06-24, --06-24
+    status: Mapped[str | None] = mapped_column(String(10), index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
     participants: Mapped[list[Actor]] = relationship(
         secondary=event_participants, order_by=lambda: Actor.id

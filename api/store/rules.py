@@ -1,5 +1,6 @@
 """What a fact's own words must satisfy, whoever writes them — an import, a POST, a PATCH: one
-function per rule, called from each, with the same messages.
+function per rule, called from each, with the same messages; and what a write infers from a
+fact's quotes where the writer did not say.
 
 Our words say no more than the fact's evidence: a summary, description, outcome or condition
 that names a number or an actor (by any of its names) absent from the fact's own quotes is
@@ -8,7 +9,7 @@ refused, so that no sentence rests on another fact's quote."""
 import re
 
 from api.extensions import db
-from api.store.models import Actor
+from api.store.models import Actor, Event, Source
 
 # The fields that tell, in our words, what an item's evidence says.
 TOLD_IN = ("summary", "description", "outcome", "condition")
@@ -60,3 +61,34 @@ def name_pattern(name: str) -> re.Pattern:
 
 def named_in(text: str, patterns: list[re.Pattern]) -> list[str]:
     return [match.group() for pattern in patterns for match in pattern.finditer(text)]
+
+
+def twin_source(source_id: str, sha256: str) -> str | None:
+    """Why a source with this text cannot be added as `source_id`: another source has the
+    same text, byte for byte (by its hash); None if none has."""
+    with db.session.no_autoflush:
+        twin = db.session.scalar(
+            db.select(Source.id).where(Source.sha256 == sha256, Source.id != source_id).limit(1)
+        )
+    if twin is None:
+        return None
+    return (
+        f"This text is already source '{twin}' (/v1/sources/{twin}), byte for byte: cite that "
+        "source, or retire it first."
+    )
+
+
+# An event its quotes say is to take place: "are due to meet", "is scheduled to be held".
+DUE = re.compile(
+    r"\b(?:due|scheduled|set|expected|planned) to (?:meet|be held|take place|gather|convene)\b"
+    r"|\bwill (?:meet|be held|take place|gather|convene)\b",
+    re.IGNORECASE,
+)
+
+
+def infer_status(item, data: dict) -> None:
+    """An event whose writer gave no status, and which has none: `upcoming` where its quotes
+    say it is due, scheduled or set to take place (as of its sources' date); else none."""
+    if isinstance(item, Event) and "status" not in data and item.status is None:
+        if any(DUE.search(span.quote) for span in item.evidence):
+            item.status = "upcoming"

@@ -13,10 +13,11 @@ from api.search import index
 from api.store import chronology, renders
 from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source, as_given
 from api.store.feed import record
-from api.store.models import Attributed, Evidence, Source, Stance, utcnow
-from api.store.rules import TOLD_IN, actor_names, unsaid_by_evidence
+from api.store.models import Attributed, Commitment, Evidence, Source, Stance, utcnow
+from api.store.rules import TOLD_IN, actor_names, infer_status, twin_source, unsaid_by_evidence
 from schemas.claims import attribution_problem
 from schemas.collections import collection_named
+from schemas.commitments import metric_problems
 
 SLUG_MAX = 80
 
@@ -32,6 +33,9 @@ def apply_write(item, data: dict, schema) -> None:
     try:
         if isinstance(item, Source):
             apply_source(data, item)
+            if problem := twin_source(item.id, item.sha256):
+                db.session.rollback()
+                abort(409, message=problem)
             db.session.flush()
             chronology.order_sources()  # its place among the others, as the answer shows it
             db.session.expire(item, ["reported_order", "ordered_by"])
@@ -41,12 +45,14 @@ def apply_write(item, data: dict, schema) -> None:
         db.session.flush()
         apply_fields(item, data, schema, lists=True)
         check_attribution(item)
+        check_metric(item)
         if isinstance(item, Stance) and (problem := chronology.supersedes_problem(item)):
             raise FieldError("supersedes", problem)
         if "evidence" in data:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
         check_own_words(item)
+        infer_status(item, data)
     except FieldError as error:
         db.session.rollback()  # what was flushed before the error is undone, not left pending
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
@@ -59,6 +65,14 @@ def check_attribution(item) -> None:
         problem = attribution_problem(item.basis, asserted_by)
         if problem:
             raise FieldError("asserted_by", problem)
+
+
+def check_metric(item) -> None:
+    """A commitment's figures and currency fit its metric also after a PATCH of one of them."""
+    if isinstance(item, Commitment):
+        values = {"value_min": item.value_min, "value_max": item.value_max}
+        for field, message in metric_problems(item.metric, item.currency, values).items():
+            raise FieldError(field, message)
 
 
 def check_own_words(item) -> None:
