@@ -41,7 +41,7 @@ def test_check_says_what_an_import_would_do_and_writes_nothing(client, runner, d
     result = runner.invoke(args=["import", "--check", str(FOLLOW_UP)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Checked (nothing written); importing would give")
-    assert "6 added, 0 updated, 3 restated" in result.output
+    assert "8 added, 0 updated, 3 restated" in result.output
     db.session.rollback()
     assert snapshot() == before
     assert client.get(f"/v1/sources/{SOURCE}").status_code == 404
@@ -226,3 +226,103 @@ def test_a_second_source_with_the_same_text_is_a_409_naming_the_first(
     db.session.rollback()
     assert snapshot() == before
 
+
+def test_the_follow_up_has_a_security_investment_figure_and_an_upcoming_summit(
+    client, runner, restore
+):
+    assert runner.invoke(args=["import", str(FOLLOW_UP)]).exit_code == 0
+    figures = client.get("/v1/commitments?metric=security_investment_pct_gdp").json["data"]
+    assert [(c["actor"]["id"], c["value_min"], c["currency"]) for c in figures] == [
+        ("mark-rutte", 1.5, None)
+    ]
+    summit = client.get("/v1/events/nato-summit-june").json
+    assert (summit["date"], summit["date_precision"], summit["status"]) == (
+        "--06-24",
+        "day_without_year",
+        "upcoming",  # "are due to meet", as of 14 April 2025: no status was given
+    )
+    upcoming = client.get("/v1/events?status=upcoming").json["data"]
+    assert [event["id"] for event in upcoming] == ["nato-summit-june"]
+
+
+def commitment(**changed) -> dict:
+    return {
+        "actor": "united-kingdom",
+        "metric": "defense_spending_amount",
+        "currency": "GBP",
+        "value_min": 2.5,
+        "value_max": 2.5,
+        "kind": "announced_plan",
+        "summary": "Plans to boost its defence spending to 2.5% of GDP.",
+        "basis": "reported",
+        "asserted_by": "united-kingdom",
+        "evidence": [
+            {
+                "source": SEED,
+                "quote": "The UK has already announced plans to boost its defense spending to "
+                "2.5% of GDP",
+            }
+        ],
+        **changed,
+    }
+
+
+def test_an_amount_takes_a_currency_and_a_share_takes_none(client, editor, restore):
+    created = client.post("/v1/commitments", json=commitment(), headers=editor)
+    assert created.status_code == 201, created.json
+    assert (created.json["metric"], created.json["currency"]) == ("defense_spending_amount", "GBP")
+    without = commitment(currency=None)
+    problem = assert_problem(client.post("/v1/commitments", json=without, headers=editor), 422)
+    assert problem["errors"] == {
+        "currency": ["An amount (defense_spending_amount) needs its currency, e.g. EUR or USD."]
+    }
+    share = commitment(metric="security_investment_pct_gdp")
+    problem = assert_problem(client.post("/v1/commitments", json=share, headers=editor), 422)
+    assert list(problem["errors"]) == ["currency"]
+    too_much = commitment(metric="defense_spending_pct_gdp", currency=None, value_max=250)
+    problem = assert_problem(client.post("/v1/commitments", json=too_much, headers=editor), 422)
+    assert list(problem["errors"]) == ["value_max"]
+    # A PATCH that changes the metric alone is checked against the figures it keeps.
+    headers = {**editor, "If-Match": "*"}
+    patched = client.patch(
+        created.json["url"], json={"metric": "defense_spending_pct_gdp"}, headers=headers
+    )
+    assert list(assert_problem(patched, 422)["errors"]) == ["currency"]
+
+
+def event(**changed) -> dict:
+    return {
+        "name": "Security summit at Lancaster House",
+        "kind": "summit",
+        "basis": "article",
+        "evidence": [
+            {"source": SEED, "quote": "a high-profile security summit at Lancaster House"}
+        ],
+        **changed,
+    }
+
+
+@pytest.mark.parametrize("given", ["2025", "2025-03", "2025-03-02", "--03-02", "--02-29"])
+def test_an_event_is_dated_as_the_article_dates_it(client, editor, restore, given):
+    created = client.post("/v1/events", json=event(date=given), headers=editor)
+    assert created.status_code == 201, created.json
+    assert created.json["date"] == given and created.json["status"] is None
+
+
+@pytest.mark.parametrize("given", ["--02-30", "--13-01", "2025-02-30", "24 June", "-06-24"])
+def test_an_event_date_that_is_no_date_is_a_422(client, editor, given):
+    problem = assert_problem(client.post("/v1/events", json=event(date=given), headers=editor), 422)
+    assert list(problem["errors"]) == ["date"]
+
+
+def test_a_status_given_is_kept_and_one_left_out_is_inferred_only_from_the_quotes(
+    client, editor, restore
+):
+    held = client.post("/v1/events", json=event(status="held"), headers=editor)
+    assert held.json["status"] == "held"
+    unsaid = client.post("/v1/events", json=event(name="Another summit"), headers=editor)
+    assert unsaid.json["status"] is None  # the quote does not say it is due
+    problem = assert_problem(
+        client.post("/v1/events", json=event(status="postponed"), headers=editor), 422
+    )
+    assert "status" in problem["errors"]

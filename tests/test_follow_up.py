@@ -47,7 +47,7 @@ def followed_up(client, runner, restore):
 
 def test_the_follow_up_adds_its_facts_and_restates_the_seeds(client, followed_up):
     _, output = followed_up
-    assert "6 added, 0 updated, 3 restated" in output
+    assert "8 added, 0 updated, 3 restated" in output
     commitment = client.get("/v1/commitments/united-kingdom-spending-plan-2-5-pct").json
     assert [span["source"] for span in commitment["evidence"]] == [
         SEED,
@@ -71,7 +71,7 @@ def test_the_follow_up_adds_its_facts_and_restates_the_seeds(client, followed_up
 
 def test_importing_the_follow_up_again_changes_nothing(runner, followed_up):
     again = runner.invoke(args=["import", str(FOLLOW_UP)])
-    assert "0 added, 0 updated, 9 unchanged" in again.output, again.output
+    assert "0 added, 0 updated, 11 unchanged" in again.output, again.output
 
 
 def test_retiring_the_follow_up_gives_back_the_seeds_facts(client, admin, followed_up):
@@ -79,7 +79,8 @@ def test_retiring_the_follow_up_gives_back_the_seeds_facts(client, admin, follow
     dry = client.post(f"{SOURCE}/retire?dry_run=true", headers={**admin, "If-Match": "*"})
     assert dry.status_code == 200, dry.json
     assert dry.json["dry_run"] is True and sorted(dry.json["lost_evidence"]) == sorted(RESTATED)
-    assert len(dry.json["deleted"]) == 6  # the source, Spain, Germany and their three facts
+    # The source, Spain, Germany, their three facts, Rutte's 1.5% and the June summit.
+    assert len(dry.json["deleted"]) == 8
     assert client.get(SOURCE).status_code == 200  # a dry run changes nothing
     response = client.post(f"{SOURCE}/retire", headers={**admin, "If-Match": "*"})
     assert response.status_code == 200, response.json
@@ -252,6 +253,7 @@ def test_one_articles_briefing_shows_all_it_says_and_counts_what_it_shows(client
     assert [actor["id"] for actor in briefing["actors"]] == [
         "germany",
         "italy",
+        "mark-rutte",
         "spain",
         "united-kingdom",
     ]
@@ -260,7 +262,7 @@ def test_one_articles_briefing_shows_all_it_says_and_counts_what_it_shows(client
     assert [stance["id"] for stance in coalition["stances"]] == ["italy-conditional-on-coalition"]
     assert briefing["counts"]["stances"] == coalition["stance_count"] == 1
     assert briefing["reported_elsewhere"] == {
-        "actors": [],
+        "actors": ["mark-rutte"],  # whose security-investment figure it reports
         "proposals": ["coalition-of-the-willing"],
     }
     assert "reported_elsewhere" not in client.get("/v1/briefing").json

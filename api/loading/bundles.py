@@ -122,7 +122,7 @@ def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id:
         apply_evidence(
             item, spans_from_elsewhere(item, source_id) + data["evidence"], texts, source_id
         )
-        infer_status(item, data)
+        infer_status(item, data, [span["quote"] for span in data["evidence"]])
         if isinstance(item, Stance):
             if "supersedes" not in data:
                 db.session.flush()

@@ -86,9 +86,9 @@ DUE = re.compile(
 )
 
 
-def infer_status(item, data: dict) -> None:
+def infer_status(item, data: dict, quotes: list[str]) -> None:
     """An event whose writer gave no status, and which has none: `upcoming` where its quotes
     say it is due, scheduled or set to take place (as of its sources' date); else none."""
     if isinstance(item, Event) and "status" not in data and item.status is None:
-        if any(DUE.search(span.quote) for span in item.evidence):
+        if any(DUE.search(quote) for quote in quotes):
             item.status = "upcoming"

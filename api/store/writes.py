@@ -52,7 +52,7 @@ def apply_write(item, data: dict, schema) -> None:
             texts = dict(db.session.execute(select(Source.id, Source.text)).all())
             apply_evidence(item, data["evidence"], texts)
         check_own_words(item)
-        infer_status(item, data)
+        infer_status(item, data, [span.quote for span in item.evidence])
     except FieldError as error:
         db.session.rollback()  # what was flushed before the error is undone, not left pending
         abort(422, message=f"Invalid request body. {error}", errors={error.field: [error.message]})
