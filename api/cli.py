@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from api.extensions import db
 from api.http.auth import ROLES, create_token
 from api.loading.bundles import edited_items, import_bundle, seed
+from api.loading.draft import draft
 from api.loading.files import SeedError, bundle_paths
 from api.loading.synth import synthesize
 from api.store.commits import end_write, write_transaction
@@ -70,6 +71,26 @@ def import_command(path: Path, check: bool):
         click.echo("Checked (nothing written); importing would give " + "\n".join(report.lines()))
     else:
         click.echo("Imported " + "\n".join(report.lines()))
+
+
+@commands.cli.command("draft")
+@click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the draft bundle (default: beside the article, as .yaml).",
+)
+@click.option("--force", is_flag=True, help="Write over a file already there.")
+def draft_command(article: Path, output: Path | None, force: bool):
+    """Draft a bundle from an article's text, for an editor to confirm: the source, the actors
+    it names (known ones, and capitalised names as candidates), what is said and by whom,
+    figures and dated meetings; every span verbatim at its offset, every guess marked."""
+    output = output or article.with_suffix(".yaml")
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists: give --output, or --force to replace it.")
+    output.write_text(draft(article, output), encoding="utf-8")
+    click.echo(f"Drafted {output}: edit it, then `flask import --check {output}`.")
 
 
 @commands.cli.command("retire")
