@@ -68,10 +68,11 @@ def test_readme_example_works(client, command):
     assert response.get_data()
 
 
-def test_readme_editor_walkthrough_works(client, runner, restore):
+def test_readme_editor_walkthrough_works(client, runner, restore, tmp_path):
     briefing = client.get("/v1/briefing").json
     variables = {}
     for step in EDITOR_STEPS:
+        step = step.replace(" draft.yaml", f" {tmp_path / 'draft.yaml'}")  # not in the clone
         assignment = re.fullmatch(r"(?:export )?(\w+)=\$\((.*)\)", step)
         name, step = assignment.groups() if assignment else (None, step)
         if step.startswith(FLASK):
