@@ -357,6 +357,34 @@ def test_a_figure_another_source_gives_differently_is_a_disagreement(
     assert [side["value_min"] for side in uk["commitments"]] == [2.5, 3]
 
 
+def test_an_event_another_source_reports_otherwise_is_a_disagreement(
+    client, admin, editor, followed_up
+):
+    """The follow-up's June summit is upcoming; a later (made-up) article says it was
+    cancelled: an event told differently, with both sides whole."""
+    text = "The NATO summit planned for June was cancelled."
+    source = {"id": "later", "title": "Later", "published_on": "2025-06", "text": text}
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    event = {
+        "name": "NATO Summit",  # the same event, in any case
+        "kind": "summit",
+        "status": "cancelled",
+        "basis": "article",
+        "evidence": [{"source": "later", "quote": text}],
+    }
+    created = client.post("/v1/events", json=event, headers=editor)
+    assert created.status_code == 201, created.json
+    (summit,) = client.get("/v1/disagreements?kind=events").json["data"]
+    assert (summit["kind"], summit["actor"], summit["event"]) == ("events", None, "NATO Summit")
+    assert summit["outcomes"] == ["upcoming", "cancelled"]  # oldest first
+    assert [side["id"] for side in summit["events"]] == ["nato-summit-june", created.json["id"]]
+    assert all(side["evidence"] and side["citation"] for side in summit["events"])
+    assert summit["stances"] == summit["commitments"] == []
+    assert client.get(summit["timeline"]).status_code == 200
+    assert client.get("/v1/briefing").json["counts"]["disagreements"] == 2  # and Italy's
+    assert client.get("/v1/disagreements?kind=events&actor=UK").json["data"] == []
+
+
 def test_a_later_stance_says_which_it_supersedes(client, editor, followed_up):
     conditional = client.get("/v1/stances/italy-conditional-on-coalition").json
     assert conditional["supersedes"]["id"] == "italy-opposes-coalition"  # inferred: later

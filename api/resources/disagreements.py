@@ -1,7 +1,9 @@
-"""Where sources disagree: one actor's stances on one proposal in different positions, or its
-figures for one metric, as different sources report them — each side whole, oldest first."""
+"""Where sources disagree: one actor's stances on one proposal in different positions, its
+figures for one metric, or one event's status or outcome, as different sources report them —
+each side whole, oldest first."""
 
 import itertools
+from urllib.parse import urlencode
 
 from flask.views import MethodView
 from sqlalchemy import select
@@ -12,7 +14,15 @@ from api.http.formats import page_view
 from api.http.routing import Blueprint
 from api.resources.stances import references
 from api.store import renders
-from api.store.models import Actor, Commitment, Evidence, Proposal, Stance
+from api.store.models import (
+    Actor,
+    Commitment,
+    Event,
+    Evidence,
+    Proposal,
+    Stance,
+    event_participants,
+)
 from api.store.pagination import decode_offset, encode_cursor, envelope
 from api.store.queries import resolve
 from api.store.version import remembered
@@ -27,7 +37,7 @@ class Disagreements(MethodView):
     @blp.response(200, DisagreementPageSchema)
     @page_view(DisagreementPageSchema)
     def get(self, args):
-        """List where sources disagree: stances in different positions, different figures"""
+        """List where sources disagree: stances in different positions, different figures, events"""
         limit, offset = args["limit"], decode_offset(args.get("cursor"))
         kinds = tuple(args.get("kind") or KINDS)
         actors = tuple(resolve(Actor, "actor", value) for value in args.get("actor") or [])
@@ -79,7 +89,9 @@ def open_disagreements(kinds: tuple, actors: tuple) -> tuple[list[tuple], bool]:
             statement = statement.where(Commitment.actor_id.in_(actors))
         # A plan and an ambition of one actor are two figures, not a disagreement: by kind.
         found += disagreeing_figures(db.session.execute(statement).all())
-    return sorted(found, key=lambda item: (KINDS.index(item[0]), item[1], item[2])), more
+    if "events" in kinds:
+        found += disagreeing_events(actors)
+    return sorted(found, key=lambda item: (KINDS.index(item[0]), item[1] or "", item[2])), more
 
 
 def disagreeing_pairs(actors: tuple) -> list[tuple[str, str]]:
@@ -114,6 +126,45 @@ def disagreeing_figures(rows) -> list[tuple]:
             said = tuple(dict.fromkeys(figure(fact) for fact in facts))
             found.append(("commitments", actor_id, metric, tuple(fact.id for fact in facts), said))
     return found
+
+
+def disagreeing_events(actors: tuple) -> list[tuple]:
+    """The events (by name and kind, in any case) that one source reports as upcoming, held or
+    cancelled, or with one outcome, and another source, which does not report it too,
+    otherwise; with `actors`, those they take part in."""
+    statement = select(Event.id, Event.name, Event.kind, Event.status, Event.outcome).order_by(
+        Event.reported_order, Event.id
+    )
+    if actors:
+        taking_part = select(event_participants.c.event_id).where(
+            event_participants.c.actor_id.in_(actors)
+        )
+        statement = statement.where(Event.id.in_(taking_part))
+    rows = db.session.execute(statement).all()
+    by_subject: dict[tuple, list] = {}
+    for row in rows:
+        by_subject.setdefault((" ".join(row.name.lower().split()), row.kind), []).append(row)
+    reported = [row for facts in by_subject.values() if len(facts) > 1 for row in facts]
+    sources = sources_of("events", [row.id for row in reported])
+    found = []
+    for facts in by_subject.values():
+        across = any(
+            happened(one) != happened(other)
+            and not sources.get(one.id, set()) & sources.get(other.id, set())
+            for one, other in itertools.combinations(facts, 2)
+        )
+        if across:
+            said = tuple(dict.fromkeys(happened(fact) for fact in facts))
+            ids = tuple(fact.id for fact in facts)
+            found.append(("events", None, facts[-1].name, ids, said))
+    return found
+
+
+def happened(event) -> str:
+    """What a source says of an event, as a disagreement lists it: `upcoming`, or
+    `held: <outcome>` (`unknown` where it gives no status)."""
+    status = event.status or "unknown"
+    return f"{status}: {event.outcome}" if event.outcome else status
 
 
 def figure(commitment) -> str:
@@ -160,14 +211,15 @@ def shown(disagreements: list[tuple]) -> list[dict]:
             said = tuple(dict.fromkeys(row.position for row in history))
         whole.append((kind, actor_id, about, ids, said))
     facts = {}
-    for kind, model in (("stances", Stance), ("commitments", Commitment)):
+    for kind, model in (("stances", Stance), ("commitments", Commitment), ("events", Event)):
         latest = [
             fact_id for k, _, _, ids, _ in whole if k == kind for fact_id in ids[-MOST_SIDES:]
         ]
         if latest:
             rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")
             facts.update({(kind, fact_id): render for render, _, fact_id in rows})
-    actors = {ref["id"]: ref for ref in references(Actor, sorted({d[1] for d in whole}))}
+    actor_ids = sorted({d[1] for d in whole if d[1] is not None})
+    actors = {ref["id"]: ref for ref in references(Actor, actor_ids)}
     proposals = {
         ref["id"]: ref
         for ref in references(Proposal, sorted({d[2] for d in whole if d[0] == "stances"}))
@@ -175,22 +227,31 @@ def shown(disagreements: list[tuple]) -> list[dict]:
     return [
         {
             "kind": kind,
-            "actor": actors[actor_id],
+            "actor": actors.get(actor_id),
             "proposal": proposals[about] if kind == "stances" else None,
             "metric": about if kind == "commitments" else None,
+            "event": about if kind == "events" else None,
             "positions": list(said) if kind == "stances" else [],
             "figures": list(said) if kind == "commitments" else [],
+            "outcomes": list(said) if kind == "events" else [],
             "stances": sides(facts, kind, "stances", ids),
             "commitments": sides(facts, kind, "commitments", ids),
+            "events": sides(facts, kind, "events", ids),
             "fact_count": len(ids),
-            "timeline": (
-                f"/v1/actors/{actor_id}/stances?proposal={about}&sort=reported_on"
-                if kind == "stances"
-                else f"/v1/actors/{actor_id}/commitments?sort=reported_on"
-            ),
+            "timeline": timeline(kind, actor_id, about),
         }
         for kind, actor_id, about, ids, said in whole
     ]
+
+
+def timeline(kind: str, actor_id: str | None, about: str) -> str:
+    """The list of every fact on a disagreement's subject, oldest first."""
+    if kind == "stances":
+        return f"/v1/actors/{actor_id}/stances?proposal={about}&sort=reported_on"
+    if kind == "commitments":
+        return f"/v1/actors/{actor_id}/commitments?sort=reported_on"
+    by_name = urlencode({"q": '"' + about + '"'})  # its name, as a phrase
+    return f"/v1/events?{by_name}&sort=reported_on"
 
 
 def sides(facts: dict, kind: str, wanted: str, ids: tuple) -> list:
