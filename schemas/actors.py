@@ -15,6 +15,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    paragraph_filter,
     reference_filter,
     sort_field,
     source_filter,
@@ -87,6 +88,7 @@ class ActorSchema(SourcedSchema):
 
 class ActorQuerySchema(CollectionQuerySchema):
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(ActorSchema)
     kind = enum_filter(ACTOR_KINDS)

@@ -1,8 +1,10 @@
 """Schemas for the change feed: every write, who made it, and the item before and after."""
 
+from datetime import UTC
+
 from marshmallow import Schema, fields
 
-from schemas.fields import Instant, OneOfCollections
+from schemas.fields import OneOfCollections, PastedInstant
 from schemas.pages import page_schema
 from schemas.queries import (
     CollectionQuerySchema,
@@ -44,9 +46,14 @@ class ChangeQuerySchema(CollectionQuerySchema):
 
     resource = enum_filter(OneOfCollections("items"), "A collection of items, e.g. 'stances'.")
     since = filter_field(
-        Instant(
-            default_timezone=None,
-            metadata={"description": "Only changes at or after this ISO 8601 time (with offset)."},
+        PastedInstant(
+            default_timezone=UTC,
+            metadata={
+                "description": "Only changes at or after this moment: a change's `at` as "
+                "printed (pasted raw, its `+` is read back from the space a URL makes of it), "
+                "any ISO 8601 time (without offset: UTC), or a date (from its first moment, "
+                "UTC), e.g. '2025-04-14'."
+            },
         ),
         column="at",
         at_least=True,

@@ -14,6 +14,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    paragraph_filter,
     reference_filter,
     sort_field,
     source_filter,
@@ -110,6 +111,7 @@ class CommitmentSchema(ClaimSchema):
 
 class CommitmentQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(CommitmentSchema)
     actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")

@@ -15,6 +15,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    paragraph_filter,
     reference_filter,
     sort_field,
     source_filter,
@@ -65,6 +66,7 @@ class EventSchema(ClaimSchema):
 
 class EventQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(EventSchema)
     kind = enum_filter(EVENT_KINDS)
@@ -76,9 +78,12 @@ class EventQuerySchema(ClaimQuerySchema):
     sort = sort_field(
         "id",
         "name",
+        "date",
         "updated_at",
         "reported_on",
-        description=REPORTED_SORT,
+        description=REPORTED_SORT
+        + " `date`: the events' own dates, a year before its months and days; days without "
+        "a year after every dated event; undated events last.",
     )
 
 

@@ -104,6 +104,23 @@ class Instant(fields.AwareDateTime):
             ) from error
 
 
+class PastedInstant(Instant):
+    """A moment as a journalist pastes it into a URL: the feed's own `at` as printed (its `+`
+    read back as a space, unless sent as `%2B`), `Z`, a time without offset (UTC), or a plain
+    date (its first moment, UTC)."""
+
+    SPACED_OFFSET = re.compile(r"^(\S+T[\d:.]+) (\d{2}(?::?\d{2})?)$")
+    DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+            if self.DATE.match(value):
+                value += "T00:00:00+00:00"
+            value = self.SPACED_OFFSET.sub(r"\1+\2", value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class CountryCode(fields.String):
     """An ISO 3166-1 alpha-2 code in a query string, in any case (`gb` is `GB`)."""
 

@@ -14,6 +14,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    paragraph_filter,
     reference_filter,
     sort_field,
     source_filter,
@@ -46,6 +47,7 @@ class ProposalSchema(ClaimSchema):
 
 class ProposalQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(ProposalSchema)
     kind = enum_filter(PROPOSAL_KINDS)

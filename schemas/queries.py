@@ -91,6 +91,17 @@ def source_filter() -> ListParameter:
     )
 
 
+def paragraph_filter() -> ListParameter:
+    """`paragraph=`: only the facts with a span in this paragraph (of `source=`, if given)."""
+    return any_of(
+        fields.Integer(validate=validate.Range(min=1, max=100_000)),
+        "Only facts with evidence in this paragraph (from 1, as citations number them; with "
+        "`source=`, that source's), e.g. '3'.",
+        column="evidence",
+        key="paragraph",
+    )
+
+
 def as_of_filter(**how) -> fields.Field:
     """`as_of=DATE`: the picture as it was then — only what sources published by that date
     back (a source dated only by its month or year counts from its first day; an undated one

@@ -17,6 +17,7 @@ from schemas.queries import (
     facet_field,
     fields_parameter,
     filter_field,
+    paragraph_filter,
     reference_filter,
     size_parameter,
     sort_field,
@@ -66,6 +67,7 @@ class StanceQuerySchema(ClaimQuerySchema):
     SCALES = {"position": POSITIONS, "certainty": CERTAINTIES}
 
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(StanceSchema)
     actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")

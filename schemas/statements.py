@@ -13,6 +13,7 @@ from schemas.queries import (
     expand_field,
     facet_field,
     fields_parameter,
+    paragraph_filter,
     reference_filter,
     sort_field,
     source_filter,
@@ -53,6 +54,7 @@ class StatementSchema(ClaimSchema):
 
 class StatementQuerySchema(ClaimQuerySchema):
     source = source_filter()
+    paragraph = paragraph_filter()
     as_of = as_of_filter()
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")

@@ -326,3 +326,51 @@ def test_a_status_given_is_kept_and_one_left_out_is_inferred_only_from_the_quote
         client.post("/v1/events", json=event(status="postponed"), headers=editor), 422
     )
     assert "status" in problem["errors"]
+
+
+def test_events_sort_by_their_dates_undated_last(client, editor, restore):
+    for name, on in [("Later", "2025-06-24"), ("Yearless", "--03-02"), ("Month", "2025-03")]:
+        body = event(name=f"{name} summit", date=on)
+        assert client.post("/v1/events", json=body, headers=editor).status_code == 201
+    order = [item["date"] for item in client.get("/v1/events?sort=date&limit=200").json["data"]]
+    dated = [on for on in order if on]
+    assert dated == ["2025-03", "2025-06-24", "--03-02"] and order[-1] is None
+    newest = client.get("/v1/events?sort=-date&limit=2").json
+    assert [item["date"] for item in newest["data"]][0] is None  # descending: undated first
+    walked, path = [], "/v1/events?sort=date&limit=2"
+    while path:  # the cursor walks the same order
+        page = client.get(path).json
+        walked += [item["date"] for item in page["data"]]
+        path = page["links"]["next"]
+    assert walked == order
+
+
+def test_facts_filter_by_the_paragraph_of_their_evidence(client, runner, restore):
+    assert runner.invoke(args=["import", str(FOLLOW_UP)]).exit_code == 0
+    in_third = client.get("/v1/stances?paragraph=3&limit=200").json["data"]
+    assert in_third and all(
+        any(span["paragraph"] == 3 for span in stance["evidence"]) for stance in in_third
+    )
+    # With source=, one span is in that source's paragraph: Italy's new stance is in the
+    # follow-up's third paragraph; none of its spans is in the seed article's.
+    both = client.get(f"/v1/stances?source={SOURCE}&paragraph=3").json["data"]
+    assert [stance["id"] for stance in both] == ["italy-conditional-on-coalition"]
+    seed_third = client.get(f"/v1/stances?source={SEED}&paragraph=3&limit=200").json["data"]
+    assert "italy-conditional-on-coalition" not in [stance["id"] for stance in seed_third]
+    assert_problem(client.get("/v1/stances?paragraph=zero"), 400)
+
+
+def test_the_feed_takes_its_own_at_pasted_raw_and_plain_dates(client, runner, restore):
+    assert runner.invoke(args=["import", str(FOLLOW_UP)]).exit_code == 0
+    newest = client.get("/v1/changes?sort=-id&limit=1").json["data"][0]
+    at = newest["at"]
+    assert "+" in at  # e.g. 2026-12-07T01:00:00.123456+00:00
+    for written in (at, at.replace("+", "%2B"), at.replace("+00:00", "Z")):
+        found = client.get(f"/v1/changes?since={written}&limit=200")
+        assert found.status_code == 200, found.json
+        assert newest["id"] in [change["id"] for change in found.json["data"]]
+    today = at[:10]
+    assert client.get(f"/v1/changes?since={today}").json["meta"]["total"] >= 1
+    assert client.get("/v1/changes?since=2999-01-01").json["meta"]["total"] == 0
+    assert client.get(f"/v1/changes?since={at[:19]}").status_code == 200  # no offset: UTC
+    assert_problem(client.get("/v1/changes?since=yesterday"), 400)

@@ -82,6 +82,8 @@ SKIPPED_COLUMNS = {
     "original_url",
     "rendered",
     "published_on",
+    "date",
+    "date_order",
     "date_known_from",
     "ordered_by",
     "reported_from",

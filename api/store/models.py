@@ -27,6 +27,7 @@ from sqlalchemy.orm import (
     foreign,
     mapped_column,
     relationship,
+    validates,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -386,6 +387,14 @@ class Commitment(Attributed, Base):
     )
 
 
+def date_order(value: str | None) -> str:
+    """An event date's place when events are sorted by date: '2025-03' as it is, '--06-24'
+    after every date with a year, none last."""
+    if value is None:
+        return "~~"
+    return f"~{value}" if value.startswith("--") else value
+
+
 class Event(Attributed, Base):
     __tablename__ = "events"
     collection = "events"
@@ -394,11 +403,20 @@ class Event(Attributed, Base):
     kind: Mapped[str] = mapped_column(String(30), index=True)
     location: Mapped[str | None] = mapped_column(String(300))
     date: Mapped[str | None] = mapped_column(String(10))  # 2025, 2025-06, 2025-06-24, --06-24
+    # What `sort=date` compares (never null, for the cursor): the date where it has a year,
+    # then days without one, then no date.
+    date_order: Mapped[str] = mapped_column(String(12), default="~~", server_default="~~")
     status: Mapped[str | None] = mapped_column(String(10), index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
     participants: Mapped[list[Actor]] = relationship(
         secondary=event_participants, order_by=lambda: Actor.id
     )
+
+    @validates("date")
+    def keep_date_order(self, _, value: str | None) -> str | None:
+        self.date_order = date_order(value)
+        return value
+
     proposals: Mapped[list[Proposal]] = relationship(
         secondary=event_proposals, order_by=lambda: Proposal.id, back_populates="events"
     )

@@ -123,8 +123,8 @@ def paginate(
 
 
 # Sort names that are not the column they sort by: when an item was reported is its place in
-# the sources' order (api/store/chronology.py).
-SORTED_BY = {"reported_on": "reported_order"}
+# the sources' order (api/store/chronology.py); an event's date, its `date_order`.
+SORTED_BY = {"reported_on": "reported_order", "date": "date_order"}
 
 
 def sort_order(sort: str, model, columns=None, scales=None) -> tuple:

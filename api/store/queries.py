@@ -6,7 +6,7 @@ import functools
 import re
 
 from flask_smorest import abort
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, joinedload, selectinload
 
@@ -243,6 +243,7 @@ def apply_filters(statement, args: dict, query_schema: type):
             statement = statement.where(matching(model, args["q"]))
         except EmptyQuery as error:
             bad_parameter("q", str(error))
+    on_related: dict = {}
     for parameter, how in filters_of(query_schema).items():
         values = args.get(parameter)
         if values is None:
@@ -270,7 +271,11 @@ def apply_filters(statement, args: dict, query_schema: type):
             values = with_their_groups(values)
         if isinstance(attribute.property, RelationshipProperty):
             related = attribute.property.mapper.class_
-            statement = statement.where(attribute.any(getattr(related, how.key).in_(values)))
+            on_related.setdefault(attribute, []).append(getattr(related, how.key).in_(values))
         else:
             statement = statement.where(attribute.in_(values))
+    # Filters on one relationship hold for one related row: `source=` and `paragraph=` are one
+    # span's, in that source's paragraph.
+    for attribute, conditions in on_related.items():
+        statement = statement.where(attribute.any(and_(*conditions)))
     return statement

@@ -9,7 +9,8 @@ A source's text hash is indexed: a second source with the same text is refused (
 commitment may be an amount (`defense_spending_amount`), in a `currency`. An event's date is
 kept as the article gives it (`2025`, `2025-06`, `2025-06-24`, or `--06-24` for a day of a
 month in a year it does not say): the column becomes text, its days kept as they were
-(`YYYY-MM-DD`); its `status` (upcoming, held, cancelled) is new, null where nobody said.
+(`YYYY-MM-DD`), and `date_order` keeps what `sort=date` compares; its `status` (upcoming,
+held, cancelled) is new, null where nobody said.
 """
 
 import sqlalchemy as sa
@@ -36,12 +37,19 @@ def upgrade():
         )
         batch_op.add_column(sa.Column("status", sa.String(10), nullable=True))
         batch_op.create_index("ix_events_status", ["status"])
+        batch_op.add_column(
+            sa.Column("date_order", sa.String(12), nullable=False, server_default="~~")
+        )
+        batch_op.create_index("ix_events_date_order", ["date_order", "id"])
+    op.execute("UPDATE events SET date_order = date WHERE date IS NOT NULL")
 
 
 def downgrade():
     # Only whole days go back into a date column: the others are lost.
     op.execute("UPDATE events SET date = NULL WHERE length(date) != 10 OR date LIKE '--%'")
     with op.batch_alter_table("events") as batch_op:
+        batch_op.drop_index("ix_events_date_order")
+        batch_op.drop_column("date_order")
         batch_op.drop_index("ix_events_status")
         batch_op.drop_column("status")
         batch_op.alter_column(
