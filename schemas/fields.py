@@ -57,8 +57,26 @@ def text_field(max_length: int, **kwargs) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
+# Our enum values are spelt the American way; the house style's prose, and many a journalist,
+# the British: these words are taken as the value's own (`sceptical` is `skeptical`).
+AMERICAN = {"sceptical": "skeptical", "defence": "defense", "organisation": "organization"}
+
+
+def in_american(value: str) -> str:
+    """A value with its British spellings made American: 'defence_spending_pct_gdp' →
+    'defense_spending_pct_gdp'."""
+    return re.sub(r"[a-z]+", lambda word: AMERICAN.get(word.group(), word.group()), value)
+
+
+class EnumString(fields.String):
+    """One of fixed values in a body, British spellings taken as the American (`AMERICAN`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return in_american(super()._deserialize(value, attr, data, **kwargs))
+
+
 def enum_field(choices, **kwargs) -> fields.String:
-    return fields.String(validate=validate.OneOf(choices), **kwargs)
+    return EnumString(validate=validate.OneOf(choices), **kwargs)
 
 
 class ListParameter(DelimitedList):
@@ -158,8 +176,9 @@ def collection_field(kind: str, **kwargs) -> fields.String:
 
 
 class Choice(fields.String):
-    """One of fixed values in a query string, in any case (`Likely` is `likely`): `choices`, or
-    the names of a kind of collection (`OneOfCollections`)."""
+    """One of fixed values in a query string, in any case (`Likely` is `likely`) and British
+    spellings (`sceptical` is `skeptical`): `choices`, or the names of a kind of collection
+    (`OneOfCollections`)."""
 
     def __init__(self, choices, **kwargs):
         error = "'{input}' is not one of: {choices}."
@@ -171,4 +190,4 @@ class Choice(fields.String):
         super().__init__(validate=one_of, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).casefold()
+        return in_american(super()._deserialize(value, attr, data, **kwargs).casefold())

@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from webargs.fields import DelimitedList
 
 from schemas.dates import PartialDate
-from schemas.fields import Choice, ListParameter, QueryInteger
+from schemas.fields import Choice, ListParameter, OneOfCollections, QueryInteger
 from schemas.references import expandable
 
 MAX_FILTER_VALUES = 50
@@ -121,8 +121,11 @@ def as_of_filter(**how) -> fields.Field:
 
 
 def enum_filter(choices, description: str = "", **how) -> ListParameter:
-    """A filter on a column holding one of `choices`, given in any case."""
-    return any_of(Choice(choices), description or f"One of: {', '.join(choices)}.", **how)
+    """A filter on a column holding one of `choices`, given in any case and British spelling."""
+    described = description or f"One of: {', '.join(choices)}."
+    if not isinstance(choices, OneOfCollections):
+        described += " British spellings are the same value (`sceptical`, `defence`)."
+    return any_of(Choice(choices), described, **how)
 
 
 def text_filter(max_length: int, description: str, **how) -> ListParameter:

@@ -1,0 +1,37 @@
+"""The words a journalist types: British spellings of our enum values, …"""
+
+from tests.helpers import assert_problem
+
+
+def test_british_spellings_of_values_are_the_same_values(client):
+    sceptical = client.get("/v1/stances?position=sceptical&limit=200").json
+    skeptical = client.get("/v1/stances?position=skeptical&limit=200").json
+    assert sceptical["meta"]["total"] == skeptical["meta"]["total"] > 0
+    assert sceptical["data"] == skeptical["data"]
+    defence = client.get("/v1/commitments?metric=defence_spending_pct_gdp").json
+    assert defence["meta"]["total"] == client.get(
+        "/v1/commitments?metric=defense_spending_pct_gdp"
+    ).json["meta"]["total"] > 0
+    assert client.get("/v1/actors?kind=organisation").json["meta"]["total"] > 0
+    assert_problem(client.get("/v1/stances?position=scepticism"), 400)
+
+
+def test_a_write_takes_the_british_spelling_and_stores_the_value(client, editor, restore):
+    body = {
+        "actor": "italy",
+        "proposal": "macron-30-day-ceasefire",
+        "position": "sceptical",
+        "certainty": "stated",
+        "summary": "Has outright rejected the idea.",
+        "basis": "reported",
+        "asserted_by": "italy",
+        "evidence": [
+            {
+                "source": "nato-divisions-ukraine",
+                "quote": "others, like Italy, have outright rejected the idea",
+            }
+        ],
+    }
+    created = client.post("/v1/stances", json=body, headers=editor)
+    assert created.status_code == 201, created.json
+    assert created.json["position"] == "skeptical"
