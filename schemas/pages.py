@@ -13,7 +13,7 @@ from schemas.context import chosen_fields
 
 
 class MetaSchema(Schema):
-    SOMETIMES_SENT = ("facets", "suggestions", "total_is_lower_bound")
+    SOMETIMES_SENT = ("facets", "hints", "suggestions", "total_is_lower_bound")
 
     total = fields.Integer(metadata={"description": "Items matching the filters."})
     total_is_lower_bound = fields.Boolean(
@@ -32,6 +32,14 @@ class MetaSchema(Schema):
         metadata={
             "description": "When a search finds nothing: the index's words closest to those "
             "asked for (a typo's likely meaning), e.g. `coalition` for `coalitoin`."
+        },
+    )
+    hints = fields.List(
+        fields.String(),
+        metadata={
+            "description": "When an actor filter finds nothing: the roles of the actors it "
+            "named and how to ask for the actor they lead instead, e.g. `Keir Starmer is Prime "
+            "Minister of United Kingdom, whose facts actor=united-kingdom asks for.`"
         },
     )
     facets = fields.Dict(

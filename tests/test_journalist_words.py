@@ -35,3 +35,14 @@ def test_a_write_takes_the_british_spelling_and_stores_the_value(client, editor,
     created = client.post("/v1/stances", json=body, headers=editor)
     assert created.status_code == 201, created.json
     assert created.json["position"] == "skeptical"
+
+
+def test_a_leaders_name_that_finds_nothing_names_what_he_leads(client):
+    page = client.get("/v1/stances?actor=starmer").json
+    assert page["data"] == [] and page["meta"]["total"] == 0
+    assert page["meta"]["hints"] == [
+        "Keir Starmer is Prime Minister of United Kingdom, whose facts "
+        "actor=united-kingdom asks for."
+    ]
+    asked = client.get("/v1/stances?actor=united-kingdom").json
+    assert asked["meta"]["total"] > 0 and "hints" not in asked["meta"]

@@ -14,6 +14,7 @@ from api.store.queries import (
     bad_parameter,
     filters_of,
     load_options,
+    role_hints,
     text_filter_of,
 )
 from api.store.version import remembered
@@ -182,6 +183,8 @@ def list_items(model, args: dict, query_schema, **fixed):
     body = paginate(statement, args, model, scales=scales, filters=filters, counted=counted)
     if matches:
         body["meta"]["total_is_lower_bound"] = matches.more
+    if body["meta"]["total"] == 0 and (hints := role_hints(args, query_schema)):
+        body["meta"]["hints"] = hints  # never a silent empty page for a leader's name
     if args.get("facet"):
         facets = (counted, model, query_schema, args["facet"])
         key = ("facets", model.__tablename__, filters)

@@ -279,3 +279,21 @@ def apply_filters(statement, args: dict, query_schema: type):
     for attribute, conditions in on_related.items():
         statement = statement.where(attribute.any(and_(*conditions)))
     return statement
+
+
+def role_hints(args: dict, query_schema) -> list[str]:
+    """For a list an actor filter left empty: each actor it named who holds a role of another
+    (a prime minister of a country), and how to ask for that one instead."""
+    hints = []
+    for parameter, how in filters_of(query_schema).items():
+        if how.references != "actors" or not args.get(parameter):
+            continue
+        for value in args[parameter]:
+            actor = db.session.get(Actor, resolve(Actor, parameter, value))
+            for role in actor.roles:
+                if role.of is not None:
+                    hints.append(
+                        f"{actor.name} is {role.title} of {role.of.name}, whose facts "
+                        f"{parameter}={role.of.id} asks for."
+                    )
+    return hints
