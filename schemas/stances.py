@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from schemas.actors import ACTOR_KINDS
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
-from schemas.fields import enum_field, text_field
+from schemas.fields import Choice, ListParameter, enum_field, text_field
 from schemas.items import patch_schema, request_schema
 from schemas.pages import LinksSchema, MetaSchema, PageItem, page_schema
 from schemas.queries import (
@@ -177,5 +178,23 @@ class StanceMatrixQuerySchema(QuerySchema):
     )
     proposal = reference_filter(
         "proposals", "Only this proposal's column (id or title).", column="proposal_id"
+    )
+    gaps = fields.Boolean(
+        load_default=False,
+        truthy={"true", "1", "yes", "on"},
+        falsy={"false", "0", "no", "off"},
+        metadata={
+            "description": "Every actor is a row (of `actor_kind`, or those `actor=` names), "
+            "with a null cell where it has no stance the filters keep: who takes no stance, "
+            "e.g. `?proposal=coalition-of-the-willing&actor_kind=country&gaps=true`. Without "
+            "it, only actors with such a stance are rows."
+        },
+    )
+    actor_kind = ListParameter(
+        Choice(ACTOR_KINDS),
+        metadata={
+            "description": "Only actors of these kinds as rows: person, country, "
+            "organization, group. Several: comma-separated or repeated; any."
+        },
     )
     basis = basis_filter()

@@ -46,3 +46,16 @@ def test_a_leaders_name_that_finds_nothing_names_what_he_leads(client):
     ]
     asked = client.get("/v1/stances?actor=united-kingdom").json
     assert asked["meta"]["total"] > 0 and "hints" not in asked["meta"]
+
+
+def test_the_matrix_lists_who_takes_no_stance(client):
+    coalition = "proposal=coalition-of-the-willing&actor_kind=country"
+    with_stance = client.get(f"/v1/stances/matrix?{coalition}").json
+    every = client.get(f"/v1/stances/matrix?{coalition}&gaps=true").json
+    countries = client.get("/v1/actors?kind=country&limit=200").json["meta"]["total"]
+    assert every["meta"]["total"] == countries > with_stance["meta"]["total"]
+    assert [column["id"] for column in every["columns"]] == ["coalition-of-the-willing"]
+    silent = [row["id"] for row, (cell,) in zip(every["rows"], every["cells"]) if cell is None]
+    assert silent and "italy" not in silent and "united-kingdom" not in silent
+    rows = client.get(f"/v1/stances/matrix.csv?{coalition}&gaps=true").text.splitlines()
+    assert len(rows) == countries + 1  # a header, then every country, silent ones too

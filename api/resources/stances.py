@@ -14,7 +14,7 @@ from api.resources.items import blueprint_of
 from api.store.chronology import SURENESS
 from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from api.store.pagination import CURSOR_HELP, cursor_parts, encode_cursor, filters_given
-from api.store.queries import apply_filters, bad_parameter
+from api.store.queries import apply_filters, bad_parameter, resolve
 from api.store.version import remembered
 from schemas.dates import first_and_last_day
 from schemas.pages import Dumped
@@ -63,10 +63,14 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
     so a page costs what its rows hold."""
     chosen = current_stances(args)
     # The actors with a stance the filters keep, each found by one probe of its stances (at
-    # 100,000 stances, the distinct actors of every stance kept `as_of` were 55,000 rows).
+    # 100,000 stances, the distinct actors of every stance kept `as_of` were 55,000 rows);
+    # with `gaps`, every actor of the kinds asked, or named.
     with_stance = chosen.with_only_columns(Stance.id).where(Stance.actor_id == Actor.id).exists()
-    rows = select(Actor.id).where(with_stance).order_by(Actor.id)
-    count = select(func.count()).select_from(Actor).where(with_stance)
+    kept = row_actors(args) if args.get("gaps") else [with_stance]
+    if args.get("actor_kind"):
+        kept.append(Actor.kind.in_(args["actor_kind"]))
+    rows = select(Actor.id).where(*kept).order_by(Actor.id)
+    count = select(func.count()).select_from(Actor).where(*kept)
     if args.get("cursor"):
         rows = rows.where(Actor.id > matrix_cursor(args["cursor"]))
     actor_ids = db.session.scalars(rows.limit(limit + 1)).all()
@@ -92,7 +96,8 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
         found = db.session.connection().execute(cells).all()
         by_pair = {(row.actor_id, row.proposal_id): row for row in found}
         others = other_stances(actor_ids)
-    proposal_ids = columns if columns is not None else sorted({key[1] for key in by_pair})
+    taken = {proposal for _, proposal in by_pair}
+    proposal_ids = columns if columns is not None else asked_columns(args, taken)
     actors = references(Actor, actor_ids)
     proposals = references(Proposal, proposal_ids)
     return {
@@ -107,13 +112,33 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
         ],
         "meta": {
             "total": remembered(  # per data version, as a collection's total
-                ("matrix", filters_given(args, StanceMatrixQuerySchema, {})),
+                (
+                    "matrix",
+                    filters_given(args, StanceMatrixQuerySchema, {}),
+                    args.get("gaps"),
+                    tuple(args.get("actor_kind") or ()),
+                ),
                 lambda: db.session.scalar(count),
             ),
             "limit": limit,
             "next_cursor": encode_cursor("actor", actor_ids[-1]) if more else None,
         },
     }
+
+
+def row_actors(args) -> list:
+    """With `gaps`: the actors `actor=` names (no condition when it names none)."""
+    if not args.get("actor"):
+        return []
+    return [Actor.id.in_([resolve(Actor, "actor", value) for value in args["actor"]])]
+
+
+def asked_columns(args, found: set[str]) -> list[str]:
+    """The proposals `found` (those cells take stances on), and with `gaps`, those
+    `proposal=` names, though no row takes a stance on them, in id order."""
+    if args.get("gaps") and args.get("proposal"):
+        found |= {resolve(Proposal, "proposal", value) for value in args["proposal"]}
+    return sorted(found)
 
 
 def current_stances(args):
@@ -167,10 +192,11 @@ def other_stances(actor_ids: list[str]) -> dict[tuple[str, str], list[str]]:
 
 
 def matrix_columns(args) -> list[str]:
-    """Every proposal the filtered matrix has a stance on, in id order."""
+    """Every proposal the filtered matrix has a stance on (and with `gaps`, those asked for),
+    in id order."""
     chosen = current_stances(args)
     proposals = chosen.with_only_columns(Stance.proposal_id).distinct().order_by(Stance.proposal_id)
-    return db.session.scalars(proposals).all()
+    return asked_columns(args, set(db.session.scalars(proposals)))
 
 
 def references(model, ids: list[str]) -> list[dict]:
