@@ -24,6 +24,7 @@ OWN = {
     "BriefingQuerySchema": {"per_proposal"},
     "RetirementQuerySchema": {"dry_run"},
     "DisagreementQuerySchema": {"kind"},
+    "StanceMatrixQuerySchema": {"gaps", "actor_kind"},
 }
 # The model each query schema filters (None: a view that applies its parameters itself — the
 # briefing its `source`, search its `type`).
