@@ -223,8 +223,13 @@ def test_the_matrix_spreadsheet_says_the_same(client, followed_up):
     response = client.get("/v1/stances/matrix.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     italy = next(row for row in rows if row[0] == "italy")
-    cell = italy[rows[0].index("coalition-of-the-willing")]
-    assert cell == "conditional [other sources: opposes]"
+    coalition = rows[0].index("Coalition of the willing: position")
+    assert italy[1] == "Italy"
+    assert italy[coalition : coalition + 3] == ["conditional", "stated", "opposes"]
+    assert rows[0][coalition + 1 : coalition + 3] == [
+        "Coalition of the willing: certainty",
+        "Coalition of the willing: other sources",
+    ]
 
 
 def test_current_filters_the_stances_to_the_picture_now(client, followed_up):

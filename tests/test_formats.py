@@ -45,7 +45,7 @@ def test_csv_flattens_references_to_ids(client):
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["actor"] == "italy"
     assert record["proposal"] == "coalition-of-the-willing"
-    assert record["evidence"] == "others, like Italy, have outright rejected the idea"
+    assert record["evidence"] == "“others, like Italy, have outright rejected the idea”"
 
 
 def test_csv_of_empty_page_still_has_header(client):

@@ -9,9 +9,11 @@ def test_british_spellings_of_values_are_the_same_values(client):
     assert sceptical["meta"]["total"] == skeptical["meta"]["total"] > 0
     assert sceptical["data"] == skeptical["data"]
     defence = client.get("/v1/commitments?metric=defence_spending_pct_gdp").json
-    assert defence["meta"]["total"] == client.get(
-        "/v1/commitments?metric=defense_spending_pct_gdp"
-    ).json["meta"]["total"] > 0
+    assert (
+        defence["meta"]["total"]
+        == client.get("/v1/commitments?metric=defense_spending_pct_gdp").json["meta"]["total"]
+        > 0
+    )
     assert client.get("/v1/actors?kind=organisation").json["meta"]["total"] > 0
     assert_problem(client.get("/v1/stances?position=scepticism"), 400)
 
@@ -55,7 +57,8 @@ def test_the_matrix_lists_who_takes_no_stance(client):
     countries = client.get("/v1/actors?kind=country&limit=200").json["meta"]["total"]
     assert every["meta"]["total"] == countries > with_stance["meta"]["total"]
     assert [column["id"] for column in every["columns"]] == ["coalition-of-the-willing"]
-    silent = [row["id"] for row, (cell,) in zip(every["rows"], every["cells"]) if cell is None]
+    cells = zip(every["rows"], every["cells"], strict=True)
+    silent = [row["id"] for row, (cell,) in cells if cell is None]
     assert silent and "italy" not in silent and "united-kingdom" not in silent
     rows = client.get(f"/v1/stances/matrix.csv?{coalition}&gaps=true").text.splitlines()
     assert len(rows) == countries + 1  # a header, then every country, silent ones too

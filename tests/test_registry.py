@@ -51,6 +51,7 @@ def test_a_new_collection_is_documented_and_in_the_feed(answers):
         "/v1/notes",
         "/v1/notes.csv",
         "/v1/notes.sparse",
+        "/v1/notes.xlsx",
         "/v1/notes/{note_id}",
     ]
     assert answers["schema"]

@@ -103,9 +103,15 @@ def test_matrix_as_csv(client):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header = rows[0]
     hungary = next(row for row in rows if row[0] == "hungary")
-    assert header[0] == "actor"
+    assert header[:2] == ["actor", "actor_name"] and hungary[1] == "Hungary"
     # Hungary's stated opposition, not its likely block (the surest of its two stances)
-    assert hungary[header.index("nato-collective-deployment")] == "opposes"
+    title = client.get("/v1/proposals/nato-collective-deployment").json["title"]
+    position = header.index(f"{title}: position")
+    assert hungary[position : position + 2] == ["opposes", "stated"]
+    assert response.headers["Content-Disposition"] == 'attachment; filename="stances-matrix.csv"'
+    assert not response.get_data(as_text=True).startswith("\ufeff")  # plain UTF-8 for tools
+    with_bom = client.get("/v1/stances/matrix.csv?bom=true").get_data(as_text=True)
+    assert with_bom.startswith("\ufeff") and with_bom[1:] == response.get_data(as_text=True)
 
 
 def test_matrix_filtered_to_one_proposal(client):
@@ -216,9 +222,10 @@ def test_the_matrix_spreadsheet_holds_every_row_under_one_header(client, monkeyp
     monkeypatch.setattr(spreadsheets, "STREAMED_PAGE", 4)  # several pages of the seed's actors
     lines = client.get("/v1/stances/matrix.csv").get_data(as_text=True).splitlines()
     whole = client.get("/v1/stances/matrix?limit=20").json
-    assert lines[0] == ",".join(
-        f'"{name}"' for name in ["actor", *(c["id"] for c in whole["columns"])]
-    )
+    titles = [c["title"] for c in whole["columns"]]
+    parts = ["position", "certainty", "other sources"]
+    columns = [f"{title}: {part}" for title in titles for part in parts]
+    assert lines[0] == ",".join(f'"{name}"' for name in ["actor", "actor_name", *columns])
     assert [line.split(",")[0].strip('"') for line in lines[1:]] == [
         row["id"] for row in whole["rows"]
     ]

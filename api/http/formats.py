@@ -11,11 +11,11 @@ from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
 from werkzeug.wrappers import Response
 
+from api.http.workbooks import defused, flat_text, spreadsheet, workbook_response
 from api.store.renders import dump_json
 from schemas.context import chosen_fields
 from schemas.references import Reference
 
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
@@ -27,8 +27,9 @@ def wants_pretty() -> bool:
 
 
 def wants_csv() -> bool:
-    """CSV for a `.csv` path, or an Accept header that prefers text/csv to JSON."""
-    if request.path.endswith(".csv"):
+    """A spreadsheet's rows: for a `.csv` (or `.xlsx`) path, or an Accept header that prefers
+    text/csv to JSON."""
+    if request.path.endswith((".csv", ".xlsx")):
         return True
     if "csv" not in request.headers.get("Accept", ""):
         return False  # spare the parsing of Accept: only CSV can win over JSON here
@@ -52,25 +53,11 @@ class BriefingJSONProvider(DefaultJSONProvider):
 
 def cell(value) -> str:
     """Flatten a JSON value into one spreadsheet cell, defused against formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        text = "; ".join(cell(item) for item in value)
-    elif isinstance(value, dict):
-        # A reference becomes its id, an evidence span its quote, anything else its values.
-        if "id" in value:
-            text = str(value["id"])
-        elif "quote" in value:
-            text = str(value["quote"])
-        else:
-            text = " ".join(cell(item) for item in value.values() if item is not None)
-    elif isinstance(value, bool):
+    if isinstance(value, bool):
         return "true" if value else "false"
-    elif isinstance(value, int | float):
+    if isinstance(value, int | float):
         return str(value)
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+    return defused(flat_text(value, defuse=True))
 
 
 def csv_text(rows) -> str:
@@ -83,8 +70,20 @@ def csv_text(rows) -> str:
     return buffer.getvalue()
 
 
+BOM = "\ufeff"  # what Excel needs to read a CSV file as UTF-8
+
+
 def csv_response(rows: list[list]):
-    return current_app.response_class(csv_text(rows), content_type=CSV_TYPE)
+    return spreadsheet(current_app.response_class(with_bom(csv_text(rows)), content_type=CSV_TYPE))
+
+
+def with_bom(text: str) -> str:
+    """The first text of a CSV answer, after a byte order mark if the request asked for one
+    (`bom=true`, for Excel); without, UTF-8 as tools expect it."""
+    return BOM + text if request.args.get("bom", "").lower() in TRUTHY else text
+
+
+TRUTHY = ("true", "1", "yes", "on")
 
 
 def csv_stream(table: "Table", bodies):
@@ -101,8 +100,10 @@ def csv_stream(table: "Table", bodies):
 
 def csv_lines(batches):
     """A CSV answer written as it goes, a batch of rows at a time."""
-    lines = (csv_text(rows) for rows in batches)
-    return current_app.response_class(stream_with_context(lines), content_type=CSV_TYPE)
+    first = with_bom("")
+    lines = ((first if index == 0 else "") + csv_text(rows) for index, rows in enumerate(batches))
+    response = current_app.response_class(stream_with_context(lines), content_type=CSV_TYPE)
+    return spreadsheet(response)
 
 
 class Table:
@@ -162,6 +163,8 @@ def csv_view(schema_class, rows):
             if not g.get("csv") or isinstance(result, Response):
                 return result
             body, headers = result if isinstance(result, tuple) else (result, {})
+            if request.path.endswith(".xlsx"):
+                return workbook_response([rows(schema.dump(body))]), headers
             return csv_response(rows(schema.dump(body))), headers
 
         return wrapper

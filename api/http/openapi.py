@@ -18,7 +18,7 @@ from marshmallow import class_registry
 
 from api.http.conditional import IF_MATCH
 from api.http.errors import ProblemApi
-from api.http.routing import SPARSE
+from api.http.routing import SPARSE, SPREADSHEETS
 from schemas.fields import SLUG_PATTERN
 from schemas.pages import SPARSE_JSON, sparse_page_schema
 from schemas.references import Reference
@@ -43,9 +43,11 @@ HEADERS = {
 OPERATION_IDS = {
     ("get", "/v1/stances/matrix"): "getStanceMatrix",
     ("get", "/v1/stances/matrix.csv"): "getStanceMatrixCsv",
+    ("get", "/v1/stances/matrix.xlsx"): "getStanceMatrixXlsx",
     ("get", "/v1/briefing"): "getBriefing",
     ("get", "/v1/search"): "search",
     ("get", "/v1/search.csv"): "searchCsv",
+    ("get", "/v1/search.xlsx"): "searchXlsx",
     ("post", "/v1/sources/{source_id}/retire"): "retireSource",
     ("get", "/"): "getIndex",
     ("get", "/v1"): "getIndexV1",
@@ -180,7 +182,7 @@ class ContractPlugin(BasePlugin):
             fields = next(
                 (p for p in parameters if isinstance(p, dict) and p["name"] == "fields"), None
             )
-            if fields is not None and not path.endswith(".csv"):
+            if fields is not None and not path.endswith(SPREADSHEETS):
                 if path.endswith(SPARSE):
                     fields["required"] = True
                     operation["summary"] = f"{operation.get('summary', '')}, only the fields named"
@@ -224,11 +226,15 @@ DESCRIPTIONS = {
 
 def operation_description(method: str, path: str, operation: dict) -> str:
     kind = operation_kind(method, path)
-    if path.endswith(".csv"):
+    if path.endswith(SPREADSHEETS):
+        extension = path.rsplit(".", 1)[1]
         return (
-            "The rows of the JSON operation without `.csv`, as CSV: a header row, then a row "
-            "per item, a reference by its id with its name or title in the next column. Every "
-            "row of the filtered collection, streamed, unless `limit` asks for a page."
+            f"The rows of the JSON operation without `.{extension}`, as "
+            + ("CSV (UTF-8; `bom=true` for Excel)" if extension == "csv" else "an Excel workbook")
+            + ": a header row, then a row per item, a reference by its id with its name or "
+            "title in the next column, evidence spans each in quote marks. Every row of the "
+            "filtered collection, unless `limit` asks for a page; offered as a file "
+            "(`Content-Disposition`)."
         )
     if path.endswith(SPARSE):
         return (

@@ -24,20 +24,22 @@ blp = blueprint_of("stances")
 
 
 def matrix_rows(body: dict) -> list[list]:
-    """The matrix as a spreadsheet: one row per actor, one column per proposal."""
-    header = ["actor", *(column["id"] for column in body["columns"])]
+    """The matrix as a spreadsheet: one row per actor (its id and name), three columns per
+    proposal (by title): the position, the certainty, and the other sources' positions."""
+    header = ["actor", "actor_name"]
+    for column in body["columns"]:
+        title = column["title"]
+        header += [f"{title}: position", f"{title}: certainty", f"{title}: other sources"]
     return [header] + [
-        [row["id"], *(describe_cell(cell) for cell in cells)]
+        [row["id"], row["name"], *itertools.chain.from_iterable(map(cell_columns, cells))]
         for row, cells in zip(body["rows"], body["cells"], strict=True)
     ]
 
 
-def describe_cell(cell: dict | None) -> str:
+def cell_columns(cell: dict | None) -> list[str]:
     if cell is None:
-        return ""
-    certainty = "" if cell["certainty"] == "stated" else f" ({cell['certainty']})"
-    earlier = ", ".join(cell.get("other_positions", []))
-    return cell["position"] + certainty + (f" [other sources: {earlier}]" if earlier else "")
+        return ["", "", ""]
+    return [cell["position"], cell["certainty"], ", ".join(cell.get("other_positions", []))]
 
 
 @blp.route("/v1/stances/matrix")
