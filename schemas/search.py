@@ -12,6 +12,17 @@ from schemas.queries import (
 )
 
 
+class ViaSchema(Schema):
+    """An item a hit refers to, by which it matched."""
+
+    id = fields.String()
+    url = fields.String(metadata={"description": "Its own path, e.g. `/v1/actors/italy`."})
+    label = fields.Function(
+        lambda ref: ref.get("name") or ref.get("title") or ref.get("summary"),
+        metadata={"type": "string", "description": "Its name or title."},
+    )
+
+
 class HitSchema(Schema):
     """One search hit, best first."""
 
@@ -32,6 +43,16 @@ class HitSchema(Schema):
             "description": "That field's text where it matched, as HTML: the text escaped "
             "(`&lt;`, `&amp;`, …), the matched words wrapped in <mark></mark>."
         }
+    )
+    via = fields.Nested(
+        ViaSchema,
+        allow_none=True,
+        metadata={
+            "description": "When the hit matched through an item it refers to (a stance "
+            "through its actor's or its proposal's name): that item; `field` is the reference "
+            "and `snippet` that item's name or title, marked. Null when the hit's own text "
+            "matched."
+        },
     )
     score = fields.Float(metadata={"description": "Relevance; higher is better."})
     sources = fields.List(

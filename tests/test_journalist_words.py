@@ -62,3 +62,72 @@ def test_the_matrix_lists_who_takes_no_stance(client):
     assert silent and "italy" not in silent and "united-kingdom" not in silent
     rows = client.get(f"/v1/stances/matrix.csv?{coalition}&gaps=true").text.splitlines()
     assert len(rows) == countries + 1  # a header, then every country, silent ones too
+
+
+def hits(client, query: str, **more) -> list[dict]:
+    params = "&".join(f"{key}={value}" for key, value in more.items())
+    response = client.get(f"/v1/search?q={query}&limit=50" + (f"&{params}" if params else ""))
+    assert response.status_code == 200, response.json
+    return response.json["data"]
+
+
+def test_united_states_finds_the_united_states_first_and_no_stated_certainty(client):
+    found = hits(client, "United States")
+    assert (found[0]["type"], found[0]["id"]) == ("actors", "united-states")
+    # A stance's certainty `stated` is a value, not a word: no hit matched by it alone.
+    for hit in found:
+        assert "<mark>" in hit["snippet"] or hit["via"], hit
+        assert hit["field"] != "certainty"
+
+
+def test_dotted_abbreviations_possessives_and_aliases_are_the_words_typed(client):
+    coalition = "proposals", "coalition-of-the-willing"
+    us = [(hit["type"], hit["id"]) for hit in hits(client, "US involvement")]
+    assert coalition in us
+    (hit,) = [
+        hit for hit in hits(client, "US involvement") if (hit["type"], hit["id"]) == coalition
+    ]
+    assert "<mark>U.S.</mark> <mark>involvement</mark>" in hit["snippet"]
+    possessive = [(hit["type"], hit["id"]) for hit in hits(client, "Starmer's coalition")]
+    assert coalition in possessive
+    # Zelenskyy is a reference alias: it finds the facts that name Zelensky, his statements.
+    statements = hits(client, "Zelenskyy", type="statements")
+    assert statements and all(
+        "<mark>Zelensky" in hit["snippet"] or hit["via"] for hit in statements
+    )
+    assert hits(client, "Zelensky", type="statements") == statements
+
+
+QUESTIONS = [
+    "coalition",
+    "ceasefire",
+    "Macron",
+    "Trump",
+    "UK",
+    "Italy",
+    "Hungary",
+    "Lancaster House",
+    "defence spending",
+    "troops",
+    "NATO",
+    "Russia",
+    "peace",
+    "skeptical",
+    "European countries",
+    "assurance*",
+    "Starmer",
+    "Rutte",
+    "security",
+    "Baltic",
+]
+
+
+def test_every_hit_shows_what_matched(client):
+    assert len(QUESTIONS) == 20
+    for question in QUESTIONS:
+        found = hits(client, question)
+        assert found, question
+        for hit in found:
+            assert "<mark>" in hit["snippet"] or hit["via"], (question, hit)
+            if hit["via"]:
+                assert "<mark>" in hit["snippet"] and hit["via"]["url"].startswith("/v1/")

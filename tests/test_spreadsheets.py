@@ -99,3 +99,10 @@ def test_search_as_a_workbook(client):
     rows = workbook_rows(client.get("/v1/search.xlsx?q=ceasefire"))
     assert rows[0][:2] == tuple(csv_rows(client.get("/v1/search.csv?q=ceasefire"))[0][:2])
     assert len(rows) > 1
+
+
+def test_a_cached_spreadsheet_still_offers_its_file_name(client):
+    first = client.get("/v1/proposals.xlsx")
+    again = client.get("/v1/proposals.xlsx")  # from the response cache
+    assert again.get_data() == first.get_data()
+    assert again.headers["Content-Disposition"] == 'attachment; filename="proposals.xlsx"'

@@ -18,6 +18,7 @@ from api.store import version
 
 KEPT_HEADERS = {
     "Content-Type",
+    "Content-Disposition",  # a spreadsheet's file name
     "ETag",
     "Link",
     "Vary",

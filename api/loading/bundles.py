@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 from api.extensions import db
 from api.loading.files import Bundle, SeedError
 from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
+from api.search.index import is_empty, reindex
 from api.store import chronology, renders
 from api.store.commits import end_write, write_transaction
 from api.store.facts import apply_evidence, apply_fields, apply_source, as_given, is_list
@@ -210,9 +211,11 @@ def load(paths: list[Path], rules: Rules, reset: bool = False, check: bool = Fal
                 raise CheckedOnly(reports)
             if reset or any(report.changed for report in reports):
                 end_write(reindex=True)
-            else:  # a database older than stored renders, or than reported dates
+            else:  # a database older than stored renders, reported dates or its index
                 chronology.keep_up(everything=chronology.anything_unplaced())
                 renders.store_all(missing_only=True)
+                if is_empty():  # emptied by a migration that changed what it holds
+                    reindex()
     except CheckedOnly as checked:
         return checked.reports
     return reports

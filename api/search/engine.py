@@ -21,13 +21,47 @@ from api.search.index import (
     vocabulary,
     words_beginning,
 )
-from api.search.query import Query, Term, fts5_query, parse, tsquery
+from api.search.query import WORD, Query, Term, fts5_query, parse, tsquery
 from api.search.snippets import Matcher, best_field
+from api.search.spelling import one_spelling
 from api.search.texts import hit_texts
-from api.store.models import Evidence
+from api.store.models import Actor, Evidence
 from api.store.reads import direct_reads
+from api.store.version import remembered
 
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
+
+
+def understood(typed: str) -> Query:
+    """What a journalist typed (`parse`), each term that is an actor's name, alias or reference
+    alias answered by any of that actor's names too: `Zelenskyy` finds the facts that say
+    Zelensky, `UK` those that say the United Kingdom."""
+    query = parse(typed)
+    names = remembered(("search", "actor names"), names_of_actors)
+
+    def widened(group: list[Term]) -> list[Term]:
+        more = []
+        for term in group:
+            for name in () if term.prefix else names.get(" ".join(term.words).casefold(), ()):
+                other = Term(tuple(WORD.findall(one_spelling(name))))
+                if other.words and other not in group and other not in more:
+                    more.append(other)
+        return [*group, *more]
+
+    return Query(groups=[widened(group) for group in query.groups], excluded=query.excluded)
+
+
+def names_of_actors() -> dict[str, list[str]]:
+    """Every name, alias and reference alias of every actor (as a query's words read it, in
+    any case), with all the names of its actor."""
+    found: dict[str, list[str]] = {}
+    rows = db.session.execute(select(Actor.name, Actor.aliases, Actor.reference_aliases))
+    for name, aliases, reference_aliases in rows:
+        every = [name, *aliases, *reference_aliases]
+        for one in every:
+            key = " ".join(WORD.findall(one_spelling(one))).casefold()
+            found.setdefault(key, []).extend(every)
+    return found
 
 
 def match_sql(query: Query) -> tuple[str, dict]:
@@ -65,7 +99,7 @@ MATCHES_COUNTED = 1000
 def matching(model, query: str):
     """A clause keeping the items of `model` (or evidence of facts) that match `query`, every
     match read once (an export, the matrix); a page of a list uses `text_filter`."""
-    where, params = match_sql(parse(query))
+    where, params = match_sql(understood(query))
     if model is Evidence:
         if is_postgres():
             hits = text(f"SELECT type, item_id FROM search_index WHERE {where}")
@@ -94,7 +128,7 @@ def text_filter(model, query: str) -> TextFilter:
     """When few items match, both clauses read the matches; when more than MATCHES_COUNTED do,
     the page walks the list in its own order and looks each item up in the index (at 100,000
     matching stances, a page of 50 costs 50 lookups, not 100,000 reads)."""
-    where, params = match_sql(parse(query))
+    where, params = match_sql(understood(query))
     collection = model.collection
     if count_matches(collection, where, params, MATCHES_COUNTED + 1) <= MATCHES_COUNTED:
         every = model.id.in_(matched_ids(collection, where, params))
@@ -165,7 +199,7 @@ def search(
     """One page of ranked hits, best first; how many matched (MATCHES_COUNTED at most), and
     whether more than that did (the hits then rank the first MATCHES_COUNTED the index gives).
     With `sources`, only their facts and themselves."""
-    parsed = parse(query)
+    parsed = understood(query)
     where, params = match_sql(parsed)
     if kind:
         where += " AND type = :kind"
@@ -195,7 +229,7 @@ def search(
     backing = sources_backing(rows)
     hits = []
     for row in rows:
-        matched, marked = best_field(texts.get((row.type, row.item_id), []), matcher)
+        matched, marked, via = best_field(texts.get((row.type, row.item_id), []), matcher)
         hits.append(
             {
                 "type": row.type,
@@ -204,6 +238,7 @@ def search(
                 "label": row.label,
                 "field": matched,
                 "snippet": marked,
+                "via": via,
                 "score": round(float(row.score), 6),
                 "sources": backing.get((row.type, row.item_id), []),
             }

@@ -31,7 +31,8 @@ from api.search.query import WORD
 from api.search.spelling import one_spelling
 from api.store import version
 from api.store.models import ALIAS_FIELDS, ActorRole, Evidence, Item, Provision, model_of
-from schemas.collections import names
+from schemas.collections import item_schema, names
+from schemas.fields import EnumString
 
 # Kept out of the models' metadata: the migration creates it differently per dialect.
 search_index = Table(
@@ -145,14 +146,17 @@ def related_text(value) -> list[str]:
 
 @functools.cache
 def text_fields(model) -> tuple[str, ...]:
-    """The columns that hold an item's own texts (not its ids, keys or digests), then its
-    alias lists."""
+    """The columns that hold an item's own texts (not its ids, keys or digests, nor the values
+    of a fixed list — a stance's `stated` is no word of prose: `States` must not find it),
+    then its alias lists."""
+    schema_fields = item_schema(model.collection).fields
     columns = [
         column.key
         for column in inspect(model).columns
         if isinstance(column.type, String | Text)
         and column.key not in SKIPPED_COLUMNS
         and not column.foreign_keys
+        and not isinstance(schema_fields.get(column.key), EnumString)
     ]
     return (*columns, *(name for name in ALIAS_FIELDS if hasattr(model, name)))
 
@@ -255,6 +259,11 @@ def with_rowids(rows: list[dict]) -> list[dict]:
         last[kind] += 1
         numbered.append({**row, "rowid": last[kind]})
     return numbered
+
+
+def is_empty() -> bool:
+    """Whether the index holds no row (emptied by a migration that changed what it holds)."""
+    return db.session.scalar(select(search_index.c.item_id).limit(1)) is None
 
 
 def reindex() -> None:

@@ -14,7 +14,7 @@ import snowballstemmer
 
 from api.search.spelling import one_spelling
 
-TOKEN = re.compile(r"\w+")
+TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+")  # a word, or a dotted abbreviation (U.S.)
 WINDOW = 30  # words shown around the first match
 STEMMERS = {"sqlite": "porter", "postgresql": "english"}  # FTS5 porter; PostgreSQL's snowball
 
@@ -88,19 +88,21 @@ def answers(form: tuple[str, str], wanted: str, prefix: bool) -> bool:
     return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
 
 
-def best_field(fields: list[tuple[str, str]], matcher: Matcher) -> tuple[str, str]:
-    """The field that matched (the first matching the most groups) and its marked snippet."""
+def best_field(fields: list[tuple], matcher: Matcher) -> tuple[str, str, dict | None]:
+    """The field that matched (the first matching the most groups), its marked snippet, and
+    the item it names when the match is that item's name (`via`). `fields` are (field, text)
+    and, for a name of a referenced item, (field, text, reference)."""
     best = None
-    for name, text in fields:
+    for name, text, *via in fields:
         spans = [match.span() for match in TOKEN.finditer(text)]
         marked, groups = matcher.marks([text[start:end] for start, end in spans])
         if groups and (best is None or groups > best[0]):
-            best = (groups, name, text, spans, marked)
-    if best is None:  # matched through what the index adds (a referenced item's name)
-        name, text = fields[0] if fields else ("", "")
-        return name, html.escape(text[:300])
-    _, name, text, spans, marked = best
-    return name, snippet(text, spans, marked)
+            best = (groups, name, text, spans, marked, via[0] if via else None)
+    if best is None:  # nothing shown matched (an index older than its texts)
+        name, text, *_ = fields[0] if fields else ("", "")
+        return name, html.escape(text[:300]), None
+    _, name, text, spans, marked, via = best
+    return name, snippet(text, spans, marked), via
 
 
 def snippet(text: str, spans: list[tuple[int, int]], marked: set[int]) -> str:

@@ -1,7 +1,8 @@
-"""British and American spellings as one word to search: the article writes "defense",
-"honor", "skeptical"; our summaries "defence", "honour", "emphasised". Both the index and the
-query are brought to one spelling (the American) with this list, which covers the words of the
-data and their common forms; add a pair when a new article brings a new one."""
+"""The words a journalist types as one word to search — a dotted abbreviation and its plain
+form, a name and its possessive, British and American spellings: the article writes
+"defense", "honor", "skeptical"; our summaries "defence", "honour", "emphasised". Both the
+index and the query are brought to one spelling (the American) with this list, which covers
+the words of the data and their common forms; add a pair when a new article brings one."""
 
 import re
 
@@ -46,9 +47,18 @@ ISE = re.compile(
 BRITISH = re.compile(r"(?<![^\W\d_])(?:" + "|".join(VARIANTS) + r")(?![^\W\d_])", re.IGNORECASE)
 
 
+# Dotted abbreviations are their plain form (U.S. is US, U.K. is UK); a possessive is its name
+# (Starmer's is Starmer, Zelensky’s Zelensky).
+DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
 def one_spelling(text: str) -> str:
-    """The text with every British spelling of the list made American, its case kept (what
-    a snippet shows of it reads as written, but for the spelling)."""
+    """The text with every British spelling of the list made American, dotted abbreviations
+    plain and possessives their names, its case kept (what a snippet shows of it reads as
+    written, but for the spelling)."""
+    text = DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+    text = POSSESSIVE.sub("", text)
     text = ISE.sub(lambda m: f"{m.group(1)}iz{m.group(2)}", text)
     return BRITISH.sub(american, text)
 

@@ -1,4 +1,6 @@
-"""The texts of the items a page of hits names, field by field: what a snippet is cut from."""
+"""The texts of the items a page of hits names, field by field: what a snippet is cut from —
+each item's own texts, its quotes, and the names of the items it refers to (a stance's actor
+and proposal), which say the hit matched through them (`via`)."""
 
 import orjson
 from sqlalchemy import (
@@ -8,6 +10,7 @@ from sqlalchemy import (
 )
 
 from api.search.index import text_fields, texts_of
+from api.store import renders
 from api.store.models import Evidence, model_of
 from api.store.reads import direct_reads
 from schemas.collections import names
@@ -34,17 +37,32 @@ def hit_texts(rows) -> dict:
 
 
 def texts_from_renders(kind: str, item_ids: list[str]) -> dict:
-    """(kind, id) → texts, for the facts of `kind` that have a stored render."""
+    """(kind, id) → texts, for the facts of `kind`: from their stored renders, or rendered
+    afresh where they have none yet (a database migrated from before them)."""
     model = model_of(kind)
-    names = text_fields(model)
-    texts = {}
+    texts, unrendered = {}, []
     statement = select(model.id, model.rendered).where(model.id.in_(item_ids))
     for item_id, rendered in direct_reads().rows(statement):
-        if rendered is not None:
-            values = orjson.loads(rendered)
-            quotes = [("evidence", span["quote"]) for span in values["evidence"]]
-            texts[kind, item_id] = texts_of({name: values.get(name) for name in names}) + quotes
+        if rendered is None:
+            unrendered.append(item_id)
+        else:
+            texts[kind, item_id] = render_texts(model, orjson.loads(rendered))
+    for item_id, item in renders.load(model, unrendered).items():
+        texts[kind, item_id] = render_texts(model, orjson.loads(renders.render(item)))
     return texts
+
+
+def render_texts(model, values: dict) -> list[tuple]:
+    """A fact's texts as its render holds them: its own, its quotes, what it names."""
+    names = text_fields(model)
+    quotes = [("evidence", span["quote"]) for span in values["evidence"]]
+    related = [
+        entry
+        for key, value in values.items()
+        if key not in names and key != "evidence"
+        for entry in named_in(key, value)
+    ]
+    return texts_of({name: values.get(name) for name in names}) + quotes + related
 
 
 def texts_from_columns(wanted: dict[str, list[str]]) -> dict:
@@ -74,3 +92,21 @@ def texts_from_columns(wanted: dict[str, list[str]]) -> dict:
         for kind, item_id, quote in direct_reads().rows(spans.order_by(Evidence.position)):
             texts.setdefault((kind, item_id), []).append(("evidence", quote))
     return texts
+
+
+def named_in(field: str, value) -> list[tuple]:
+    """What a field of a render names: a reference's name or title, as (field, text, the
+    reference); a part's own words (a role's title, a provision's text) as (field, text),
+    and the references it holds."""
+    if isinstance(value, list):
+        return [entry for item in value for entry in named_in(field, item)]
+    if not isinstance(value, dict):
+        return []
+    if "url" in value and "id" in value:  # a reference
+        label = value.get("name") or value.get("title") or value.get("summary")
+        return [(field, label, value)] if label else []
+    found = [(field, value[key]) for key in ("title", "text") if isinstance(value.get(key), str)]
+    for item in value.values():
+        if isinstance(item, dict | list):
+            found += named_in(field, item)
+    return found

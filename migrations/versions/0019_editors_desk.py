@@ -10,7 +10,8 @@ commitment may be an amount (`defense_spending_amount`), in a `currency`. An eve
 kept as the article gives it (`2025`, `2025-06`, `2025-06-24`, or `--06-24` for a day of a
 month in a year it does not say): the column becomes text, its days kept as they were
 (`YYYY-MM-DD`), and `date_order` keeps what `sort=date` compares; its `status` (upcoming,
-held, cancelled) is new, null where nobody said.
+held, cancelled) is new, null where nobody said. The search index is emptied, to be built
+again by the next seed without enum values and with dotted abbreviations plain.
 """
 
 import sqlalchemy as sa
@@ -42,6 +43,12 @@ def upgrade():
         )
         batch_op.create_index("ix_events_date_order", ["date_order", "id"])
     op.execute("UPDATE events SET date_order = date WHERE date IS NOT NULL")
+    # The index leaves fixed values out now and reads U.S. as US: the next `flask seed` (every
+    # start-up runs one) finds it empty and builds it again.
+    op.execute("DELETE FROM search_index")
+    op.execute("DELETE FROM search_words")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DELETE FROM search_rows")
 
 
 def downgrade():
