@@ -73,7 +73,9 @@ class SearchQuerySchema(CollectionQuerySchema):
         metadata={
             "description": 'Words (all must match), "quoted phrases", prefix* terms, `a OR b` '
             "(either), `-word` (leave out); British and American spellings alike "
-            "(`defence` finds `defense`). Anything else is taken as words.",
+            "(`defence` finds `defense`), dotted abbreviations as plain ones (`US` finds "
+            "`U.S.`), a possessive as its name, and an actor's name, alias or reference alias "
+            "as any of its names. Anything else is taken as words.",
             "example": '"coalition of the willing"',
         },
     )
