@@ -134,17 +134,24 @@ def text_filter(max_length: int, description: str, **how) -> ListParameter:
     )
 
 
+TRUTHY = {"true", "1", "yes", "on"}
+FALSY = {"false", "0", "no", "off"}
+
+
+def flag(description: str, **kwargs) -> fields.Boolean:
+    """A true/false query parameter, as people write it: true, 1, yes, on, or their opposites."""
+    return fields.Boolean(
+        truthy=TRUTHY, falsy=FALSY, metadata={"description": description}, **kwargs
+    )
+
+
 class QuerySchema(Schema):
     """Base for query strings: unknown parameters are an error that lists the valid ones."""
 
     class Meta:
         unknown = RAISE
 
-    pretty = fields.Boolean(
-        truthy={"true", "1", "yes", "on"},
-        falsy={"false", "0", "no", "off"},
-        metadata={"description": "Indent the JSON (the default for curl, unless false)."},
-    )
+    pretty = flag("Indent the JSON (the default for curl, unless false).")
 
     def handle_error(self, error, data, **kwargs):
         valid = ", ".join(sorted(self.fields))

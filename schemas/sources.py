@@ -13,6 +13,7 @@ from schemas.queries import (
     enum_filter,
     facet_field,
     fields_parameter,
+    flag,
     sort_field,
     text_filter,
 )
@@ -159,12 +160,7 @@ class RetirementSchema(Schema):
 
 
 class RetirementQuerySchema(QuerySchema):
-    dry_run = fields.Boolean(
-        load_default=False,
-        truthy={"true", "1", "yes", "on"},
-        falsy={"false", "0", "no", "off"},
-        metadata={"description": "Say what retiring would delete and change; change nothing."},
-    )
+    dry_run = flag("Say what retiring would delete and change; change nothing.", load_default=False)
 
 
 SourcePageSchema = page_schema(SourceSchema)

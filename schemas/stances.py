@@ -18,6 +18,7 @@ from schemas.queries import (
     facet_field,
     fields_parameter,
     filter_field,
+    flag,
     paragraph_filter,
     reference_filter,
     size_parameter,
@@ -76,13 +77,9 @@ class StanceQuerySchema(ClaimQuerySchema):
     position = enum_filter(POSITIONS)
     certainty = enum_filter(CERTAINTIES)
     current = filter_field(
-        fields.Boolean(
-            truthy={"true", "1", "yes", "on"},
-            falsy={"false", "0", "no", "off"},
-            metadata={
-                "description": "true: only each actor's current stance on each proposal (the "
-                "one reported last, as the matrix shows it); false: only the others."
-            },
+        flag(
+            "true: only each actor's current stance on each proposal (the one reported last, "
+            "as the matrix shows it); false: only the others."
         ),
         few_true=True,
     )
@@ -179,16 +176,12 @@ class StanceMatrixQuerySchema(QuerySchema):
     proposal = reference_filter(
         "proposals", "Only this proposal's column (id or title).", column="proposal_id"
     )
-    gaps = fields.Boolean(
+    gaps = flag(
+        "Every actor is a row (of `actor_kind`, or those `actor=` names), with a null cell "
+        "where it has no stance the filters keep: who takes no stance, e.g. "
+        "`?proposal=coalition-of-the-willing&actor_kind=country&gaps=true`. Without it, only "
+        "actors with such a stance are rows.",
         load_default=False,
-        truthy={"true", "1", "yes", "on"},
-        falsy={"false", "0", "no", "off"},
-        metadata={
-            "description": "Every actor is a row (of `actor_kind`, or those `actor=` names), "
-            "with a null cell where it has no stance the filters keep: who takes no stance, "
-            "e.g. `?proposal=coalition-of-the-willing&actor_kind=country&gaps=true`. Without "
-            "it, only actors with such a stance are rows."
-        },
     )
     actor_kind = ListParameter(
         Choice(ACTOR_KINDS),

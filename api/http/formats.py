@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from api.http.workbooks import defused, flat_text, spreadsheet, workbook_response
 from api.store.renders import dump_json
 from schemas.context import chosen_fields
+from schemas.queries import TRUTHY
 from schemas.references import Reference
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -22,7 +23,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 def wants_pretty() -> bool:
     """Indent for people: `?pretty=true`, or a curl user agent unless `?pretty=false`."""
     if b"pretty" in request.query_string:  # parse the query only when it may say so
-        return request.args.get("pretty", "").lower() in ("true", "1", "yes", "on")
+        return request.args.get("pretty", "").lower() in TRUTHY
     return request.headers.get("User-Agent", "").startswith(("curl/", "HTTPie/", "Wget/"))
 
 
@@ -81,9 +82,6 @@ def with_bom(text: str) -> str:
     """The first text of a CSV answer, after a byte order mark if the request asked for one
     (`bom=true`, for Excel); without, UTF-8 as tools expect it."""
     return BOM + text if request.args.get("bom", "").lower() in TRUTHY else text
-
-
-TRUTHY = ("true", "1", "yes", "on")
 
 
 def csv_stream(table: "Table", bodies):

@@ -117,15 +117,19 @@ def disagreeing_figures(rows) -> list[tuple]:
         by_subject.setdefault((row.actor_id, row.metric, row.kind), []).append(row)
     found = []
     for (actor_id, metric, _), facts in by_subject.items():
-        across = any(
-            figure(one) != figure(other)
-            and not sources.get(one.id, set()) & sources.get(other.id, set())
-            for one, other in itertools.combinations(facts, 2)
-        )
-        if across:
-            said = tuple(dict.fromkeys(figure(fact) for fact in facts))
+        if said := told_differently(facts, figure, sources):
             found.append(("commitments", actor_id, metric, tuple(fact.id for fact in facts), said))
     return found
+
+
+def told_differently(facts: list, told, sources: dict) -> tuple:
+    """What these facts on one subject say (`told` of each), oldest first, if two of them,
+    from sources they share none of, say it differently; else nothing."""
+    across = any(
+        told(one) != told(other) and not sources.get(one.id, set()) & sources.get(other.id, set())
+        for one, other in itertools.combinations(facts, 2)
+    )
+    return tuple(dict.fromkeys(told(fact) for fact in facts)) if across else ()
 
 
 def disagreeing_events(actors: tuple) -> list[tuple]:
@@ -148,15 +152,8 @@ def disagreeing_events(actors: tuple) -> list[tuple]:
     sources = sources_of("events", [row.id for row in reported])
     found = []
     for facts in by_subject.values():
-        across = any(
-            happened(one) != happened(other)
-            and not sources.get(one.id, set()) & sources.get(other.id, set())
-            for one, other in itertools.combinations(facts, 2)
-        )
-        if across:
-            said = tuple(dict.fromkeys(happened(fact) for fact in facts))
-            ids = tuple(fact.id for fact in facts)
-            found.append(("events", None, facts[-1].name, ids, said))
+        if said := told_differently(facts, happened, sources):
+            found.append(("events", None, facts[-1].name, tuple(fact.id for fact in facts), said))
     return found
 
 

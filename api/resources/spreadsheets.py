@@ -6,7 +6,7 @@ import functools
 import itertools
 
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from api.http.arguments import query_arguments
 from api.http.formats import Table, csv_lines, csv_response, linked, page_view
@@ -18,6 +18,7 @@ from api.store.models import model_of
 from api.store.pagination import every_item, list_items
 from schemas.collections import COLLECTIONS
 from schemas.fields import QueryInteger
+from schemas.queries import flag
 from schemas.search import SearchPageSchema, SearchQuerySchema
 from schemas.stances import StanceMatrixQuerySchema, StanceMatrixSchema
 
@@ -150,15 +151,10 @@ def spreadsheet_query(query_schema, extension: str, limit: bool = True):
             metadata={"description": "Rows per page, 1–200; without it, every row."},
         )
     if extension == "csv":
-        added["bom"] = fields.Boolean(
+        added["bom"] = flag(
+            "Start the file with a byte order mark, which Excel needs to read UTF-8 (curly "
+            "quotes, accents) right; without it, plain UTF-8, as tools expect.",
             load_default=False,
-            truthy={"true", "1", "yes", "on"},
-            falsy={"false", "0", "no", "off"},
-            metadata={
-                "description": "Start the file with a byte order mark, which Excel needs to "
-                "read UTF-8 (curly quotes, accents) right; without it, plain UTF-8, as tools "
-                "expect."
-            },
         )
     name = query_schema.__name__.removesuffix("Schema") + f"{extension.title()}SheetSchema"
     return type(name, (query_schema,), added)
