@@ -106,3 +106,14 @@ def test_a_cached_spreadsheet_still_offers_its_file_name(client):
     again = client.get("/v1/proposals.xlsx")  # from the response cache
     assert again.get_data() == first.get_data()
     assert again.headers["Content-Disposition"] == 'attachment; filename="proposals.xlsx"'
+
+
+def test_a_workbook_too_big_to_build_is_a_400_that_says_what_to_ask(client, monkeypatch):
+    from api.http import workbooks
+
+    monkeypatch.setattr(workbooks, "MOST_ROWS", 5)
+    response = client.get("/v1/stances.xlsx")
+    assert response.status_code == 400
+    assert ".csv" in response.json["detail"] and "limit" in response.json["detail"]
+    assert client.get("/v1/stances.xlsx?limit=5").status_code == 200
+    assert client.get("/v1/stances.csv").status_code == 200  # streamed, any size
