@@ -374,3 +374,18 @@ def test_the_feed_takes_its_own_at_pasted_raw_and_plain_dates(client, runner, re
     assert client.get("/v1/changes?since=2999-01-01").json["meta"]["total"] == 0
     assert client.get(f"/v1/changes?since={at[:19]}").status_code == 200  # no offset: UTC
     assert_problem(client.get("/v1/changes?since=yesterday"), 400)
+
+
+def test_an_editors_note_in_square_brackets_is_not_checked_against_the_quotes(
+    client, editor, restore
+):
+    path = "/v1/stances/italy-opposes-coalition"
+    headers = {**editor, "If-Match": "*"}
+    noted = {"summary": "Has outright rejected the idea. [Checked on 7 December 2026.]"}
+    assert client.patch(path, json=noted, headers=headers).status_code == 200
+    claimed = {"summary": "Has outright rejected the idea of 7 brigades."}
+    assert assert_problem(client.patch(path, json=claimed, headers=headers), 422)["errors"] == {
+        "summary": [
+            "names 7, which its evidence does not: quote the span that says so, or leave it out."
+        ]
+    }

@@ -4,7 +4,8 @@ fact's quotes where the writer did not say.
 
 Our words say no more than the fact's evidence: a summary, description, outcome or condition
 that names a number or an actor (by any of its names) absent from the fact's own quotes is
-refused, so that no sentence rests on another fact's quote."""
+refused, so that no sentence rests on another fact's quote. Words in square brackets are an
+editor's note, as in print ("[corrected on 14 April]"), not a claim: they are not checked."""
 
 import re
 
@@ -14,6 +15,7 @@ from api.store.models import Actor, Event, Source
 # The fields that tell, in our words, what an item's evidence says.
 TOLD_IN = ("summary", "description", "outcome", "condition")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+EDITORS_NOTE = re.compile(r"\[[^\[\]]*\]")
 
 
 def unsaid_by_evidence(
@@ -25,7 +27,7 @@ def unsaid_by_evidence(
     numbers = NUMBER.findall(quoted)
     problems = []
     for field in TOLD_IN:
-        text = (told.get(field) or "").replace("’", "'")
+        text = EDITORS_NOTE.sub(" ", told.get(field) or "").replace("’", "'")
         missing = [number for number in NUMBER.findall(text) if number not in numbers]
         missing += [
             found
