@@ -37,7 +37,7 @@ VIEWS = ("/v1/briefing", "/v1/stances/matrix", "/v1/search")
 
 def request_cost() -> int:
     path = request.path
-    if path.endswith(".csv") and "limit" not in request.args:
+    if path.endswith((".csv", ".xlsx")) and "limit" not in request.args:
         return WHOLE_SPREADSHEET_COST
     return VIEW_COST if path.startswith(VIEWS) else 1
 

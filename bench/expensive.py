@@ -49,6 +49,15 @@ COSTLY = [
     "/v1/disagreements?limit=20",  # the most: 20
     "/v1/search?q=actor&source=synthetic-00010&limit=50",
     "/v1/changes?item=stance-0000010",
+    # The desk, search and spreadsheets (issues 28, 29).
+    "/v1/stances?source=synthetic-00999&limit=50",  # one article's hundred stances
+    "/v1/stances?source=synthetic-00010&paragraph=99999&limit=50",  # no span is there
+    "/v1/stances?source=synthetic-00010&paragraph=1&limit=50",
+    "/v1/stances/matrix?gaps=true",
+    "/v1/events?sort=date&limit=200",
+    "/v1/disagreements?kind=events&limit=20",
+    "/v1/search?q=actor%2000007&limit=50",  # an actor's name: its names added to the query
+    "/v1/stances.xlsx?limit=100",  # the most a workbook's page holds
 ]
 
 

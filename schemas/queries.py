@@ -95,8 +95,8 @@ def paragraph_filter() -> ListParameter:
     """`paragraph=`: only the facts with a span in this paragraph (of `source=`, if given)."""
     return any_of(
         fields.Integer(validate=validate.Range(min=1, max=100_000)),
-        "Only facts with evidence in this paragraph (from 1, as citations number them; with "
-        "`source=`, that source's), e.g. '3'.",
+        "Only facts with evidence in this paragraph of the `source=` given (from 1, as "
+        "citations number them), e.g. '3'; without `source=`, a 400.",
         column="evidence",
         key="paragraph",
     )

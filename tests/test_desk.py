@@ -347,17 +347,20 @@ def test_events_sort_by_their_dates_undated_last(client, editor, restore):
 
 def test_facts_filter_by_the_paragraph_of_their_evidence(client, runner, restore):
     assert runner.invoke(args=["import", str(FOLLOW_UP)]).exit_code == 0
-    in_third = client.get("/v1/stances?paragraph=3&limit=200").json["data"]
-    assert in_third and all(
-        any(span["paragraph"] == 3 for span in stance["evidence"]) for stance in in_third
-    )
-    # With source=, one span is in that source's paragraph: Italy's new stance is in the
-    # follow-up's third paragraph; none of its spans is in the seed article's.
+    # One span is in that source's paragraph: Italy's new stance is in the follow-up's third
+    # paragraph; none of its spans is in the seed article's.
     both = client.get(f"/v1/stances?source={SOURCE}&paragraph=3").json["data"]
     assert [stance["id"] for stance in both] == ["italy-conditional-on-coalition"]
-    seed_third = client.get(f"/v1/stances?source={SEED}&paragraph=3&limit=200").json["data"]
-    assert "italy-conditional-on-coalition" not in [stance["id"] for stance in seed_third]
-    assert_problem(client.get("/v1/stances?paragraph=zero"), 400)
+    seed_second = client.get(f"/v1/stances?source={SEED}&paragraph=2&limit=200").json["data"]
+    ids = [stance["id"] for stance in seed_second]
+    assert "italy-opposes-coalition" in ids and "italy-conditional-on-coalition" not in ids
+    assert all(
+        any(span["paragraph"] == 2 and span["source"] == SEED for span in stance["evidence"])
+        for stance in seed_second
+    )
+    problem = assert_problem(client.get("/v1/stances?paragraph=3"), 400)
+    assert problem["errors"] == {"paragraph": ["A paragraph is one source's: give `source=` too."]}
+    assert_problem(client.get(f"/v1/stances?source={SEED}&paragraph=zero"), 400)
 
 
 def test_the_feed_takes_its_own_at_pasted_raw_and_plain_dates(client, runner, restore):

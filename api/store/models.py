@@ -208,7 +208,10 @@ class Source(Item, Base):
 
 class Evidence(Base):
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_fact", "fact_type", "fact_id"),)
+    __table_args__ = (
+        Index("ix_evidence_fact", "fact_type", "fact_id"),
+        Index("ix_evidence_paragraph", "fact_type", "paragraph", "fact_id"),  # `paragraph=`
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_type: Mapped[str] = mapped_column(String(20))

@@ -18,7 +18,9 @@ from api.store.models import (
     ALIAS_FIELDS,
     Actor,
     ElsewhereError,
+    Evidence,
     Source,
+    Sourced,
     group_members,
     group_reference_members,
     model_of,
@@ -243,6 +245,9 @@ def apply_filters(statement, args: dict, query_schema: type):
             statement = statement.where(matching(model, args["q"]))
         except EmptyQuery as error:
             bad_parameter("q", str(error))
+    if args.get("paragraph") and not args.get("source"):
+        # A paragraph is one article's: the third of every article asks of no article.
+        bad_parameter("paragraph", "A paragraph is one source's: give `source=` too.")
     on_related: dict = {}
     for parameter, how in filters_of(query_schema).items():
         values = args.get(parameter)
@@ -277,8 +282,27 @@ def apply_filters(statement, args: dict, query_schema: type):
     # Filters on one relationship hold for one related row: `source=` and `paragraph=` are one
     # span's, in that source's paragraph.
     for attribute, conditions in on_related.items():
-        statement = statement.where(attribute.any(and_(*conditions)))
+        if issubclass(model, Sourced) and attribute.property.mapper.class_ is Evidence:
+            statement = statement.where(backed_by_spans(model, attribute, conditions))
+        else:
+            statement = statement.where(attribute.any(and_(*conditions)))
     return statement
+
+
+SPANS_READ_FIRST = 1000
+
+
+def backed_by_spans(model, attribute, conditions):
+    """The facts with a span that meets `conditions` (`source=`, with `paragraph=`): where few
+    spans do (a source's hundred facts among 100,000), the spans are read first, by their
+    indexes — asked of each fact in turn, they cost 150 ms, not 3; where many do, each fact in
+    the list's order is asked, and a page stops at its last (reading 100,000 matching spans
+    first cost 85 ms)."""
+    spans = select(Evidence.fact_id).where(Evidence.fact_type == model.collection, *conditions)
+    counted = select(func.count()).select_from(spans.limit(SPANS_READ_FIRST + 1).subquery())
+    if db.session.scalar(counted) <= SPANS_READ_FIRST:
+        return model.id.in_(spans)
+    return attribute.any(and_(*conditions))
 
 
 def role_hints(args: dict, query_schema) -> list[str]:

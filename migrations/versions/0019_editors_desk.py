@@ -5,7 +5,8 @@ Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07 01:30:00
 
-A source's text hash is indexed: a second source with the same text is refused (409). A
+A source's text hash is indexed: a second source with the same text is refused (409); spans
+by their paragraph (`paragraph=`). A
 commitment may be an amount (`defense_spending_amount`), in a `currency`. An event's date is
 kept as the article gives it (`2025`, `2025-06`, `2025-06-24`, or `--06-24` for a day of a
 month in a year it does not say): the column becomes text, its days kept as they were
@@ -26,6 +27,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("sources") as batch_op:
         batch_op.create_index("ix_sources_sha256", ["sha256"])
+    op.create_index("ix_evidence_paragraph", "evidence", ["fact_type", "paragraph", "fact_id"])
     with op.batch_alter_table("commitments") as batch_op:
         batch_op.add_column(sa.Column("currency", sa.String(3), nullable=True))
     with op.batch_alter_table("events") as batch_op:
@@ -68,5 +70,6 @@ def downgrade():
         )
     with op.batch_alter_table("commitments") as batch_op:
         batch_op.drop_column("currency")
+    op.drop_index("ix_evidence_paragraph", table_name="evidence")
     with op.batch_alter_table("sources") as batch_op:
         batch_op.drop_index("ix_sources_sha256")
