@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.extensions import db
-from api.store.models import Actor, Commitment
+from api.store.models import Actor, Commitment, model_of
 from api.store.writes import slugify
 
 MONTHS = {name: number for number, name in enumerate(calendar.month_name) if name}
@@ -198,11 +198,11 @@ class Draft:
         ]
 
     def new_id(self, collection: str, base: str) -> str:
+        """An id no item of the draft or the database has ('-2' and on)."""
         candidate, number = base, 1
-        model_ids = {
-            "actors": self.known,
-        }.get(collection, {})
-        while (collection, candidate) in self.ids or candidate in model_ids:
+        while (collection, candidate) in self.ids or db.session.get(
+            model_of(collection), candidate
+        ):
             number += 1
             candidate = f"{base}-{number}"
         self.ids.add((collection, candidate))
