@@ -8,6 +8,7 @@ refused, so that no sentence rests on another fact's quote. Words in square brac
 editor's note, as in print ("[corrected on 14 April]"), not a claim: they are not checked."""
 
 import re
+from dataclasses import dataclass
 
 from api.extensions import db
 from api.store.models import Actor, Event, Source
@@ -18,22 +19,41 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 EDITORS_NOTE = re.compile(r"\[[^\[\]]*\]")
 
 
+@dataclass(frozen=True)
+class ActorNames:
+    """Every name, alias and reference alias of every actor: one pattern finding any of them as
+    whole words (the longest first), and the actors each name is one of."""
+
+    pattern: re.Pattern | None
+    actors_named: dict[str, list[str]]
+
+    def named_in(self, text: str) -> list[tuple[str, str]]:
+        """(name as found, actor id) of each actor `text` names."""
+        if self.pattern is None:
+            return []
+        return [
+            (match.group(), actor_id)
+            for match in self.pattern.finditer(text)
+            for actor_id in self.actors_named[match.group()]
+        ]
+
+
 def unsaid_by_evidence(
-    item_id: str, told: dict[str, str | None], quotes: list[str], names: dict[str, list]
+    item_id: str, told: dict[str, str | None], quotes: list[str], names: ActorNames
 ) -> list[tuple[str, str]]:
     """(field, message) for each of `told` (TOLD_IN's fields, as the item has them) that names
     a number, or an actor other than the item itself, that none of `quotes` names."""
     quoted = " ".join(quotes).replace("’", "'")
     numbers = NUMBER.findall(quoted)
+    quoted_actors = {actor_id for _, actor_id in names.named_in(quoted)}
     problems = []
     for field in TOLD_IN:
         text = EDITORS_NOTE.sub(" ", told.get(field) or "").replace("’", "'")
         missing = [number for number in NUMBER.findall(text) if number not in numbers]
         missing += [
             found
-            for actor_id, patterns in names.items()
-            for found in named_in(text, patterns)
-            if actor_id != item_id and not named_in(quoted, patterns)
+            for found, actor_id in names.named_in(text)
+            if actor_id != item_id and actor_id not in quoted_actors
         ]
         if missing:
             problems.append(
@@ -46,23 +66,22 @@ def unsaid_by_evidence(
     return problems
 
 
-def actor_names(also: dict[str, list[str]] | None = None) -> dict[str, list[re.Pattern]]:
-    """Every actor in the database, and `also` (id: names, e.g. a bundle's), with a pattern per
-    name it goes by."""
+def actor_names(also: dict[str, list[str]] | None = None) -> ActorNames:
+    """The names of every actor in the database, and of `also` (id: names, e.g. a bundle's)."""
     rows = db.session.execute(
         db.select(Actor.id, Actor.name, Actor.aliases, Actor.reference_aliases)
     )
     actors = {row.id: [row.name, *row.aliases, *row.reference_aliases] for row in rows}
     actors.update(also or {})
-    return {actor_id: list(map(name_pattern, names)) for actor_id, names in actors.items()}
-
-
-def name_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-
-
-def named_in(text: str, patterns: list[re.Pattern]) -> list[str]:
-    return [match.group() for pattern in patterns for match in pattern.finditer(text)]
+    actors_named: dict[str, list[str]] = {}
+    for actor_id, names in actors.items():
+        for name in names:
+            actors_named.setdefault(name.replace("’", "'"), []).append(actor_id)
+    if not actors_named:
+        return ActorNames(None, {})
+    longest_first = sorted(actors_named, key=len, reverse=True)
+    any_name = "|".join(map(re.escape, longest_first))
+    return ActorNames(re.compile(rf"(?<![\w.])(?:{any_name})(?!\w)"), actors_named)
 
 
 def twin_source(source_id: str, sha256: str) -> str | None:

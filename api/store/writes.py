@@ -15,6 +15,7 @@ from api.store.facts import FieldError, apply_evidence, apply_fields, apply_sour
 from api.store.feed import record
 from api.store.models import Attributed, Commitment, Evidence, Source, Stance, utcnow
 from api.store.rules import TOLD_IN, actor_names, infer_status, twin_source, unsaid_by_evidence
+from api.store.version import remembered
 from schemas.claims import attribution_problem
 from schemas.collections import collection_named
 from schemas.commitments import metric_problems
@@ -80,7 +81,8 @@ def check_own_words(item) -> None:
     import checks (api/store/rules.py)."""
     told = {field: getattr(item, field, None) for field in TOLD_IN}
     quotes = [span.quote for span in item.evidence]
-    for field, message in unsaid_by_evidence(item.id, told, quotes, actor_names())[:1]:
+    names = remembered(("rules", "actor names"), actor_names)  # once per data version
+    for field, message in unsaid_by_evidence(item.id, told, quotes, names)[:1]:
         raise FieldError(field, message)
 
 
