@@ -115,6 +115,12 @@ def test_a_fact_edited_since_the_follow_up_keeps_its_edit_when_retired(
     assert [span["source"] for span in after["evidence"]] == [SEED]
 
 
+def june_source(client, admin, text: str, source_id: str = "june") -> None:
+    """A (made-up) later article, of June 2025, holding `text`."""
+    source = {"id": source_id, "title": source_id.title(), "text": text, "published_on": "2025-06"}
+    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+
+
 def bundle_beside_the_seed(tmp_path, actor: dict, text: str, **more) -> str:
     (tmp_path / "later.txt").write_text(text, encoding="utf-8")
     document = {
@@ -368,8 +374,7 @@ def test_an_event_another_source_reports_otherwise_is_a_disagreement(
     """The follow-up's June summit is upcoming; a later (made-up) article says it was
     cancelled: an event told differently, with both sides whole."""
     text = "The NATO summit planned for June was cancelled."
-    source = {"id": "later", "title": "Later", "published_on": "2025-06", "text": text}
-    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    june_source(client, admin, text, "later")
     event = {
         "name": "NATO Summit",  # the same event, in any case
         "kind": "summit",
@@ -415,13 +420,7 @@ def test_a_later_stance_says_which_it_supersedes(client, editor, followed_up):
 def test_a_stance_posted_from_a_later_source_supersedes_the_current_one(
     client, admin, editor, followed_up
 ):
-    source = {
-        "id": "june",
-        "title": "June",
-        "text": "Italy now supports it.",
-        "published_on": "2025-06",
-    }
-    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    june_source(client, admin, "Italy now supports it.")
     stance = italy_on_the_coalition(
         "supports", "Now supports it.", "june", "Italy now supports it."
     )
@@ -475,13 +474,7 @@ def test_stance_disagreements_are_listed_as_far_as_so_many(make_app, followed_up
 
 
 def test_a_patch_adds_a_new_sources_span_beside_the_others(client, admin, editor, followed_up):
-    source = {
-        "id": "june",
-        "title": "June",
-        "text": "The UK again said 2.5% of GDP.",
-        "published_on": "2025-06",
-    }
-    assert client.post("/v1/sources", json=source, headers=admin).status_code == 201
+    june_source(client, admin, "The UK again said 2.5% of GDP.")
     path = "/v1/commitments/united-kingdom-spending-plan-2-5-pct"
     bad = {"add_evidence": [{"source": "june", "quote": "The UK said 3%"}]}
     before = client.get(path).json
