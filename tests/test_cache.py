@@ -14,7 +14,15 @@ from api.http.cache import LocalStore
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
 from api.store.models import DataVersion
-from api.store.version import NotifiedVersionReader, Version, VersionReader
+from api.store.version import (
+    ChangeCounter,
+    CountedVersionReader,
+    NotifiedVersionReader,
+    Version,
+    VersionReader,
+    bump_data_version,
+    change_counter,
+)
 from tests.conftest import make_token
 from tests.helpers import counting_queries
 
@@ -62,9 +70,10 @@ def test_a_304_costs_one_query(client, count_queries):
     assert count_queries == [VersionReader.QUERY]
 
 
-def test_the_version_is_read_again_after_its_connection_fails(client, app):
+def test_the_version_is_read_again_after_its_connection_fails(client, app, monkeypatch):
     """A broken version connection is replaced by the pool's next read, then a fresh one."""
     reader = app.extensions["data_version"]
+    monkeypatch.setattr(reader, "RECHECK_SECONDS", 0)  # the table on every read
     client.get("/v1/events")
     reader.connection.close()
     assert client.get("/v1/events").status_code == 200
@@ -163,26 +172,109 @@ def test_the_local_cache_keeps_to_its_size_by_dropping_the_least_recently_used()
 
 
 def test_a_write_reaches_every_reader_without_a_read_of_the_table(make_app, editor, restore):
-    """On PostgreSQL the new version is pushed (NOTIFY) to every instance's reader; SQLite,
-    a file every worker reads at no network cost, reads the table each time."""
+    """The readers learn of a write without reading the table on each request: on PostgreSQL
+    the new version is pushed (NOTIFY) to every instance's reader; on SQLite each commit
+    counts itself in shared memory, which every reader looks at."""
     reading, writing = make_app(), make_app()
     reader = reading.extensions["data_version"]
     with reading.app_context():
         before = reader.read().number
-    if reading.extensions["data_version"].engine.dialect.name != "postgresql":
-        assert type(reader) is VersionReader
-        return
-    assert isinstance(reader, NotifiedVersionReader)
-    reader.checked = float("inf")  # no reading of the table from now on: only notifications
-    response = writing.test_client().patch(
-        "/v1/stances/italy-opposes-coalition",
-        json={"summary": "Pushed."},
-        headers={**editor, "If-Match": "*"},
+    if isinstance(reader, NotifiedVersionReader):
+        reader.checked = float("inf")  # no reading of the table from now on: only notifications
+    else:
+        assert isinstance(reader, CountedVersionReader)
+        reader.RECHECK_SECONDS = float("inf")  # the table is read only when the count moves
+    with counting_table_reads(reader) as table_reads:
+        with reading.app_context():
+            assert reader.read().number == before
+        assert table_reads == []
+        response = writing.test_client().patch(
+            "/v1/stances/italy-opposes-coalition",
+            json={"summary": "Pushed."},
+            headers={**editor, "If-Match": "*"},
+        )
+        assert response.status_code == 200
+        assert heard(reading, before + 1)
+        with reading.app_context():
+            assert reader.read().number == before + 1
+    if isinstance(reader, CountedVersionReader):
+        assert len(table_reads) == 1  # once, when the count moved
+
+
+@contextmanager
+def counting_table_reads(reader):
+    """The times a version reader reads the data version's table."""
+    counted, in_table = [], reader.in_table
+
+    def counted_in_table(connection):
+        counted.append(VersionReader.QUERY)
+        return in_table(connection)
+
+    reader.in_table = counted_in_table
+    try:
+        yield counted
+    finally:
+        del reader.in_table
+
+
+def counted_reader(make_app):
+    """An app whose version reader looks at the shared count of commits (SQLite's), and it."""
+    app = make_app()
+    reader = app.extensions["data_version"]
+    if not isinstance(reader, CountedVersionReader):
+        pytest.skip("the count of commits is SQLite's: PostgreSQL notifies")
+    return app, reader
+
+
+def test_a_cache_hit_on_sqlite_asks_the_database_nothing(make_app):
+    app, reader = counted_reader(make_app)
+    client = app.test_client()
+    first = client.get("/v1/events?limit=3")
+    with counting_table_reads(reader) as table_reads, counting_queries(app) as sql:
+        again = client.get("/v1/events?limit=3")
+    assert again.get_data() == first.get_data()
+    assert table_reads == [] and sql == []
+
+
+def test_a_write_the_count_missed_is_seen_within_a_second(make_app, restore):
+    """Another program writing the file (the sqlite3 shell) does not count its commit: the
+    table is read again at least once a second all the same."""
+    app, reader = counted_reader(make_app)
+    with app.app_context():
+        before = reader.read()
+    with sqlite3.connect(reader.engine.url.database) as shell:
+        shell.execute("UPDATE data_version SET version = version + 1, stamp = 'by the shell'")
+    with app.app_context():
+        assert reader.read() == before  # not counted: not seen yet
+        reader.known = (*reader.known[:2], time.monotonic() - reader.RECHECK_SECONDS)
+        assert reader.read() == Version(before.number + 1, "by the shell")
+
+
+def test_a_rolled_back_write_counts_nothing(make_app):
+    app, reader = counted_reader(make_app)
+    count = reader.counter.seen()
+    with app.app_context():
+        bump_data_version()
+        database.session.rollback()
+        database.session.commit()
+    assert reader.counter.seen() == count
+
+
+def test_a_database_in_memory_reads_the_table_every_time():
+    assert change_counter(":memory:") is None
+    assert change_counter(None) is None
+
+
+def test_the_count_is_shared_by_every_mapping_of_its_file(tmp_path):
+    """Each worker maps the file on its own (or inherits the mapping): one's bump is the
+    others' news."""
+    one, two = (
+        ChangeCounter(str(tmp_path / "x.db-version")),
+        ChangeCounter(str(tmp_path / "x.db-version")),
     )
-    assert response.status_code == 200
-    assert heard(reading, before + 1)
-    with reading.app_context():
-        assert reader.read().number == before + 1
+    seen = two.seen()
+    one.bump()
+    assert two.seen() != seen and two.seen() == one.seen()
 
 
 def test_a_late_notification_does_not_move_the_version_back():

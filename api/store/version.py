@@ -4,12 +4,16 @@ the index's words) is good for as long as it is current; and what a process reme
 it (`remembered`). The stamp is what keys them: two databases sharing a Redis, or one restored
 from a backup, reach the same number with other data, never the same stamp.
 
-Reading it costs one query on SQLite; on PostgreSQL none, since each write notifies every
-worker of the new version as it commits (`NotifiedVersionReader`), and the writing worker
-waits for its own notification before it answers (`catch_up`). A request reads it once: the
-HTTP layer pins the version it read for the request's duration (`pin`).
+Reading it costs no query while nothing changes: on SQLite every writer is on this machine, and
+each commit that moves the version on counts itself in a file beside the database that every
+process maps into memory (`ChangeCounter`, `CountedVersionReader`); on PostgreSQL each write
+notifies every worker of the new version as it commits (`NotifiedVersionReader`), and the
+writing worker waits for its own notification before it answers (`catch_up`). A request reads
+it once: the HTTP layer pins the version it read for the request's duration (`pin`).
 """
 
+import logging
+import mmap
 import os
 import secrets
 import threading
@@ -20,7 +24,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
+from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.store.database import closes_idle_sessions
@@ -51,6 +56,7 @@ def bump_data_version() -> None:
     (`NotifiedVersionReader`)."""
     stamp = secrets.token_hex(8)
     db.session.execute(update(DataVersion).values(version=DataVersion.version + 1, stamp=stamp))
+    db.session.info[MOVED] = True  # counted as it commits (`count_committed_version`)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             text("SELECT pg_notify(:channel, (SELECT version || ':' || stamp FROM data_version))"),
@@ -173,11 +179,67 @@ class VersionReader:
         cursor.close()
         return Version.of(row)
 
-    latest = in_table  # what a read answers: here, the table, every time
+    def latest(self, connection) -> Version:
+        """What a read answers: here, the table, every time."""
+        return self.in_table(connection)
 
     def catch_up(self) -> None:
         """After this process commits a write: nothing to do here, since every read reads the
         table (`NotifiedVersionReader` has to wait for its notification)."""
+
+    def committed(self) -> None:
+        """A transaction that moved the version on has just committed in this process."""
+
+
+class ChangeCounter:
+    """A count of the commits that moved the data version on, in eight bytes of a file beside
+    the SQLite database, mapped into the memory of every process that serves or writes it: a
+    look at it costs no query. A writer counts its commit after it (`bump`); a reader that sees
+    the count it saw last knows that nothing was committed since (every writer of the file is on
+    this machine). Two writers counting at once may count one: harmless, since each counts
+    after its commit, so whoever sees the new count reads both commits."""
+
+    def __init__(self, path: str):
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if os.fstat(descriptor).st_size < 8:
+                os.ftruncate(descriptor, 8)
+            self.memory = mmap.mmap(descriptor, 8)
+        finally:
+            os.close(descriptor)
+
+    def seen(self) -> bytes:
+        return self.memory[:8]
+
+    def bump(self) -> None:
+        count = int.from_bytes(self.memory[:8], "little")
+        self.memory[:8] = ((count + 1) % 2**64).to_bytes(8, "little")
+
+
+class CountedVersionReader(VersionReader):
+    """On SQLite, a read costs no query while the shared count of commits (`ChangeCounter`) is
+    the one seen when the table was last read; the table is read again when it moves, and at
+    least once a second in case something wrote the file without counting (another program)."""
+
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self, engine, counter: ChangeCounter):
+        super().__init__(engine)
+        self.counter = counter
+        self.known = (None, Version(0, ""), float("-inf"))  # (count seen, version, when read)
+
+    def read(self) -> Version:
+        seen, version, checked = self.known
+        now = time.monotonic()
+        count = self.counter.seen()  # before the table: a commit counted meanwhile is read anew
+        if count == seen and now - checked < self.RECHECK_SECONDS:
+            return version
+        version = super().read()
+        self.known = (count, version, now)
+        return version
+
+    def committed(self) -> None:
+        self.counter.bump()
 
 
 class NotifiedVersionReader(VersionReader):
@@ -258,9 +320,41 @@ class NotifiedVersionReader(VersionReader):
                 self.discard()  # the next read starts afresh, through the pool if need be
 
 
+MOVED = "data_version_moved"  # in a session's info: its transaction moved the version on
+
+
+@event.listens_for(Session, "after_commit")
+def count_committed_version(session) -> None:
+    if session.info.pop(MOVED, False):
+        current_app.extensions["data_version"].committed()
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_rolled_back_version(session) -> None:
+    session.info.pop(MOVED, None)
+
+
 def init_version(app) -> None:
     app.extensions["totals"] = Totals()
     with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
-        reader = NotifiedVersionReader if postgres else VersionReader
-        app.extensions["data_version"] = reader(db.engine)
+        app.extensions["data_version"] = version_reader(db.engine)
+
+
+def version_reader(engine) -> VersionReader:
+    if engine.dialect.name == "postgresql":
+        return NotifiedVersionReader(engine)
+    counter = change_counter(engine.url.database)
+    return CountedVersionReader(engine, counter) if counter else VersionReader(engine)
+
+
+def change_counter(database: str | None) -> ChangeCounter | None:
+    """The count of commits beside a SQLite file (`<file>-version`, as SQLite keeps `-wal` and
+    `-shm`); none for a database in memory, or where the file cannot be made (each read then
+    asks the table)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    try:
+        return ChangeCounter(f"{database}-version")
+    except OSError as error:
+        logging.getLogger(__name__).warning("data version read from the table: %s", error)
+        return None
