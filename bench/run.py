@@ -170,7 +170,7 @@ end
 """
 
 
-def wrk(url: str, seconds: int) -> dict:
+def wrk(url: str, seconds: int, connections: int = 32) -> dict:
     """wrk on one URL, or, for a `base@file` URL, on paths drawn at random from that file."""
     url, _, paths = url.partition("@")
     script = []
@@ -179,9 +179,8 @@ def wrk(url: str, seconds: int) -> dict:
         lua.write_text(RANDOM_PATHS.format(file=paths))
         script = ["-s", str(lua)]
     # A slow answer is slow, not failed: allow 30 s before wrk counts a timeout.
-    output = sh(
-        "wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency", *script, url
-    )
+    load = ["-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    output = sh("wrk", *load, *script, url)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
