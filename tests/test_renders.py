@@ -1,6 +1,8 @@
 """Every fact's stored render is what its schema dumps now: after seed, import, writes, renames,
 retirement and synth; a read serves it, and one made before it existed renders afresh."""
 
+from types import SimpleNamespace
+
 import flask_migrate
 import orjson
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy.orm import undefer
 from api import create_app
 from api.extensions import db as database
 from api.loading.files import SEED_DIR
+from api.search.engine import sources_backing
 from api.search.texts import texts_from_columns, texts_from_renders
 from api.store.models import Stance, model_of
 from api.store.queries import load_options
@@ -261,12 +264,17 @@ def test_reads_go_through_the_session_when_their_own_connection_fails(
 
 
 def test_a_hits_texts_read_from_its_render_are_its_columns_and_quotes(db):
-    """…and then the names of what it refers to, which a render holds and its columns not."""
+    """…and then the names of what it refers to, which a render holds and its columns not;
+    and the sources it notes are the ones its evidence names."""
     for collection, model in ((name, model_of(name)) for name in names("facts")):
         ids = database.session.scalars(select(model.id)).all()
-        from_renders = texts_from_renders(collection, ids)
+        noted: dict = {}
+        from_renders = texts_from_renders(collection, ids, noted)
         from_columns = texts_from_columns({collection: ids})
         assert len(from_renders) == len(ids) > 0
+        # The sources a hit shows, from its render, are its evidence's.
+        rows = [SimpleNamespace(type=collection, item_id=item_id) for item_id in ids]
+        assert noted == sources_backing(rows)
         for key, texts in from_columns.items():
             assert from_renders[key][: len(texts)] == texts
             named = from_renders[key][len(texts) :]

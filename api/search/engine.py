@@ -225,8 +225,8 @@ def search(
         total = 0
     more = total == MATCHES_COUNTED and matches_counted(where, params, total + 1) > total
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
-    texts = hit_texts(rows)
-    backing = sources_backing(rows)
+    texts, backing = hit_texts(rows)
+    backing |= sources_backing([row for row in rows if (row.type, row.item_id) not in backing])
     hits = []
     for row in rows:
         matched, marked, via = best_field(texts.get((row.type, row.item_id), []), matcher)

@@ -16,37 +16,43 @@ from api.store.reads import direct_reads
 from schemas.collections import names
 
 
-def hit_texts(rows) -> dict:
+def hit_texts(rows) -> tuple[dict, dict]:
     """The texts of the items a page of hits names, by field (their own, then their evidence's
     quotes): a fact's from its stored render, one query per collection; a source's, and a
-    fact's that has no render yet, from its columns and its evidence."""
+    fact's that has no render yet, from its columns and its evidence. And the sources its
+    render names, of each fact read from one (the others' are read apart)."""
     wanted: dict[str, list[str]] = {}
     for row in rows:
         wanted.setdefault(row.type, []).append(row.item_id)
     texts: dict[tuple[str, str], list] = {}
+    sources: dict[tuple[str, str], list[str]] = {}
     for kind, item_ids in wanted.items():
         if kind in names("facts"):
-            texts.update(texts_from_renders(kind, item_ids))
+            texts.update(texts_from_renders(kind, item_ids, sources))
     unread: dict[str, list[str]] = {}
     for kind, item_ids in wanted.items():
         missing = [item_id for item_id in item_ids if (kind, item_id) not in texts]
         if missing:
             unread[kind] = missing
     texts.update(texts_from_columns(unread))
-    return texts
+    return texts, sources
 
 
-def texts_from_renders(kind: str, item_ids: list[str]) -> dict:
+def texts_from_renders(kind: str, item_ids: list[str], sources: dict | None = None) -> dict:
     """(kind, id) → texts, for the facts of `kind`: from their stored renders, or rendered
-    afresh where they have none yet (a database migrated from before them)."""
+    afresh where they have none yet (a database migrated from before them). With `sources`,
+    each stored render's sources (its evidence's) are noted there too."""
     model = model_of(kind)
     texts, unrendered = {}, []
     statement = select(model.id, model.rendered).where(model.id.in_(item_ids))
     for item_id, rendered in direct_reads().rows(statement):
         if rendered is None:
             unrendered.append(item_id)
-        else:
-            texts[kind, item_id] = render_texts(model, orjson.loads(rendered))
+            continue
+        values = orjson.loads(rendered)
+        texts[kind, item_id] = render_texts(model, values)
+        if sources is not None:
+            sources[kind, item_id] = sorted({span["source"] for span in values["evidence"]})
     for item_id, item in renders.load(model, unrendered).items():
         texts[kind, item_id] = render_texts(model, orjson.loads(renders.render(item)))
     return texts
