@@ -415,3 +415,16 @@ def test_the_migration_names_every_row_of_an_existing_sqlite_index(tmp_path):
         session.remove()
     assert [client.get(path).json["data"] for path in questions] == before
     close(app)
+
+
+def test_a_renamed_actor_finds_its_stances_by_its_new_name(client, editor, restore):
+    """A stance's row in the index holds its actor's name: a rename brings the rows of the
+    facts that show the actor up to date too, not only the actor's own."""
+    response = client.patch(
+        "/v1/actors/italy", json={"name": "Zorblattia"}, headers={**editor, "If-Match": "*"}
+    )
+    assert response.status_code == 200
+    found = {(hit["type"], hit["id"]) for hit in hits(client, "Zorblattia", limit=50)["data"]}
+    italys = client.get("/v1/stances?actor=italy&limit=50").json["data"]
+    assert ("actors", "italy") in found
+    assert {("stances", stance["id"]) for stance in italys} <= found

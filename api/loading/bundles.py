@@ -20,7 +20,14 @@ from api.loading.plan import ALREADY_THERE, IMPORT, RESET, SEED, Rules, plan
 from api.search.index import is_empty, reindex
 from api.store import chronology, renders
 from api.store.commits import end_write, write_transaction
-from api.store.facts import apply_evidence, apply_fields, apply_source, as_given, is_list
+from api.store.facts import (
+    SourceTexts,
+    apply_evidence,
+    apply_fields,
+    apply_source,
+    as_given,
+    is_list,
+)
 from api.store.feed import (
     LOADERS,
     newest_change_ids,
@@ -63,8 +70,9 @@ class Report:
         ]
 
 
-def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> None:
-    """Write what the plan decided, and record each real change in the feed."""
+def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> list:
+    """Write what the plan decided, and record each real change in the feed; the items it
+    added or changed."""
     before = {
         key: item_schema(key[0]).dump(db.session.get(model_of(key[0]), key[1]))
         for key, action in actions.items()
@@ -74,7 +82,7 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
     if ("sources", source["id"]) in actions:
         apply_source(source)
     db.session.flush()
-    texts = dict(db.session.execute(db.select(Source.id, Source.text)).all())
+    texts = SourceTexts()
     for section in facts():
         name, model, schema = section.name, model_of(section.name), item_schema(section.name)
         written = [(index, data, False) for index, data in enumerate(bundle.items[name])]
@@ -93,6 +101,7 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
                     bundle.report(name, index, data, str(error), restated=restated)
                     raise SeedError(bundle.problems) from error
             db.session.flush()
+    written = []
     for key, action in actions.items():
         name, item_id = key
         item = db.session.get(model_of(name), item_id)
@@ -105,11 +114,14 @@ def apply_plan(bundle: Bundle, actions: dict, report: Report, writer: str) -> No
             report.added.append(path)
         elif before[key] == new:
             report.unchanged.append(path)
+            continue
         else:
             item.updated_at = utcnow()  # the version moves on, as for a PATCH
             db.session.flush()
             record("PATCH", item, before[key], item_schema(name).dump(item), who=writer)
             (report.restated if action == "restate" else report.updated).append(path)
+        written.append(item)
+    return written
 
 
 def apply_item(model, data: dict, schema: Schema, lists: bool, texts, source_id: str) -> None:
@@ -196,21 +208,24 @@ def load(paths: list[Path], rules: Rules, reset: bool = False, check: bool = Fal
     """Load bundles all or nothing, by `rules`; one report per bundle. With `check`, do it
     all in a transaction that is then rolled back: what it would do, nothing written."""
     bundles = [Bundle(path) for path in paths]
-    reports = []
+    reports, written = [], []
     try:
         with write_transaction():
+            empty = db.session.scalar(db.select(Source.id).limit(1)) is None
             if reset:
                 remove_everything(rules.writer)
             for bundle in bundles:
                 report = Report(bundle.path.name)
                 actions, kept = plan(bundle, rules)
                 report.kept = {f"/v1/{name}/{id_}": why for (name, id_), why in kept.items()}
-                apply_plan(bundle, actions, report, rules.writer)
+                written += apply_plan(bundle, actions, report, rules.writer)
                 reports.append(report)
             if check:
                 raise CheckedOnly(reports)
-            if reset or any(report.changed for report in reports):
+            if reset or (empty and written):  # a whole briefing: index it all, then ANALYZE
                 end_write(reindex=True)
+            elif written:  # an article into a briefing of any size: what it wrote, and
+                end_write(*written)  # what shows it (about 60 facts: not a million)
             else:  # a database older than stored renders, reported dates or its index
                 chronology.keep_up(everything=chronology.anything_unplaced())
                 renders.store_all(missing_only=True)

@@ -1,10 +1,8 @@
 """What a bundle's content must satisfy beyond its schemas: every quote verbatim in its source,
 and our words saying no more than the item's own evidence."""
 
-from api.extensions import db
 from api.loading.files import Bundle
-from api.store.facts import place, text_hash
-from api.store.models import Source
+from api.store.facts import SourceTexts, place, text_hash
 from api.store.rules import actor_names, twin_source, unsaid_by_evidence
 
 
@@ -17,8 +15,7 @@ def check_source(bundle: Bundle) -> None:
 
 def check_quotes(bundle: Bundle) -> None:
     """Every span verbatim in its source: the bundle's own text, or one in the database."""
-    texts = dict(db.session.execute(db.select(Source.id, Source.text)).all())
-    texts[bundle.source["id"]] = bundle.source["text"]
+    texts = SourceTexts({bundle.source["id"]: bundle.source["text"]})
     restated = [(*entry, True) for entry in bundle.restatements()]
     for name, index, data, *is_restated in bundle.entries()[1:] + restated:
         for span_index, span in enumerate(data["evidence"]):

@@ -208,6 +208,19 @@ def index_item(item) -> None:
     insert_documents([document(item)])
 
 
+def index_items(keys: set[tuple[str, str]]) -> None:
+    """Bring the rows of these items, as (collection, id), up to date (those that still exist:
+    a write may have deleted some), each collection's read at once."""
+    for collection in names("items"):
+        ids = sorted(item_id for kind, item_id in keys if kind == collection)
+        if not ids:
+            continue
+        model = model_of(collection)
+        load = [selectinload(rel) for rel in inspect(model).relationships]
+        for item in db.session.scalars(select(model).where(model.id.in_(ids)).options(*load)):
+            index_item(item)
+
+
 def unindex_item(item) -> None:
     if is_postgres():
         mine = search_index.c.type == item.collection, search_index.c.item_id == item.id

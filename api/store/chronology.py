@@ -7,7 +7,7 @@ sources were added in where precision cannot tell two apart; `ordered_by` keeps 
 
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from api.extensions import db
 from api.store.models import Evidence, Source, Stance, model_of
@@ -15,13 +15,13 @@ from schemas.collections import names
 from schemas.dates import chronological, first_and_last_day
 from schemas.stances import CERTAINTIES
 
-CHANGED = "sources_changed"  # the session's note that a write added, dated or removed a source
+CHANGED = "sources_changed"  # the session's note of the sources a write added, dated or removed
 PAIRS = "stance_pairs"  # the (actor, proposal) pairs whose stances a write changed
 
 
-def note_sources_changed() -> None:
+def note_sources_changed(source_id: str) -> None:
     """Note that this write added, dated or removed a source: it orders them when it ends."""
-    db.session.info[CHANGED] = True
+    db.session.info.setdefault(CHANGED, set()).add(source_id)
 
 
 def note_pair(stance) -> None:
@@ -31,23 +31,52 @@ def note_pair(stance) -> None:
 
 
 def keep_up(*written, everything: bool = False) -> None:
-    """As a write ends: if it added, dated or removed a source (or for `everything`), order the
-    sources again, place every fact and choose every current stance; else place the facts it
-    wrote and choose the current stance of the actors and proposals whose stances it changed."""
+    """As a write ends: place the facts it wrote, and choose the current stance of the actors
+    and proposals whose stances it changed. If it added, dated or removed a source, order the
+    sources again and place the facts of every source that moved too (an article dated after
+    the others moves none but itself); every fact, if it removed one or moved many (or for
+    `everything`)."""
     pairs = db.session.info.pop(PAIRS, set())
-    if db.session.info.pop(CHANGED, False) or everything:
-        order_sources()
+    changed = db.session.info.pop(CHANGED, set())
+    sources = changed | order_sources() if changed or everything else set()
+    if everything or len(sources) > MOST_SOURCES_PLACED or any_removed(changed):
         for collection in names("facts"):
             place_facts(model_of(collection))
         choose_current()
         return
-    for item in written:
-        if item.collection in names("facts"):
-            place_facts(type(item), [item.id])
-        if isinstance(item, Stance):
-            pairs.add((item.actor_id, item.proposal_id))
+    for collection in names("facts"):
+        ids = [item.id for item in written if item.collection == collection]
+        if ids or sources:
+            place_facts(model_of(collection), ids, sources)
+    pairs |= {(item.actor_id, item.proposal_id) for item in written if isinstance(item, Stance)}
+    if sources:
+        pairs |= pairs_backed_by(sources)
     if pairs:
         choose_current(sorted(pairs))
+
+
+# Past this many sources to place the facts of, a write places every fact (one statement each
+# collection) rather than naming them.
+MOST_SOURCES_PLACED = 100
+
+
+def any_removed(source_ids: set[str]) -> bool:
+    present = select(func.count()).where(Source.id.in_(sorted(source_ids)))
+    return bool(source_ids) and db.session.scalar(present) < len(source_ids)
+
+
+def backed_by(collection: str, source_ids: set[str]):
+    """The ids of a collection's facts with evidence in these sources, as a subquery."""
+    return select(Evidence.fact_id).where(
+        Evidence.fact_type == collection, Evidence.source_id.in_(sorted(source_ids))
+    )
+
+
+def pairs_backed_by(source_ids: set[str]) -> set[tuple[str, str]]:
+    """The (actor, proposal) pairs of the stances with evidence in these sources."""
+    pairs = select(Stance.actor_id, Stance.proposal_id).distinct()
+    pairs = pairs.where(Stance.id.in_(backed_by("stances", source_ids)))
+    return {tuple(row) for row in db.session.execute(pairs)}
 
 
 # Among one actor's stances on one proposal reported together, the surest is current: stated,
@@ -116,8 +145,15 @@ def contradicted(table):
     return and_(table.c.current, other_position)
 
 
-def order_sources() -> None:
-    """Number the sources oldest first."""
+def order_sources_now() -> None:
+    """Order the sources in the middle of a write (its answer shows a source's place); the
+    facts of those that moved are placed as it ends (`keep_up`)."""
+    for source_id in order_sources():
+        note_sources_changed(source_id)
+
+
+def order_sources() -> set[str]:
+    """Number the sources oldest first; the ids of those whose number (or reason) changed."""
     rows = db.session.execute(
         select(Source.id, Source.published_on, Source.reported_order, Source.ordered_by).order_by(
             Source.created_at, Source.id
@@ -142,11 +178,12 @@ def order_sources() -> None:
             )
         )
         db.session.execute(statement, moved)
+    return {each["source_id"] for each in moved}
 
 
-def place_facts(model, ids: list[str] | None = None) -> None:
+def place_facts(model, ids: list[str] | None = None, sources: set[str] = frozenset()) -> None:
     """Set each fact's place to its latest source's, and its earliest date (`reported_from`),
-    for all of `model`'s facts, or these."""
+    for all of `model`'s facts, or these and those with evidence in `sources`."""
     table = model.__table__
 
     def of_its_sources(column):
@@ -169,7 +206,10 @@ def place_facts(model, ids: list[str] | None = None) -> None:
         updated_at=table.c.updated_at,
     )
     if ids is not None:
-        statement = statement.where(table.c.id.in_(ids))
+        chosen = table.c.id.in_(ids)
+        if sources:
+            chosen = or_(chosen, table.c.id.in_(backed_by(model.collection, sources)))
+        statement = statement.where(chosen)
     db.session.execute(statement)
 
 

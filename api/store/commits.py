@@ -22,9 +22,12 @@ def end_write(*indexed, reindex: bool = False, dumps: dict | None = None) -> Non
         index.reindex()
         renders.store_all()
         refresh_statistics()
+    refreshed = renders.refresh(*indexed, dumps=dumps)
     for item in indexed:
         index.index_item(item)
-    renders.refresh(*indexed, dumps=dumps)
+    # The facts that show what it wrote hold its texts in their rows too (a stance, its
+    # actor's name).
+    index.index_items(refreshed - {(item.collection, item.id) for item in indexed})
     bump_data_version()
 
 

@@ -11,6 +11,31 @@ from api.store.quotes import closest_passage, find_forgiving
 from schemas.references import Reference
 
 
+class SourceTexts:
+    """The sources' texts by id, as `place` asks for them: each read from the database the
+    first time, since a write quotes a few sources of thousands (at a million stances, every
+    text at once was 40 MB read for one quote); `given` ones (a bundle's own article) first."""
+
+    def __init__(self, given: dict[str, str] | None = None):
+        self.read: dict[str, str | None] = dict(given or {})
+
+    def __getitem__(self, source_id: str) -> str:
+        if source_id not in self.read:
+            self.read[source_id] = db.session.scalar(
+                db.select(Source.text).where(Source.id == source_id)
+            )
+        if self.read[source_id] is None:
+            raise KeyError(source_id)
+        return self.read[source_id]
+
+    def __contains__(self, source_id: str) -> bool:
+        try:
+            self[source_id]
+        except KeyError:
+            return False
+        return True
+
+
 class FieldError(ValueError):
     """A value that passed the schema but not the database: an unknown reference, a bad quote."""
 
@@ -20,9 +45,7 @@ class FieldError(ValueError):
         self.message = message
 
 
-def place(
-    span: dict, texts: dict[str, str], default_source: str | None
-) -> tuple[str, int, int, str]:
+def place(span: dict, texts: SourceTexts, default_source: str | None) -> tuple[str, int, int, str]:
     """Where a quote sits in its source, and the source's own characters there: found where
     it occurs once (or at `start`), as typed or with its typography made plain
     (api/store/quotes.py)."""
@@ -162,7 +185,7 @@ def as_given(span: Evidence) -> dict:
     return {"source_id": span.source_id, "start": span.start, "end": span.end, "quote": span.quote}
 
 
-def apply_evidence(item, spans: list[dict], texts: dict[str, str], default_source=None) -> None:
+def apply_evidence(item, spans: list[dict], texts: SourceTexts, default_source=None) -> None:
     placed = []
     for index, span in enumerate(spans):
         try:
@@ -202,7 +225,7 @@ def apply_source(data: dict, source: Source | None = None) -> Source:
     """Create or update a source; its hash and word count follow its text."""
     source = source or db.session.get(Source, data["id"]) or Source(id=data["id"])
     db.session.add(source)
-    chronology.note_sources_changed()
+    chronology.note_sources_changed(source.id)
     for name, value in data.items():
         set_if_changed(source, name, value)
     # A date comes from the article unless said otherwise; no date, no origin.

@@ -157,10 +157,11 @@ def note(*items) -> None:
         stale.update(showing(item))
 
 
-def refresh(*written, dumps: dict | None = None) -> None:
+def refresh(*written, dumps: dict | None = None) -> set[tuple[str, str]]:
     """Store afresh, as a write ends, the renders of the facts it wrote, of every fact that
-    shows something of them, and of those `note` noted. `dumps` holds what the write dumped
-    already, by (collection, id): stored as it is, not dumped again."""
+    shows something of them, and of those `note` noted; which those were, as (collection, id).
+    `dumps` holds what the write dumped already, by (collection, id): stored as it is, not
+    dumped again."""
     note(*written)
     stale = db.session.info.pop(STALE, set())
     dumps = dumps or {}
@@ -171,6 +172,7 @@ def refresh(*written, dumps: dict | None = None) -> None:
         }
         if ids:
             store(model_of(collection), ids - given.keys(), given)
+    return stale
 
 
 def showing(item) -> set[tuple[str, str]]:

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from api.extensions import db
 from api.search import index
 from api.store import chronology, renders
-from api.store.facts import FieldError, apply_evidence, apply_fields, apply_source, as_given
+from api.store.facts import (
+    FieldError,
+    SourceTexts,
+    apply_evidence,
+    apply_fields,
+    apply_source,
+    as_given,
+)
 from api.store.feed import record
 from api.store.models import Attributed, Commitment, Evidence, Source, Stance, utcnow
 from api.store.rules import TOLD_IN, actor_names, infer_status, twin_source, unsaid_by_evidence
@@ -38,7 +45,7 @@ def apply_write(item, data: dict, schema) -> None:
                 db.session.rollback()
                 abort(409, message=problem)
             db.session.flush()
-            chronology.order_sources()  # its place among the others, as the answer shows it
+            chronology.order_sources_now()  # its place among the others, as the answer shows
             db.session.expire(item, ["reported_order", "ordered_by"])
             return
         with db.session.no_autoflush:
@@ -50,8 +57,7 @@ def apply_write(item, data: dict, schema) -> None:
         if isinstance(item, Stance) and (problem := chronology.supersedes_problem(item)):
             raise FieldError("supersedes", problem)
         if "evidence" in data:
-            texts = dict(db.session.execute(select(Source.id, Source.text)).all())
-            apply_evidence(item, data["evidence"], texts)
+            apply_evidence(item, data["evidence"], SourceTexts())
         check_own_words(item)
         infer_status(item, data, [span.quote for span in item.evidence])
     except FieldError as error:
@@ -166,7 +172,7 @@ def remove_item(item, schema, who: str) -> None:
             )
         )
     else:
-        chronology.note_sources_changed()
+        chronology.note_sources_changed(item.id)
     index.unindex_item(item)
     db.session.delete(item)
     record("DELETE", item, before, None, who)
