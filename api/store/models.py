@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     false,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import (
@@ -338,6 +339,14 @@ class Stance(Attributed, Base):
         # Keyset pages filtered by an enum walk (filter, id) in order, never sorting all matches.
         Index("ix_stances_position_id", "position", "id"),
         Index("ix_stances_certainty_id", "certainty", "id"),
+        # Only the few that supersede one: with every null in it, SQLite's statistics made
+        # its planner read every stance to find those superseding one (migration 0020).
+        Index(
+            "ix_stances_supersedes_id",
+            "supersedes_id",
+            sqlite_where=text("supersedes_id IS NOT NULL"),
+            postgresql_where=text("supersedes_id IS NOT NULL"),
+        ),
         # The matrix reads a page of actors' current cells from this index alone.
         Index(
             "ix_stances_matrix",
@@ -362,7 +371,7 @@ class Stance(Attributed, Base):
     # takes another position, from sources it shares none of (/v1/disagreements).
     disputed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The earlier stance of its actor on its proposal that it supersedes, if it says so.
-    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("stances.id"), index=True)
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("stances.id"))
     actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     proposal: Mapped[Proposal] = relationship()
     supersedes: Mapped["Stance | None"] = relationship(
