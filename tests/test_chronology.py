@@ -205,9 +205,9 @@ PLACED = {
 def test_a_write_places_what_it_moved_as_placing_everything_would(
     app, client, runner, admin, restore, monkeypatch
 ):
-    """An article imported, or a source dated, places the facts of the sources that moved and
-    of what it wrote (at a million stances, placing every fact took minutes): the same places
-    as placing every fact does."""
+    """An article imported or retired, or a source dated, places the facts of the sources that
+    moved and of what it wrote or took spans from (at a million stances, placing every fact
+    took minutes): the same places as placing every fact gives."""
     placed_all = []
     place_facts = chronology.place_facts
 
@@ -216,22 +216,31 @@ def test_a_write_places_what_it_moved_as_placing_everything_would(
             placed_all.append(model.collection)
         place_facts(model, ids, sources)
 
+    def as_placing_everything_would():
+        assert placed_all == []  # the write placed what it had to, by name
+        with app.app_context():
+            kept_up = places()
+            chronology.keep_up(everything=True)
+            database.session.flush()
+            assert places() == kept_up
+            database.session.rollback()
+        placed_all.clear()
+
     monkeypatch.setattr(chronology, "place_facts", watched)
-    imported = runner.invoke(args=["import", str(FOLLOW_UP)])
-    assert imported.exit_code == 0, imported.output
-    # The seed's article dated after the follow-up: the two swap places.
+    # The newest article imported, then retired: the others keep their places; the facts it
+    # restated have theirs back.
+    for command in (["import", str(FOLLOW_UP)], ["retire", "follow-up-italy-un-mandate"]):
+        done = runner.invoke(args=command)
+        assert done.exit_code == 0, done.output
+        as_placing_everything_would()
+    # Imported again, then the seed's article dated after it: the two swap places.
+    done = runner.invoke(args=["import", str(FOLLOW_UP)])
+    assert done.exit_code == 0, done.output
     response = client.patch(
         f"/v1/sources/{SEED}",
         json={"published_on": "2025-05-01"},
         headers={**admin, "If-Match": "*"},
     )
     assert response.status_code == 200, response.json
-    assert placed_all == []
-    with app.app_context():
-        kept_up = places()
-        chronology.keep_up(everything=True)
-        database.session.flush()
-        assert places() == kept_up
-        database.session.rollback()
-    italy = client.get("/v1/stances/italy-opposes-coalition").json
-    assert italy["reported_on"] == "2025-05-01"
+    assert client.get("/v1/stances/italy-opposes-coalition").json["reported_on"] == "2025-05-01"
+    as_placing_everything_would()

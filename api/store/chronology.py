@@ -17,11 +17,18 @@ from schemas.stances import CERTAINTIES
 
 CHANGED = "sources_changed"  # the session's note of the sources a write added, dated or removed
 PAIRS = "stance_pairs"  # the (actor, proposal) pairs whose stances a write changed
+UNBACKED = "facts_unbacked"  # the facts whose spans of a source a write took away
 
 
 def note_sources_changed(source_id: str) -> None:
     """Note that this write added, dated or removed a source: it orders them when it ends."""
     db.session.info.setdefault(CHANGED, set()).add(source_id)
+
+
+def note_unbacked(fact) -> None:
+    """Note a fact whose spans of a source are taken away (a retirement): the write places it
+    again when it ends."""
+    db.session.info.setdefault(UNBACKED, set()).add((fact.collection, fact.id))
 
 
 def note_pair(stance) -> None:
@@ -34,18 +41,21 @@ def keep_up(*written, everything: bool = False) -> None:
     """As a write ends: place the facts it wrote, and choose the current stance of the actors
     and proposals whose stances it changed. If it added, dated or removed a source, order the
     sources again and place the facts of every source that moved too (an article dated after
-    the others moves none but itself); every fact, if it removed one or moved many (or for
+    the others moves none but itself, a retired one none but those after it, and the facts
+    that lose its spans are noted: `note_unbacked`); every fact if many moved (or for
     `everything`)."""
     pairs = db.session.info.pop(PAIRS, set())
     changed = db.session.info.pop(CHANGED, set())
+    facts = db.session.info.pop(UNBACKED, set())
+    facts |= {(item.collection, item.id) for item in written}
     sources = changed | order_sources() if changed or everything else set()
-    if everything or len(sources) > MOST_SOURCES_PLACED or any_removed(changed):
+    if everything or len(sources) > MOST_SOURCES_PLACED:
         for collection in names("facts"):
             place_facts(model_of(collection))
         choose_current()
         return
     for collection in names("facts"):
-        ids = [item.id for item in written if item.collection == collection]
+        ids = sorted(item_id for kind, item_id in facts if kind == collection)
         if ids or sources:
             place_facts(model_of(collection), ids, sources)
     pairs |= {(item.actor_id, item.proposal_id) for item in written if isinstance(item, Stance)}
@@ -58,11 +68,6 @@ def keep_up(*written, everything: bool = False) -> None:
 # Past this many sources to place the facts of, a write places every fact (one statement each
 # collection) rather than naming them.
 MOST_SOURCES_PLACED = 100
-
-
-def any_removed(source_ids: set[str]) -> bool:
-    present = select(func.count()).where(Source.id.in_(sorted(source_ids)))
-    return bool(source_ids) and db.session.scalar(present) < len(source_ids)
 
 
 def backed_by(collection: str, source_ids: set[str]):

@@ -95,6 +95,7 @@ def drop_spans(fact, source: Source, writer: str) -> None:
     schema = item_schema(fact.collection)
     before = as_it_is(fact, schema)
     renders.note(fact)
+    chronology.note_unbacked(fact)  # placed again, by the sources left
     if isinstance(fact, Stance):
         chronology.note_pair(fact)  # reported earlier now: perhaps no longer current
     db.session.execute(
