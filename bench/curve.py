@@ -51,7 +51,7 @@ DATABASES = "SELECT datname FROM pg_database"
 SYNTH_PROPOSALS = 200  # `flask synth`: stance n is on proposal (7 n) % 200
 PAIRS = 1000  # an actor's stances on a proposal come 1,000 apart: 1,000 pairs in all
 REPEATED = "/v1/stances?position=opposes&limit=50"
-ARTICLE = ROOT / "seed" / "nato-divisions-ukraine.yaml"  # the article imported: 60 facts
+ARTICLE = ROOT / "seed" / "nato-divisions-ukraine.yaml"  # the article imported: 61 items
 WORKLOADS = {  # name: how many distinct random URLs
     "items": 20_000,
     "keyset pages": 5_000,
@@ -168,6 +168,17 @@ def working_copy(url: str, database: str, directory: Path) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def dated_article(directory: Path, name: str, day: int) -> Path:
+    """The seed's article, dated on the synthetic articles' `day` (their first is day 0)."""
+    text = ARTICLE.read_text().replace(
+        "published_on: 2025-03\n", f"published_on: {FIRST_DAY + timedelta(days=day)}\n"
+    )
+    shutil.copy(ARTICLE.with_suffix(".txt"), directory / ARTICLE.with_suffix(".txt").name)
+    copy = directory / f"{name}.yaml"
+    copy.write_text(text)
+    return copy
+
+
 def timed(*arguments: str, url: str) -> dict:
     started = time.monotonic()
     cpu = flask(*arguments, url=url)
@@ -189,8 +200,14 @@ def start_up(url: str) -> dict:
 def measure_size(options, stances: int, directory: Path) -> dict:
     kept = built(stances, options.database, options.keep)
     url = working_copy(kept, options.database, directory)
+    flask("db", "upgrade", url=url)  # a database kept from an earlier version of the code
     figures = {"stances": stances, "database": options.database}
-    figures["import"] = timed("import", str(ARTICLE), url=url)
+    sources = -(-stances // STANCES_PER_SOURCE)
+    newest = dated_article(directory, "newest", sources)  # after every synthetic article
+    among = dated_article(directory, "among", sources // 2)  # in the middle of them
+    figures["import the newest article"] = timed("import", str(newest), url=url)
+    figures["retire it"] = timed("retire", "nato-divisions-ukraine", url=url)
+    figures["import an article dated among the others"] = timed("import", str(among), url=url)
     figures["start-up"] = start_up(url)
     paths = random_paths(stances)
     uncached = gunicorn("uncached", "api:create_app()", url, RESPONSE_CACHE="0")
@@ -239,6 +256,14 @@ def answers(url: str) -> None:
         sys.exit(f"preflight: {url} answered {error.code}: {error.read().decode()[:500]}")
 
 
+ONE_OFFS = (
+    "import the newest article",
+    "retire it",
+    "import an article dated among the others",
+    "start-up",
+)
+
+
 def report(results: list[dict], output: Path) -> None:
     sizes = [result["stances"] for result in results]
     print(f"\n## CPU ms per request by size ({results[0]['database']})\n")
@@ -251,9 +276,10 @@ def report(results: list[dict], output: Path) -> None:
             + " | ".join(f"{cell:.2f}" for cell in cells)
             + f" | {cells[-1] / cells[0]:.2f} |"
         )
-    for label, key in (("import of 60 facts, CPU s", "import"), ("start-up, s", "start-up")):
-        field = "cpu_seconds" if key == "import" else "seconds"
+    for key in ONE_OFFS:
+        field = "seconds" if key == "start-up" else "cpu_seconds"
         cells = [result[key][field] for result in results]
+        label = f"{key}, {'s' if key == 'start-up' else 'CPU s'}"
         print(f"| {label} | " + " | ".join(f"{cell:.1f}" for cell in cells) + " | |")
     print("\n| size | cache hit ÷ ceiling req/s | ÷ ceiling p99 | peak PSS MiB uncached, served |")
     print("|---|---|---|---|")
