@@ -37,7 +37,7 @@ def understood(typed: str) -> Query:
     alias answered by any of that actor's names too: `Zelenskyy` finds the facts that say
     Zelensky, `UK` those that say the United Kingdom."""
     query = parse(typed)
-    names = remembered(("search", "actor names"), names_of_actors, always=True)
+    names = remembered(("search", "actor names"), names_of_actors)
 
     def widened(group: list[Term]) -> list[Term]:
         more = []

@@ -98,6 +98,8 @@ def best_field(fields: list[tuple], matcher: Matcher) -> tuple[str, str, dict | 
         marked, groups = matcher.marks([text[start:end] for start, end in spans])
         if groups and (best is None or groups > best[0]):
             best = (groups, name, text, spans, marked, via[0] if via else None)
+            if groups == len(matcher.groups):  # no later field can match more
+                break
     if best is None:  # nothing shown matched (an index older than its texts)
         name, text, *_ = fields[0] if fields else ("", "")
         return name, html.escape(text[:300]), None

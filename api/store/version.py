@@ -88,13 +88,10 @@ def unpin() -> None:
     _pinned.set(None)
 
 
-def remembered(key: tuple, compute, always: bool = False):
+def remembered(key: tuple, compute):
     """What `compute()` answers for `key` under the current data version, computed once per
-    version and process (a collection's total: counting 100,000 rows is 3 ms each time);
-    computed every time with the response cache off, unless `always`: what every request of a
-    kind needs whatever it asks, as the actors' names search and the rules read (7 ms)."""
-    if not (always or current_app.config["RESPONSE_CACHE"]):
-        return compute()
+    version and process (a collection's total: counting a million rows is 25 ms each time),
+    whether or not the answers are cached (RESPONSE_CACHE)."""
     totals = current_app.extensions["totals"]
     version = current()
     with totals.lock:

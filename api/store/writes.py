@@ -87,7 +87,7 @@ def check_own_words(item) -> None:
     import checks (api/store/rules.py)."""
     told = {field: getattr(item, field, None) for field in TOLD_IN}
     quotes = [span.quote for span in item.evidence]
-    names = remembered(("rules", "actor names"), actor_names, always=True)
+    names = remembered(("rules", "actor names"), actor_names)
     for field, message in unsaid_by_evidence(item.id, told, quotes, names)[:1]:
         raise FieldError(field, message)
 
