@@ -1,6 +1,12 @@
 """CLI commands a newcomer and CI run."""
 
+import pytest
 import yaml
+from sqlalchemy import text
+
+from api.extensions import db as database
+from api.store.commits import write_transaction
+from api.store.database import STATEMENT_TIMEOUT
 
 
 def test_seed_on_a_seeded_database_reports_what_it_left_alone(runner):
@@ -88,3 +94,15 @@ def test_synth_fills_an_empty_database_with_verbatim_evidence(tmp_path):
         db.engine.dispose()
     page = app.test_client().get("/v1/stances?position=opposes&limit=5").json
     assert page["meta"]["total"] == 24 and page["links"]["next"]
+
+
+def test_a_commands_write_may_outlast_a_requests_statement_timeout(app):
+    """On PostgreSQL a request's statements stop at STATEMENT_TIMEOUT; a command's bulk write
+    (synth, seed, import into a million stances) runs its statements as long as they take."""
+    with app.app_context():
+        if database.engine.dialect.name != "postgresql":
+            pytest.skip("statement timeouts are PostgreSQL's")
+        with write_transaction():
+            assert database.session.scalar(text("SHOW statement_timeout")) == "0"
+        assert database.session.scalar(text("SHOW statement_timeout")) == STATEMENT_TIMEOUT
+        database.session.rollback()

@@ -133,6 +133,26 @@ def test_cors_is_open_for_reads_and_exposes_headers(client):
     assert {"ETag", "Link", "X-Request-ID"} <= exposed
 
 
+def test_a_cached_answer_has_the_cors_headers_once_without_flask_cors_working_again(
+    make_app, monkeypatch
+):
+    """The cache keeps Flask-CORS's headers (the same for every origin), and Flask-CORS lets an
+    answer that has them alone: if a new version of it stopped doing so, this says."""
+    import flask_cors.extension
+
+    client = make_app(RATELIMIT_ENABLED=False).test_client()
+    path = "/v1/actors?limit=3&sort=-id"
+    first = client.get(path)
+    calls = []
+    monkeypatch.setattr(flask_cors.extension, "set_cors_headers", lambda *a: calls.append(a))
+    for origin in ({}, {"Origin": "https://newsroom.example"}):
+        again = client.get(path, headers=origin)
+        assert again.get_data() == first.get_data()
+        for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
+            assert again.headers.getlist(name) == first.headers.getlist(name) != []
+    assert calls == []
+
+
 def test_cors_preflight_is_answered(client):
     response = client.options(
         "/v1/actors",

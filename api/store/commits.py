@@ -51,8 +51,12 @@ def commit_write(written=None, dump: dict | None = None) -> None:
 @contextmanager
 def write_transaction():
     """One write outside a request, all or nothing: its reads and writes in one transaction
-    (BEGIN IMMEDIATE on SQLite), committed when the block ends, rolled back if it raises."""
+    (BEGIN IMMEDIATE on SQLite), committed when the block ends, rolled back if it raises. On
+    PostgreSQL its statements may run past a request's statement timeout: a bulk load into a
+    million stances orders and places them in statements of a minute."""
     db.session.rollback()  # end whatever read went before: this transaction starts afresh
     with marked_as_write(), db.session.begin():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL statement_timeout = 0"))
         yield
     catch_up_with_own_write()
