@@ -50,10 +50,6 @@ class Report:
     unchanged: list[str] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)  # left alone, and why
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.restated)
-
     def lines(self) -> list[str]:
         counts = f"{len(self.added)} added, {len(self.updated)} updated"
         if self.restated:
