@@ -19,6 +19,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -237,18 +238,25 @@ def measure_size(options, stances: int, directory: Path) -> dict:
         for _name, target, path in cases:
             wrk(target.base + path, 1)  # warm up, not counted
         runs: dict[str, list] = {}
+        server = postmaster() if options.database == "postgresql" else None
         for _ in range(options.rounds):
             for name, target, path in cases:
-                before = cpu_seconds(target.process.pid)
+                before = cpu_seconds(target.process.pid), server and cpu_seconds(server)
                 # A long export is asked two at a time, so that one in flight when wrk stops
                 # does not weigh on the CPU per answer counted.
                 run = wrk(target.base + path, options.seconds, 2 if "CSV" in name else 32)
-                used = cpu_seconds(target.process.pid) - before
+                used = cpu_seconds(target.process.pid) - before[0]
                 run["cpu_ms"] = used * 1000 / max(run["requests"], 1)
+                if server:  # PostgreSQL's own work for the answers, beside the service's
+                    run["database_cpu_ms"] = (
+                        (cpu_seconds(server) - before[1]) * 1000 / max(run["requests"], 1)
+                    )
                 target.peak_pss = max(target.peak_pss, pss_mib(target.process.pid))
                 runs.setdefault(name, []).append(run)
                 settle(target)
-        figures["workloads"] = {name: summarize(each) for name, each in runs.items()}
+                if server:
+                    settle_database(url)
+        figures["workloads"] = {name: summarized(each) for name, each in runs.items()}
         figures["peak_pss_mib"] = {t.name: round(t.peak_pss) for t in (uncached, served, ceiling)}
     finally:
         for target in (uncached, served, ceiling):
@@ -256,6 +264,38 @@ def measure_size(options, stances: int, directory: Path) -> dict:
         if options.database == "postgresql":
             sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", url.rsplit("/", 1)[1])
     return figures
+
+
+def summarized(runs: list[dict]) -> dict:
+    """The medians of a workload's rounds; on PostgreSQL, `cpu_ms` is the service's and the
+    database's CPU per answer together (`service_cpu_ms`, `database_cpu_ms` apart)."""
+    found = summarize(runs)
+    if "database_cpu_ms" in runs[0]:
+        found["service_cpu_ms"] = found["cpu_ms"]
+        found["database_cpu_ms"] = statistics.median(run["database_cpu_ms"] for run in runs)
+        found["cpu_ms"] = found["service_cpu_ms"] + found["database_cpu_ms"]
+    return found
+
+
+def postmaster() -> int:
+    """The PostgreSQL server's first process (its backends are its children): on this machine."""
+    folder = sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW data_directory")
+    return int((Path(folder) / "postmaster.pid").read_text().split()[0])
+
+
+def settle_database(url: str, seconds: float = 120) -> None:
+    """Wait for PostgreSQL to finish the queries wrk left behind (a request given up by its
+    client goes on in its backend), so that they do not weigh on the next measurement."""
+    name = url.rsplit("/", 1)[1]
+    busy = (
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+        f"AND datname = '{name}' AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", busy) == "0":
+            return
+        time.sleep(0.25)
 
 
 def answers(url: str) -> None:
@@ -276,7 +316,8 @@ ONE_OFFS = (
 
 def report(results: list[dict], output: Path) -> None:
     sizes = [result["stances"] for result in results]
-    print(f"\n## CPU ms per request by size ({results[0]['database']})\n")
+    whose = "the service's and PostgreSQL's" if results[0]["database"] == "postgresql" else ""
+    print(f"\n## CPU ms per request by size ({results[0]['database']}) {whose}\n")
     print("| workload | " + " | ".join(f"{size:,}" for size in sizes) + " | last ÷ first |")
     print("|---|" + "---|" * (len(sizes) + 1))
     for name in results[0]["workloads"]:
