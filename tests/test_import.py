@@ -79,3 +79,14 @@ def test_import_is_all_or_nothing(runner, db, tmp_path, change, message):
     assert message in result.output and "Nothing was imported." in result.output
     db.session.rollback()
     assert snapshot() == before
+
+
+def test_a_bundle_that_is_not_yaml_is_refused_with_the_line_and_the_fault(runner, tmp_path):
+    """libyaml reads bundles; what it refuses is told in the pure-Python parser's words: the
+    line quoted, a caret under the fault, the character named."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("source:\n\tid: broken\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(broken)])
+    assert result.exit_code != 0
+    assert "found character '\\t' that cannot start any token" in result.output
+    assert "line 2, column 1:\n    \tid: broken\n    ^" in result.output

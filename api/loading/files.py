@@ -11,10 +11,24 @@ from schemas.items import RestatedSchema
 from schemas.problems import flatten, messages_in_words
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+# libyaml's parser where PyYAML was built with it (its wheels are): the same nodes and marks as
+# the pure-Python one, several times faster on a large bundle; a file it refuses is read again
+# by the pure-Python one, whose message quotes the line and points at the fault.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # A bundle's section of items other sources reported first (schemas/items.py RestatedSchema).
 RESTATED = "restated"
+
+
+def parse(text: str, loader_class) -> tuple[yaml.Node | None, object]:
+    """A YAML document's nodes (where each item is) and its value."""
+    loader = loader_class(text)
+    try:
+        tree = loader.get_single_node()
+        return tree, loader.construct_document(tree) if tree else None
+    finally:
+        loader.dispose()
 
 
 class SeedError(Exception):
@@ -34,12 +48,11 @@ class Bundle:
         self.problems: list[str] = []  # what is wrong with it, all of it, found as it is read
         self.invalid: set[tuple[str, str]] = set()  # items left out for a problem: still known
         try:
-            loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
             try:
-                self.tree = loader.get_single_node()  # the nodes: where each item is
-                document = loader.construct_document(self.tree) if self.tree else None
-            finally:
-                loader.dispose()
+                self.tree, document = parse(text, FAST_LOADER)
+            except yaml.YAMLError:
+                self.tree, document = parse(text, yaml.SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise SeedError(f"{path}: cannot read: {error}") from error
         if not isinstance(document, dict) or not isinstance(document.get("source"), dict):
