@@ -11,13 +11,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import undefer
 
+import api.store.reads
 from api import create_app
 from api.extensions import db as database
 from api.loading.files import SEED_DIR
 from api.search.engine import sources_backing
-from api.search.texts import texts_from_columns, texts_from_renders
+from api.search.texts import hit_texts, texts_from_columns
 from api.store.models import Stance, model_of
 from api.store.queries import load_options
+from api.store.reads import CompiledText
 from api.store.version import bump_data_version
 from schemas.collections import item_schema, names
 
@@ -249,6 +251,9 @@ def test_reads_go_through_the_session_when_their_own_connection_fails(
     if failure == "a failed statement":
         broken = {model: ("SELECT no_such_column", False) for model in reads.item_queries}
         monkeypatch.setattr(reads, "item_queries", broken)
+        monkeypatch.setattr(
+            api.store.reads, "compiled_text", lambda *_: CompiledText("SELECT no_such_column", None)
+        )
         monkeypatch.setattr(reads.engine.dialect, "do_execute", fail_with(reads.dbapi_error))
     else:
         broke = {
@@ -267,13 +272,15 @@ def test_a_hits_texts_read_from_its_render_are_its_columns_and_quotes(db):
     """…and then the names of what it refers to, which a render holds and its columns not;
     and the sources it notes are the ones its evidence names."""
     for collection, model in ((name, model_of(name)) for name in names("facts")):
-        ids = database.session.scalars(select(model.id)).all()
-        noted: dict = {}
-        from_renders = texts_from_renders(collection, ids, noted)
-        from_columns = texts_from_columns({collection: ids})
-        assert len(from_renders) == len(ids) > 0
+        rows = [
+            SimpleNamespace(type=collection, item_id=item_id, rendered=rendered)
+            for item_id, rendered in database.session.execute(select(model.id, model.rendered))
+        ]
+        from_renders, noted = hit_texts(rows)
+        from_renders = {key: list(texts) for key, texts in from_renders.items()}
+        from_columns = texts_from_columns({collection: [row.item_id for row in rows]})
+        assert len(from_renders) == len(rows) > 0
         # The sources a hit shows, from its render, are its evidence's.
-        rows = [SimpleNamespace(type=collection, item_id=item_id) for item_id in ids]
         assert noted == sources_backing(rows)
         for key, texts in from_columns.items():
             assert from_renders[key][: len(texts)] == texts

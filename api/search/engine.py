@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
-    bindparam,
     select,
     text,
     tuple_,
@@ -25,9 +24,10 @@ from api.search.query import WORD, Query, Term, fts5_query, parse, tsquery
 from api.search.snippets import Matcher, best_field
 from api.search.spelling import one_spelling
 from api.search.texts import hit_texts
-from api.store.models import Actor, Evidence
+from api.store.models import Actor, Evidence, model_of
 from api.store.reads import direct_reads
 from api.store.version import remembered
+from schemas.collections import names
 
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
 
@@ -176,8 +176,8 @@ def count_matches(collection: str, where: str, params: dict, most: int) -> int:
     """How many of the collection's items match, counted as far as `most` from the index alone."""
     mine, bound = of_collection(collection)
     cut = f"SELECT 1 FROM search_index WHERE {where} AND {mine} LIMIT :most"
-    counting = text(f"SELECT count(*) FROM ({cut}) AS matches")
-    return direct_reads().rows(counting, {**params, **bound, "most": most})[0][0]
+    counting = f"SELECT count(*) FROM ({cut}) AS matches"
+    return direct_reads().text_rows(counting, {**params, **bound, "most": most})[0][0]
 
 
 # How well a row matches: PostgreSQL's ts_rank_cd (how often and how close, the label weighing
@@ -210,13 +210,18 @@ def search(
     score = POSTGRES_SCORE if is_postgres() else SQLITE_SCORE
     # The candidates are cut before anything is ranked or read; the count comes with the page
     # (a window over the candidates), and past them from a count of its own, as far as the cut.
-    sql = (
+    # The page's facts bring their stored renders, which their snippets are cut from.
+    ranked = (
         "SELECT type, item_id, label, score, count(*) OVER () AS total FROM "
         f"(SELECT type, item_id, label, {score} AS score FROM search_index WHERE {where} "
-        "LIMIT :ranked) AS hits ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+        "LIMIT :ranked) AS matched ORDER BY score DESC, type, item_id LIMIT :limit OFFSET :offset"
+    )
+    sql = (
+        f"SELECT hits.*, {RENDERED} AS rendered FROM ({ranked}) AS hits {WITH_RENDERS} "
+        "ORDER BY hits.score DESC, hits.type, hits.item_id"
     )
     window = {"limit": limit, "offset": offset, "ranked": MATCHES_COUNTED}
-    rows = direct_reads().rows(sql_text(sql, params), {**params, **window})
+    rows = direct_reads().text_rows(sql, {**params, **window})
     if rows:
         total = rows[0].total
     elif offset:  # past the last hit
@@ -246,11 +251,20 @@ def search(
     return hits, total, more
 
 
+# Each fact collection's renders, joined to the page's hits of that collection.
+FACT_TABLES = [model_of(kind).__tablename__ for kind in names("facts")]
+WITH_RENDERS = " ".join(
+    f"LEFT JOIN {table} ON hits.type = '{table}' AND {table}.id = hits.item_id"
+    for table in FACT_TABLES
+)
+RENDERED = f"COALESCE({', '.join(f'{table}.rendered' for table in FACT_TABLES)})"
+
+
 def matches_counted(where: str, params: dict, most: int) -> int:
     """How many rows of the index match, counted as far as `most`."""
     cut = f"SELECT 1 FROM search_index WHERE {where} LIMIT :most"
-    counting = sql_text(f"SELECT count(*) FROM ({cut}) AS matches", params)
-    return direct_reads().rows(counting, {**params, "most": most})[0][0]
+    counting = f"SELECT count(*) FROM ({cut}) AS matches"
+    return direct_reads().text_rows(counting, {**params, "most": most})[0][0]
 
 
 # The rows of the index backed by these sources (their facts), or that are the sources. On
@@ -267,14 +281,6 @@ POSTGRES_FROM_SOURCES = (
     "AND evidence.fact_id = search_index.item_id AND evidence.source_id IN :sources) "
     "OR (search_index.type = 'sources' AND search_index.item_id IN :sources))"
 )
-
-
-def sql_text(sql: str, params: dict):
-    """A statement of SQL text whose list parameters expand (`IN :sources`)."""
-    lists = [
-        bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)
-    ]
-    return text(sql).bindparams(*lists)
 
 
 def sources_backing(rows) -> dict[tuple[str, str], list[str]]:

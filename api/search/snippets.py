@@ -9,6 +9,7 @@ import functools
 import html
 import re
 import threading
+from collections.abc import Iterable
 
 import snowballstemmer
 
@@ -88,12 +89,14 @@ def answers(form: tuple[str, str], wanted: str, prefix: bool) -> bool:
     return stem == wanted or (prefix and (plain.startswith(wanted) or stem.startswith(wanted)))
 
 
-def best_field(fields: list[tuple], matcher: Matcher) -> tuple[str, str, dict | None]:
+def best_field(fields: Iterable[tuple], matcher: Matcher) -> tuple[str, str, dict | None]:
     """The field that matched (the first matching the most groups), its marked snippet, and
     the item it names when the match is that item's name (`via`). `fields` are (field, text)
-    and, for a name of a referenced item, (field, text, reference)."""
-    best = None
+    and, for a name of a referenced item, (field, text, reference), read in turn until one
+    matches every group."""
+    best = first = None
     for name, text, *via in fields:
+        first = first or (name, text)
         spans = [match.span() for match in TOKEN.finditer(text)]
         marked, groups = matcher.marks([text[start:end] for start, end in spans])
         if groups and (best is None or groups > best[0]):
@@ -101,7 +104,7 @@ def best_field(fields: list[tuple], matcher: Matcher) -> tuple[str, str, dict | 
             if groups == len(matcher.groups):  # no later field can match more
                 break
     if best is None:  # nothing shown matched (an index older than its texts)
-        name, text, *_ = fields[0] if fields else ("", "")
+        name, text = first or ("", "")
         return name, html.escape(text[:300]), None
     _, name, text, spans, marked, via = best
     return name, snippet(text, spans, marked), via
@@ -138,4 +141,6 @@ def word_forms(algorithm: str, word: str) -> tuple[str, str]:
     if not hasattr(stemmers, algorithm):
         setattr(stemmers, algorithm, snowballstemmer.stemmer(algorithm))
     plain = one_spelling(word).lower()
+    if plain.isdecimal():  # a number: no stemmer changes it, and every figure is a new word
+        return plain, plain
     return plain, getattr(stemmers, algorithm).stemWord(plain)

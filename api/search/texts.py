@@ -2,6 +2,8 @@
 each item's own texts, its quotes, and the names of the items it refers to (a stance's actor
 and proposal), which say the hit matched through them (`via`)."""
 
+from collections.abc import Iterable, Iterator
+
 import orjson
 from sqlalchemy import (
     and_,
@@ -18,57 +20,40 @@ from schemas.collections import names
 
 def hit_texts(rows) -> tuple[dict, dict]:
     """The texts of the items a page of hits names, by field (their own, then their evidence's
-    quotes): a fact's from its stored render, one query per collection; a source's, and a
-    fact's that has no render yet, from its columns and its evidence. And the sources its
-    render names, of each fact read from one (the others' are read apart)."""
-    wanted: dict[str, list[str]] = {}
-    for row in rows:
-        wanted.setdefault(row.type, []).append(row.item_id)
-    texts: dict[tuple[str, str], list] = {}
+    quotes, then the names of what they refer to): a fact's from its stored render
+    (`row.rendered`, read with the hits), or rendered afresh where it has none yet (a database
+    migrated from before renders); a source's from its columns. And the sources each fact's
+    render names (a source's are read apart)."""
+    texts: dict[tuple[str, str], Iterable] = {}
     sources: dict[tuple[str, str], list[str]] = {}
-    for kind, item_ids in wanted.items():
-        if kind in names("facts"):
-            texts.update(texts_from_renders(kind, item_ids, sources))
     unread: dict[str, list[str]] = {}
-    for kind, item_ids in wanted.items():
-        missing = [item_id for item_id in item_ids if (kind, item_id) not in texts]
-        if missing:
-            unread[kind] = missing
+
+    def read(kind: str, item_id: str, values: dict) -> None:
+        texts[kind, item_id] = render_texts(model_of(kind), values)
+        sources[kind, item_id] = sorted({span["source"] for span in values["evidence"]})
+
+    for row in rows:
+        if row.rendered is None:
+            unread.setdefault(row.type, []).append(row.item_id)
+        else:
+            read(row.type, row.item_id, orjson.loads(row.rendered))
+    for kind in names("facts"):
+        for item_id, item in renders.load(model_of(kind), unread.pop(kind, [])).items():
+            read(kind, item_id, orjson.loads(renders.render(item)))
     texts.update(texts_from_columns(unread))
     return texts, sources
 
 
-def texts_from_renders(kind: str, item_ids: list[str], sources: dict | None = None) -> dict:
-    """(kind, id) → texts, for the facts of `kind`: from their stored renders, or rendered
-    afresh where they have none yet (a database migrated from before them). With `sources`,
-    each stored render's sources (its evidence's) are noted there too."""
-    model = model_of(kind)
-    texts, unrendered = {}, []
-    statement = select(model.id, model.rendered).where(model.id.in_(item_ids))
-    for item_id, rendered in direct_reads().rows(statement):
-        if rendered is None:
-            unrendered.append(item_id)
-            continue
-        values = orjson.loads(rendered)
-        texts[kind, item_id] = render_texts(model, values)
-        if sources is not None:
-            sources[kind, item_id] = sorted({span["source"] for span in values["evidence"]})
-    for item_id, item in renders.load(model, unrendered).items():
-        texts[kind, item_id] = render_texts(model, orjson.loads(renders.render(item)))
-    return texts
-
-
-def render_texts(model, values: dict) -> list[tuple]:
-    """A fact's texts as its render holds them: its own, its quotes, what it names."""
+def render_texts(model, values: dict) -> Iterator[tuple]:
+    """A fact's texts as its render holds them: its own, its quotes, what it names; each read
+    when asked for (a snippet mostly stops at the first)."""
     names = text_fields(model)
-    quotes = [("evidence", span["quote"]) for span in values["evidence"]]
-    related = [
-        entry
-        for key, value in values.items()
-        if key not in names and key != "evidence"
-        for entry in named_in(key, value)
-    ]
-    return texts_of({name: values.get(name) for name in names}) + quotes + related
+    yield from texts_of({name: values.get(name) for name in names})
+    for span in values["evidence"]:
+        yield ("evidence", span["quote"])
+    for key, value in values.items():
+        if key not in names and key != "evidence":
+            yield from named_in(key, value)
 
 
 def texts_from_columns(wanted: dict[str, list[str]]) -> dict:

