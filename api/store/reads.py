@@ -20,6 +20,8 @@ from api.store.database import bound_postgres_waits, tune_sqlite_connections
 from api.store.models import model_of
 from schemas.collections import names
 
+NOT_READ = object()  # what a read on a connection of this pool that failed gives
+
 # A request waits this long for a connection of a full pool, then answers 503 (not 30 s).
 POOL_TIMEOUT_SECONDS = 3
 
@@ -63,21 +65,28 @@ class DirectReads:
         """The (version, rendered) of one fact, or None if there is no such fact."""
         sql, positional = self.item_queries[model]
         parameters = (item_id,) if positional else {"item_id": item_id}
+        row = self.on_cursor(sql, parameters, lambda cursor: cursor.fetchone())
+        return self.through_the_session(model, item_id) if row is NOT_READ else row
+
+    def on_cursor(self, sql: str, parameters, read):
+        """What `read(cursor)` takes from a plain DBAPI cursor that ran one statement, or
+        NOT_READ when the connection or the statement failed (the caller then reads through
+        the session)."""
         try:
             connection = self.engine.raw_connection()
         except self.failures:
-            return self.through_the_session(model, item_id)
+            return NOT_READ
         try:
             cursor = connection.cursor()
             cursor.execute(sql, parameters)
-            row = cursor.fetchone()
+            found = read(cursor)
             cursor.close()
+            return found
         except self.dbapi_error:
             connection.invalidate()
-            return self.through_the_session(model, item_id)
+            return NOT_READ
         finally:
             connection.close()
-        return row
 
     def through_the_session(self, model, item_id: str) -> tuple | None:
         return db.session.execute(self.item_statements[model], {"item_id": item_id}).first()
@@ -99,22 +108,14 @@ class DirectReads:
             return self.rows(expanding_text(sql, parameters), parameters)
         query = compiled_text(self.engine.dialect, sql)
         arguments = [parameters[name] for name in query.order] if query.order else parameters
-        try:
-            connection = self.engine.raw_connection()
-        except self.failures:
+        found = self.on_cursor(
+            query.sql, arguments, lambda cursor: (cursor.fetchall(), cursor.description)
+        )
+        if found is NOT_READ:
             return db.session.execute(text(sql), parameters).all()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(query.sql, arguments)
-            found = cursor.fetchall()
-            row = query.row or query.named([column[0] for column in cursor.description])
-            cursor.close()
-        except self.dbapi_error:
-            connection.invalidate()
-            return db.session.execute(text(sql), parameters).all()
-        finally:
-            connection.close()
-        return [row._make(values) for values in found]
+        rows, columns = found
+        row = query.row or query.named([column[0] for column in columns])
+        return [row._make(values) for values in rows]
 
     def dispose(self, close: bool = True) -> None:
         self.engine.dispose(close=close)
