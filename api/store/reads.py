@@ -1,7 +1,8 @@
 """Reads of stored renders that need no session: one statement on a connection of a small pool
 of their own, in autocommit, so that a read sends no BEGIN and no ROLLBACK and builds no ORM
 state. An item read is one statement compiled once per model on a plain DBAPI cursor (13 µs
-in-process, against 180 µs through the session: bench/RESULTS.md).
+in-process, against 180 µs through the session: bench/RESULTS.md); so is a statement of SQL text
+(a page of search hits), compiled once per text.
 
 If that connection fails, the read goes through the session instead, whose pool pings and
 reconnects, and whose errors are the usual ones (503 while the database is away).
