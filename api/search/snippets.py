@@ -69,12 +69,16 @@ class Group:
         )
 
     def marks(self, forms: list[tuple[str, str]]) -> set[int]:
-        marked = {place for place, form in enumerate(forms) if self.answered_by(form)}
+        marked = set()
+        if self.stems or self.prefixes:
+            marked = {place for place, form in enumerate(forms) if self.answered_by(form)}
         for stems, prefix in self.phrases:
             last = len(stems) - 1
             for start in range(len(forms) - last):
                 # A phrase matches where its words follow one another (only its last word can
-                # be a prefix); most places fail at its first word.
+                # be a prefix); most places fail at its first word, compared first.
+                if forms[start][1] != stems[0]:
+                    continue
                 if all(
                     answers(forms[start + k], stem, prefix and k == last)
                     for k, stem in enumerate(stems)
