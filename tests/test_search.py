@@ -269,6 +269,11 @@ def test_a_phrase_is_marked_where_its_words_follow_one_another(client):
     )  # a lone "the" is not the phrase
 
 
+def test_a_phrase_ending_in_a_prefix_is_marked_whole(client):
+    hit = client.get('/v1/search?q="deploy troop*"&type=proposals').json["data"][0]
+    assert "<mark>deploy</mark> <mark>troops</mark>" in hit["snippet"]
+
+
 def test_a_search_ranks_and_counts_so_many_matches_at_most(make_app, monkeypatch):
     """Past MATCHES_COUNTED matches, the total says so many and that more matched, and the pages
     hold the best of those: a word in every fact costs what a narrower query does."""
