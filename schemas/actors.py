@@ -3,12 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.fields import CountryCode, enum_field, text_field
-from schemas.items import SourcedSchema, patch_schema, request_schema
-from schemas.pages import page_schema
+from schemas.items import SourcedSchema
 from schemas.queries import (
     REPORTED_SORT,
     CollectionQuerySchema,
-    ItemQuerySchema,
     any_of,
     as_of_filter,
     enum_filter,
@@ -113,13 +111,3 @@ class ActorQuerySchema(CollectionQuerySchema):
         "reported_on",
         description=REPORTED_SORT,
     )
-
-
-class ActorItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(ActorSchema)
-
-
-ActorInputSchema = request_schema(ActorSchema)
-ActorPatchSchema = patch_schema(ActorSchema)
-
-ActorPageSchema = page_schema(ActorSchema)

@@ -8,76 +8,31 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from schemas.actors import (
-    ActorInputSchema,
-    ActorItemQuerySchema,
-    ActorPageSchema,
-    ActorPatchSchema,
-    ActorQuerySchema,
-    ActorSchema,
-)
+from schemas.actors import ActorQuerySchema, ActorSchema
 from schemas.changes import ChangePageSchema, ChangeQuerySchema
-from schemas.commitments import (
-    CommitmentInputSchema,
-    CommitmentItemQuerySchema,
-    CommitmentPageSchema,
-    CommitmentPatchSchema,
-    CommitmentQuerySchema,
-    CommitmentSchema,
-)
-from schemas.events import (
-    EventInputSchema,
-    EventItemQuerySchema,
-    EventPageSchema,
-    EventPatchSchema,
-    EventQuerySchema,
-    EventSchema,
-)
-from schemas.proposals import (
-    ProposalInputSchema,
-    ProposalItemQuerySchema,
-    ProposalPageSchema,
-    ProposalPatchSchema,
-    ProposalQuerySchema,
-    ProposalSchema,
-)
-from schemas.queries import ItemQuerySchema
-from schemas.sources import (
-    SourceInputSchema,
-    SourcePageSchema,
-    SourcePatchSchema,
-    SourceQuerySchema,
-    SourceSchema,
-)
-from schemas.stances import (
-    StanceInputSchema,
-    StanceItemQuerySchema,
-    StancePageSchema,
-    StancePatchSchema,
-    StanceQuerySchema,
-    StanceSchema,
-)
-from schemas.statements import (
-    StatementInputSchema,
-    StatementItemQuerySchema,
-    StatementPageSchema,
-    StatementPatchSchema,
-    StatementQuerySchema,
-    StatementSchema,
-)
+from schemas.commitments import CommitmentQuerySchema, CommitmentSchema
+from schemas.events import EventQuerySchema, EventSchema
+from schemas.items import patch_schema, request_schema
+from schemas.pages import page_schema
+from schemas.proposals import ProposalQuerySchema, ProposalSchema
+from schemas.queries import item_query_schema
+from schemas.sources import SourcePatchSchema, SourceQuerySchema, SourceSchema
+from schemas.stances import StanceQuerySchema, StanceSchema
+from schemas.statements import StatementQuerySchema, StatementSchema
 
 
 @dataclass(frozen=True)
 class Collection:
     """One collection. An item collection (`item` set) has routes for its items and is searched;
     a fact (`fact`) is backed by evidence, stored rendered, and is a section of a bundle, loaded
-    in the table's order (each refers only to collections above it)."""
+    in the table's order (each refers only to collections above it). An item collection's page,
+    item query, create and PATCH schemas are derived from its item schema unless given."""
 
     name: str
     description: str
     query: type[Schema]
-    page: type[Schema]
     item: type[Schema] | None = None
+    page: type[Schema] | None = None
     item_query: type[Schema] | None = None
     create: type[Schema] | None = None
     patch: type[Schema] | None = None
@@ -86,6 +41,19 @@ class Collection:
     # What a new item's id is made of when the client gives none (its name or title else).
     slug_parts: tuple[str, ...] = ()
     list_summary: str = ""
+
+    def __post_init__(self):
+        if self.item is None:
+            return
+        derived = {
+            "page": page_schema,
+            "item_query": item_query_schema,
+            "create": request_schema,
+            "patch": patch_schema,
+        }
+        for field, derive in derived.items():
+            if getattr(self, field) is None:
+                object.__setattr__(self, field, derive(self.item))
 
     @property
     def singular(self) -> str:
@@ -102,11 +70,8 @@ COLLECTIONS = [
         "sources",
         "The stored articles every fact is drawn from, with their full text.",
         SourceQuerySchema,
-        SourcePageSchema,
         SourceSchema,
-        ItemQuerySchema,
-        SourceInputSchema,
-        SourcePatchSchema,
+        patch=SourcePatchSchema,  # its text, which every span quotes, never changes
         writer="admin",
         fact=False,
     ),
@@ -114,70 +79,46 @@ COLLECTIONS = [
         "actors",
         "People, countries, organizations and groups the articles name.",
         ActorQuerySchema,
-        ActorPageSchema,
         ActorSchema,
-        ActorItemQuerySchema,
-        ActorInputSchema,
-        ActorPatchSchema,
     ),
     Collection(
         "proposals",
         "Plans, demands and targets, with who proposes them.",
         ProposalQuerySchema,
-        ProposalPageSchema,
         ProposalSchema,
-        ProposalItemQuerySchema,
-        ProposalInputSchema,
-        ProposalPatchSchema,
     ),
     Collection(
         "stances",
         "Who stands where: one actor's position on one proposal.",
         StanceQuerySchema,
-        StancePageSchema,
         StanceSchema,
-        StanceItemQuerySchema,
-        StanceInputSchema,
-        StancePatchSchema,
         slug_parts=("actor", "position", "proposal"),
     ),
     Collection(
         "commitments",
         "Defence-spending figures: current, announced, ambitions, targets.",
         CommitmentQuerySchema,
-        CommitmentPageSchema,
         CommitmentSchema,
-        CommitmentItemQuerySchema,
-        CommitmentInputSchema,
-        CommitmentPatchSchema,
         slug_parts=("actor", "kind", "value_max"),
     ),
     Collection(
         "events",
         "Meetings and summits, who took part and what came of them.",
         EventQuerySchema,
-        EventPageSchema,
         EventSchema,
-        EventItemQuerySchema,
-        EventInputSchema,
-        EventPatchSchema,
     ),
     Collection(
         "statements",
         "What was said, by whom, about whom.",
         StatementQuerySchema,
-        StatementPageSchema,
         StatementSchema,
-        StatementItemQuerySchema,
-        StatementInputSchema,
-        StatementPatchSchema,
         slug_parts=("speaker", "summary"),
     ),
     Collection(
         "changes",
         "Every write, oldest first: poll it to follow edits.",
         ChangeQuerySchema,
-        ChangePageSchema,
+        page=ChangePageSchema,
         fact=False,
         list_summary="List changes, oldest first: poll with `since` or follow `links.next`",
     ),

@@ -4,11 +4,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import Number, enum_field, text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
-    ItemQuerySchema,
     as_of_filter,
     enum_filter,
     expand_field,
@@ -129,14 +126,3 @@ class CommitmentQuerySchema(ClaimQuerySchema):
         "reported_on",
         description=REPORTED_SORT,
     )
-
-
-class CommitmentItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(CommitmentSchema)
-
-
-CommitmentInputSchema = request_schema(CommitmentSchema)
-CommitmentPatchSchema = patch_schema(CommitmentSchema)
-
-
-CommitmentPageSchema = page_schema(CommitmentSchema)

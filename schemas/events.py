@@ -5,11 +5,8 @@ from marshmallow import fields
 from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.dates import EventDate, precision
 from schemas.fields import enum_field, text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
-    ItemQuerySchema,
     as_of_filter,
     enum_filter,
     expand_field,
@@ -85,14 +82,3 @@ class EventQuerySchema(ClaimQuerySchema):
         + " `date`: the events' own dates, a year before its months and days; days without "
         "a year after every dated event; undated events last.",
     )
-
-
-class EventItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(EventSchema)
-
-
-EventInputSchema = request_schema(EventSchema)
-EventPatchSchema = patch_schema(EventSchema)
-
-
-EventPageSchema = page_schema(EventSchema)

@@ -71,8 +71,10 @@ class PageItem(fields.Nested):
         return super()._serialize(nested_obj, attr, obj, **kwargs)
 
 
+@functools.cache
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
-    """The collection envelope `{data, meta, links}` around one item schema."""
+    """The collection envelope `{data, meta, links}` around one item schema (one class per item
+    schema, wherever it is asked for)."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return type(
         name,

@@ -4,11 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import enum_field, text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
-    ItemQuerySchema,
     as_of_filter,
     enum_filter,
     expand_field,
@@ -70,14 +67,3 @@ class ProposalQuerySchema(ClaimQuerySchema):
         "reported_on",
         description=REPORTED_SORT,
     )
-
-
-class ProposalItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(ProposalSchema)
-
-
-ProposalInputSchema = request_schema(ProposalSchema)
-ProposalPatchSchema = patch_schema(ProposalSchema)
-
-
-ProposalPageSchema = page_schema(ProposalSchema)

@@ -1,5 +1,6 @@
 """Query strings: the parameters every list takes, and the filter declarations the store applies."""
 
+import functools
 from dataclasses import dataclass
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -168,6 +169,16 @@ def unknown_parameter(name: str, valid: str) -> str:
 
 class ItemQuerySchema(QuerySchema):
     """Parameters an item accepts."""
+
+
+@functools.cache
+def item_query_schema(schema_class: type[Schema]) -> type[Schema]:
+    """The parameters of one item of `schema_class`: `expand=`, when it refers to others."""
+    if not expandable(schema_class):
+        return ItemQuerySchema
+    name = schema_class.__name__.removesuffix("Schema") + "ItemQuerySchema"
+    attributes = {"expand": expand_field(schema_class), "__module__": schema_class.__module__}
+    return type(name, (ItemQuerySchema,), attributes)
 
 
 def size_parameter(default: int, most: int, description: str, least: int = 1) -> QueryInteger:

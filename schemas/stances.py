@@ -5,11 +5,9 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from schemas.actors import ACTOR_KINDS
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
 from schemas.fields import Choice, ListParameter, enum_field, text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import LinksSchema, MetaSchema, PageItem, page_schema
+from schemas.pages import LinksSchema, MetaSchema, PageItem
 from schemas.queries import (
     REPORTED_SORT,
-    ItemQuerySchema,
     QuerySchema,
     as_of_filter,
     cursor_parameter,
@@ -104,16 +102,6 @@ class StanceQuerySchema(ClaimQuerySchema):
                 "stance as it was then (/v1/stances/matrix?as_of=…).",
                 "current",
             )
-
-
-class StanceItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(StanceSchema)
-
-
-StanceInputSchema = request_schema(StanceSchema)
-StancePatchSchema = patch_schema(StanceSchema)
-
-StancePageSchema = page_schema(StanceSchema)
 
 
 class MatrixCellSchema(Schema):

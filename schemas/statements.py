@@ -4,11 +4,8 @@ from marshmallow import ValidationError, fields, validates_schema
 
 from schemas.claims import BASES_FROM_AN_ACTOR, ClaimQuerySchema, ClaimSchema
 from schemas.fields import text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
 from schemas.queries import (
     REPORTED_SORT,
-    ItemQuerySchema,
     as_of_filter,
     expand_field,
     facet_field,
@@ -67,14 +64,3 @@ class StatementQuerySchema(ClaimQuerySchema):
         "reported_on",
         description=REPORTED_SORT,
     )
-
-
-class StatementItemQuerySchema(ItemQuerySchema):
-    expand = expand_field(StatementSchema)
-
-
-StatementInputSchema = request_schema(StatementSchema)
-StatementPatchSchema = patch_schema(StatementSchema)
-
-
-StatementPageSchema = page_schema(StatementSchema)

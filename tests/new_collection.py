@@ -16,9 +16,7 @@ from api.store.models import Attributed, Base
 from schemas import collections
 from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import text_field
-from schemas.items import patch_schema, request_schema
-from schemas.pages import page_schema
-from schemas.queries import ItemQuerySchema, fields_parameter, sort_field, source_filter
+from schemas.queries import fields_parameter, sort_field, source_filter
 
 
 class Note(Attributed, Base):
@@ -40,14 +38,7 @@ class NoteQuerySchema(ClaimQuerySchema):
 
 
 NOTES = collections.Collection(
-    "notes",
-    "Editors' notes on what the articles say.",
-    NoteQuerySchema,
-    page_schema(NoteSchema),
-    NoteSchema,
-    ItemQuerySchema,
-    request_schema(NoteSchema),
-    patch_schema(NoteSchema),
+    "notes", "Editors' notes on what the articles say.", NoteQuerySchema, NoteSchema
 )
 collections.COLLECTIONS.append(NOTES)
 

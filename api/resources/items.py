@@ -71,6 +71,28 @@ def collection_view(blp: Blueprint, kind, model):
     return Collection
 
 
+def related_list_view(blp: Blueprint, owner, listed: str, column: str, summary: str):
+    """`/v1/<owner's collection>/<id>/<listed>`: the `listed` items whose `column` is that
+    owner's id (an actor's stances), as their own list with all its parameters; a 404 when
+    no item has that id."""
+    kind, model = collection_named(listed), model_of(listed)
+
+    class RelatedList(MethodView):
+        @query_arguments(blp, kind.query)
+        @blp.response(200, kind.page)
+        @blp.alt_response(404, response="NOT_FOUND")
+        @page_view(kind.page)
+        def get(self, args, **path):
+            (owner_id,) = path.values()
+            narrowed = {column: get_or_404(owner, owner_id).id}
+            return list_items(model, args, kind.query, **narrowed)
+
+        get.__doc__ = summary
+
+    RelatedList.__name__ = RelatedList.__qualname__ = owner.__name__ + kind.name.title()
+    return RelatedList
+
+
 def item_view(blp: Blueprint, kind, model):
     """`/v1/<name>/<id>`: GET, PATCH (with If-Match) and DELETE (with If-Match) one item."""
 
