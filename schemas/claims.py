@@ -7,7 +7,14 @@ from marshmallow import (
 
 from schemas.fields import ListParameter, enum_field
 from schemas.items import SourcedSchema
-from schemas.queries import CollectionQuerySchema, enum_filter, reference_filter
+from schemas.queries import (
+    CollectionQuerySchema,
+    as_of_filter,
+    enum_filter,
+    paragraph_filter,
+    reference_filter,
+    source_filter,
+)
 from schemas.references import NamedRefSchema, Reference
 
 # Who asserts a claim in the article, and an example of each from the seed's article.
@@ -86,9 +93,13 @@ def basis_filter() -> ListParameter:
 
 
 class ClaimQuerySchema(CollectionQuerySchema):
-    """Parameters every collection of claims accepts: who asserts them."""
+    """Parameters every collection of claims accepts: who asserts them, which article (and
+    paragraph of it) reports them, and as of when."""
 
     basis = basis_filter()
     asserted_by = reference_filter(
         "actors", "The actor a claim comes from (id, name or alias).", column="asserted_by_id"
     )
+    source = source_filter()
+    paragraph = paragraph_filter()
+    as_of = as_of_filter()

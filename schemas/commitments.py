@@ -6,15 +6,12 @@ from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import Number, enum_field, text_field
 from schemas.queries import (
     REPORTED_SORT,
-    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    paragraph_filter,
     reference_filter,
     sort_field,
-    source_filter,
 )
 from schemas.references import NamedRefSchema, Reference
 
@@ -107,9 +104,6 @@ class CommitmentSchema(ClaimSchema):
 
 
 class CommitmentQuerySchema(ClaimQuerySchema):
-    source = source_filter()
-    paragraph = paragraph_filter()
-    as_of = as_of_filter()
     expand = expand_field(CommitmentSchema)
     actor = reference_filter("actors", "Actor id, name or alias.", column="actor_id")
     applies_to = reference_filter("actors", "Actor id, name or alias.")

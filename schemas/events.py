@@ -7,15 +7,12 @@ from schemas.dates import EventDate, precision
 from schemas.fields import enum_field, text_field
 from schemas.queries import (
     REPORTED_SORT,
-    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    paragraph_filter,
     reference_filter,
     sort_field,
-    source_filter,
 )
 from schemas.references import NamedRefSchema, Reference, TitledRefSchema
 
@@ -62,9 +59,6 @@ class EventSchema(ClaimSchema):
 
 
 class EventQuerySchema(ClaimQuerySchema):
-    source = source_filter()
-    paragraph = paragraph_filter()
-    as_of = as_of_filter()
     expand = expand_field(EventSchema)
     kind = enum_filter(EVENT_KINDS)
     status = enum_filter(EVENT_STATUSES)

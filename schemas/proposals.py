@@ -6,15 +6,12 @@ from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import enum_field, text_field
 from schemas.queries import (
     REPORTED_SORT,
-    as_of_filter,
     enum_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    paragraph_filter,
     reference_filter,
     sort_field,
-    source_filter,
 )
 from schemas.references import NamedRefSchema, Reference
 
@@ -43,9 +40,6 @@ class ProposalSchema(ClaimSchema):
 
 
 class ProposalQuerySchema(ClaimQuerySchema):
-    source = source_filter()
-    paragraph = paragraph_filter()
-    as_of = as_of_filter()
     expand = expand_field(ProposalSchema)
     kind = enum_filter(PROPOSAL_KINDS)
     status = enum_filter(PROPOSAL_STATUSES)

@@ -17,7 +17,6 @@ from schemas.queries import (
     fields_parameter,
     filter_field,
     flag,
-    paragraph_filter,
     reference_filter,
     size_parameter,
     sort_field,
@@ -66,9 +65,6 @@ class StanceQuerySchema(ClaimQuerySchema):
     # `sort=position` and `sort=certainty` follow these scales, not the alphabet.
     SCALES = {"position": POSITIONS, "certainty": CERTAINTIES}
 
-    source = source_filter()
-    paragraph = paragraph_filter()
-    as_of = as_of_filter()
     expand = expand_field(StanceSchema)
     actor = reference_filter("actors", "Actor id, name or alias, e.g. 'UK'.", column="actor_id")
     proposal = reference_filter("proposals", "Proposal id or title.", column="proposal_id")

@@ -6,14 +6,11 @@ from schemas.claims import BASES_FROM_AN_ACTOR, ClaimQuerySchema, ClaimSchema
 from schemas.fields import text_field
 from schemas.queries import (
     REPORTED_SORT,
-    as_of_filter,
     expand_field,
     facet_field,
     fields_parameter,
-    paragraph_filter,
     reference_filter,
     sort_field,
-    source_filter,
 )
 from schemas.references import NamedRefSchema, Reference
 
@@ -50,9 +47,6 @@ class StatementSchema(ClaimSchema):
 
 
 class StatementQuerySchema(ClaimQuerySchema):
-    source = source_filter()
-    paragraph = paragraph_filter()
-    as_of = as_of_filter()
     expand = expand_field(StatementSchema)
     speaker = reference_filter("actors", "Actor id, name or alias.", column="speaker_id")
     about = reference_filter("actors", "Actor id, name or alias.")

@@ -16,7 +16,7 @@ from api.store.models import Attributed, Base
 from schemas import collections
 from schemas.claims import ClaimQuerySchema, ClaimSchema
 from schemas.fields import text_field
-from schemas.queries import fields_parameter, sort_field, source_filter
+from schemas.queries import fields_parameter, sort_field
 
 
 class Note(Attributed, Base):
@@ -32,7 +32,6 @@ class NoteSchema(ClaimSchema):
 
 
 class NoteQuerySchema(ClaimQuerySchema):
-    source = source_filter()
     fields = fields_parameter(NoteSchema)
     sort = sort_field("id", "updated_at")
 
