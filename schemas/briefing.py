@@ -4,6 +4,7 @@ from marshmallow import Schema, fields
 
 from schemas.actors import ActorSchema
 from schemas.claims import basis_filter
+from schemas.collections import names
 from schemas.commitments import CommitmentSchema
 from schemas.events import EventSchema
 from schemas.pages import PageItem
@@ -23,32 +24,25 @@ class BriefingProposalSchema(ProposalSchema):
     stances_url = fields.String(metadata={"description": "Every stance on it: a collection."})
 
 
-class CountsSchema(Schema):
-    """How many items each section has in all (it shows the first `limit`)."""
-
-    sources = fields.Integer()
-    actors = fields.Integer()
-    proposals = fields.Integer()
-    stances = fields.Integer()
-    commitments = fields.Integer()
-    events = fields.Integer()
-    statements = fields.Integer()
-    disagreements = fields.Integer(
-        metadata={"description": "Where sources disagree (/v1/disagreements), all of them."}
-    )
-
-
-class SectionLinksSchema(Schema):
-    """Each section whole: its collection, filtered as the briefing was."""
-
-    sources = fields.String()
-    actors = fields.String()
-    proposals = fields.String()
-    stances = fields.String()
-    commitments = fields.String()
-    events = fields.String()
-    statements = fields.String()
-    disagreements = fields.String()
+# Each collection of items is a section of the briefing, and so are the disagreements.
+DISAGREEMENTS = "Where sources disagree (/v1/disagreements), all of them."
+CountsSchema = type(
+    "CountsSchema",
+    (Schema,),
+    {
+        "__doc__": "How many items each section has in all (it shows the first `limit`).",
+        **{name: fields.Integer() for name in names("items")},
+        "disagreements": fields.Integer(metadata={"description": DISAGREEMENTS}),
+    },
+)
+SectionLinksSchema = type(
+    "SectionLinksSchema",
+    (Schema,),
+    {
+        "__doc__": "Each section whole: its collection, filtered as the briefing was.",
+        **{name: fields.String() for name in (*names("items"), "disagreements")},
+    },
+)
 
 
 class ElsewhereSchema(Schema):
