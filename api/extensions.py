@@ -32,14 +32,14 @@ def request_limit() -> str:
 # `limit`), the briefing, the matrix and search.
 WHOLE_SPREADSHEET_COST = 10
 VIEW_COST = 5
-VIEWS = ("/v1/briefing", "/v1/stances/matrix", "/v1/search")
+COSTLY_VIEWS = ("/v1/briefing", "/v1/stances/matrix", "/v1/search")
 
 
 def request_cost() -> int:
     path = request.path
     if path.endswith((".csv", ".xlsx")) and "limit" not in request.args:
         return WHOLE_SPREADSHEET_COST
-    return VIEW_COST if path.startswith(VIEWS) else 1
+    return VIEW_COST if path.startswith(COSTLY_VIEWS) else 1
 
 
 def bearer_token() -> str:

@@ -14,7 +14,7 @@ from schemas.queries import (
     filter_field,
     reference_filter,
     sort_field,
-    text_filter,
+    string_filter,
 )
 
 
@@ -58,7 +58,7 @@ class ChangeQuerySchema(CollectionQuerySchema):
         column="at",
         at_least=True,
     )
-    item = text_filter(
+    item = string_filter(
         100,
         "Only the changes of the item with this id (one item's history; with `resource=` where "
         "two kinds share an id), e.g. 'italy-opposes-coalition'.",

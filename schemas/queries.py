@@ -129,7 +129,7 @@ def enum_filter(choices, description: str = "", **how) -> ListParameter:
     return any_of(Choice(choices), described, **how)
 
 
-def text_filter(max_length: int, description: str, **how) -> ListParameter:
+def string_filter(max_length: int, description: str, **how) -> ListParameter:
     return any_of(
         fields.String(validate=validate.Length(min=1, max=max_length)), description, **how
     )

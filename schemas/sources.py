@@ -15,7 +15,7 @@ from schemas.queries import (
     fields_parameter,
     flag,
     sort_field,
-    text_filter,
+    string_filter,
 )
 
 DATE_ORIGINS = ("article", "reference")
@@ -93,7 +93,7 @@ class SourceSchema(ItemSchema):
 
 
 class SourceQuerySchema(CollectionQuerySchema):
-    language = text_filter(35, "Language tag, e.g. 'en'.")
+    language = string_filter(35, "Language tag, e.g. 'en'.")
     as_of = as_of_filter(column="published_on", undated_is_null=True)
     facet = facet_field("language")
     fields = fields_parameter(SourceSchema)
@@ -125,7 +125,7 @@ class FactQuerySchema(CollectionQuerySchema):
     type = enum_filter(
         OneOfCollections("facts"), "A collection of facts, e.g. 'stances'.", column="fact_type"
     )
-    fact = text_filter(100, "Only the spans backing the fact with this id.", column="fact_id")
+    fact = string_filter(100, "Only the spans backing the fact with this id.", column="fact_id")
     fields = fields_parameter(FactSchema)
     sort = sort_field("start", "type")
 

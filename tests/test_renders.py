@@ -15,7 +15,7 @@ import api.store.reads
 from api import create_app
 from api.extensions import db as database
 from api.loading.files import SEED_DIR
-from api.search.engine import sources_backing
+from api.search.engine import hit_sources
 from api.search.texts import hit_texts, texts_from_columns
 from api.store.models import Stance, model_of
 from api.store.queries import load_options
@@ -281,7 +281,7 @@ def test_a_hits_texts_read_from_its_render_are_its_columns_and_quotes(db):
         from_columns = texts_from_columns({collection: [row.item_id for row in rows]})
         assert len(from_renders) == len(rows) > 0
         # The sources a hit shows, from its render, are its evidence's.
-        assert noted == sources_backing(rows)
+        assert noted == hit_sources(rows)
         for key, texts in from_columns.items():
             assert from_renders[key][: len(texts)] == texts
             named = from_renders[key][len(texts) :]

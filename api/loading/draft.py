@@ -20,7 +20,7 @@ MONTH = "|".join(MONTHS)
 WEEKDAYS = set(calendar.day_name)
 # "14 April 2025", "24 and 25 June" (no year), "April 14, 2025".
 DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:(?: and|-|–) \d{{1,2}})? ({MONTH})(?:,? (\d{{4}}))?\b")
-MONTH_DAY = re.compile(rf"\b({MONTH}) (\d{{1,2}}),? (\d{{4}})\b")
+WRITTEN_DATE = re.compile(rf"\b({MONTH}) (\d{{1,2}}),? (\d{{4}})\b")
 # "2.5%", "3-3.5%", "3 to 3.5 per cent": the least and the most.
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)(?: ?(?:-|–|to) ?(\d+(?:\.\d+)?))? ?(?:%|per ?cent\b)")
 SPEECH = re.compile(
@@ -157,7 +157,7 @@ def date_in(text: str) -> tuple[str, bool] | None:
         for match in DAY_MONTH.finditer(text)
     ] + [
         (match.start(), match.group(3), MONTHS[match.group(1)], int(match.group(2)))
-        for match in MONTH_DAY.finditer(text)
+        for match in WRITTEN_DATE.finditer(text)
     ]
     if not found:
         return None

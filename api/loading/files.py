@@ -21,7 +21,7 @@ FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RESTATED = "restated"
 
 
-def parse(text: str, loader_class) -> tuple[yaml.Node | None, object]:
+def parse_yaml(text: str, loader_class) -> tuple[yaml.Node | None, object]:
     """A YAML document's nodes (where each item is) and its value."""
     loader = loader_class(text)
     try:
@@ -50,9 +50,9 @@ class Bundle:
         try:
             text = path.read_text(encoding="utf-8")
             try:
-                self.tree, document = parse(text, FAST_LOADER)
+                self.tree, document = parse_yaml(text, FAST_LOADER)
             except yaml.YAMLError:
-                self.tree, document = parse(text, yaml.SafeLoader)
+                self.tree, document = parse_yaml(text, yaml.SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise SeedError(f"{path}: cannot read: {error}") from error
         if not isinstance(document, dict) or not isinstance(document.get("source"), dict):

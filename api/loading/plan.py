@@ -4,11 +4,11 @@ alone, and why), by the rules of `seed`, `import` or `seed --reset`; nothing is 
 from dataclasses import dataclass
 
 from marshmallow import Schema, fields
-from sqlalchemy import tuple_
 
 from api.extensions import db
 from api.loading.checks import check_quotes, check_source, check_summaries
 from api.loading.files import Bundle
+from api.store.chronology import sources_backing
 from api.store.feed import (
     IMPORT_WRITER,
     LOADERS,
@@ -16,7 +16,7 @@ from api.store.feed import (
     in_words,
     latest_changes,
 )
-from api.store.models import Evidence, model_of
+from api.store.models import model_of
 from schemas.collections import collection_named, items
 from schemas.items import RestatedSchema
 from schemas.references import Reference
@@ -180,17 +180,3 @@ def restate(bundle: Bundle, rules: Rules, actions: dict, kept: dict, existing, l
             actions[key] = "restate"
         else:
             kept[key] = ALREADY_THERE
-
-
-def sources_backing(keys) -> dict[tuple[str, str], set[str]]:
-    """The sources whose spans back each of these facts."""
-    found: dict[tuple[str, str], set[str]] = {}
-    facts = [key for key in keys if key[0] != "sources"]
-    for start in range(0, len(facts), 500):
-        chosen = tuple_(Evidence.fact_type, Evidence.fact_id).in_(facts[start : start + 500])
-        rows = db.session.execute(
-            db.select(Evidence.fact_type, Evidence.fact_id, Evidence.source_id).where(chosen)
-        )
-        for fact_type, fact_id, source_id in rows:
-            found.setdefault((fact_type, fact_id), set()).add(source_id)
-    return found

@@ -17,7 +17,7 @@ from api.store.commits import end_write, refresh_statistics, write_transaction
 from api.store.models import Actor, Evidence, Proposal, Source, Stance
 from schemas.stances import CERTAINTIES, POSITIONS
 
-BATCH = 5000
+ROWS_PER_INSERT = 5000
 FIRST_DAY = date(2020, 1, 1)  # the first synthetic article's date
 STANCES_PER_SOURCE = 100
 
@@ -127,8 +127,8 @@ def synthesize(
             (Stance, stance_rows),
             (Evidence, spans),
         ):
-            for start in range(0, len(rows), BATCH):
-                db.session.execute(insert(model), rows[start : start + BATCH])
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                db.session.execute(insert(model), rows[start : start + ROWS_PER_INSERT])
         insert_documents(documents)
         chronology.keep_up(everything=True)  # the articles' order, each stance's place in it
         renders.store_all()

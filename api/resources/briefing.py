@@ -98,7 +98,7 @@ def first_items(model, statement, limit: int, parsed: bool = False) -> list:
     are in compact JSON, or `parsed`), dumped already."""
     statement = statement.order_by(model.id).limit(limit)
     if renders.is_stored(model):
-        rows = renders.page_rows(statement, model, "id", parsed_always=parsed)
+        rows = renders.rendered_rows(statement, model, "id", parsed_always=parsed)
         return [render for render, _, _ in rows]
     return db.session.scalars(statement.options(*load_options(model))).all()
 
@@ -130,7 +130,7 @@ def stances_of(proposal_ids: list[str], args, sources: list[str], limit: int) ->
     chosen = chosen.where(Stance.proposal_id.in_(proposal_ids))
     shown: dict[str, list] = {proposal_id: [] for proposal_id in proposal_ids}
     page = select(Stance).where(Stance.id.in_(list(on))).order_by(Stance.id)
-    for render, _, stance_id in renders.page_rows(page, Stance, "id"):
+    for render, _, stance_id in renders.rendered_rows(page, Stance, "id"):
         shown[on[stance_id]].append(render)
     counted = chosen.with_only_columns(Stance.proposal_id, func.count())
     counts = dict(db.session.execute(counted.group_by(Stance.proposal_id)).all())

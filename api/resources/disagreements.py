@@ -12,7 +12,7 @@ from api.extensions import db
 from api.http.arguments import query_arguments
 from api.http.formats import page_view
 from api.http.routing import Blueprint
-from api.resources.stances import references
+from api.resources.stances import compact_references
 from api.store import renders
 from api.store.models import (
     Actor,
@@ -213,13 +213,13 @@ def shown(disagreements: list[tuple]) -> list[dict]:
             fact_id for k, _, _, ids, _ in whole if k == kind for fact_id in ids[-MOST_SIDES:]
         ]
         if latest:
-            rows = renders.page_rows(select(model).where(model.id.in_(latest)), model, "id")
+            rows = renders.rendered_rows(select(model).where(model.id.in_(latest)), model, "id")
             facts.update({(kind, fact_id): render for render, _, fact_id in rows})
     actor_ids = sorted({d[1] for d in whole if d[1] is not None})
-    actors = {ref["id"]: ref for ref in references(Actor, actor_ids)}
+    actors = {ref["id"]: ref for ref in compact_references(Actor, actor_ids)}
     proposals = {
         ref["id"]: ref
-        for ref in references(Proposal, sorted({d[2] for d in whole if d[0] == "stances"}))
+        for ref in compact_references(Proposal, sorted({d[2] for d in whole if d[0] == "stances"}))
     }
     return [
         {

@@ -101,8 +101,8 @@ def stance_matrix(args, limit: int, columns: list[str] | None = None) -> dict:
         others = other_stances(actor_ids)
     taken = {proposal for _, proposal in by_pair}
     proposal_ids = columns if columns is not None else asked_columns(args, taken)
-    actors = references(Actor, actor_ids)
-    proposals = references(Proposal, proposal_ids)
+    actors = compact_references(Actor, actor_ids)
+    proposals = compact_references(Proposal, proposal_ids)
     return {
         "rows": actors,
         "columns": proposals,
@@ -213,7 +213,7 @@ def matrix_columns(args) -> list[str]:
     return asked_columns(args, set(db.session.scalars(proposals)))
 
 
-def references(model, ids: list[str]) -> list[dict]:
+def compact_references(model, ids: list[str]) -> list[dict]:
     """Compact references to these items, in the order given."""
     found = select(model.id, model.label_column()).where(model.id.in_(ids))
     labels = dict(db.session.execute(found).all())

@@ -24,6 +24,7 @@ from api.search.query import WORD, Query, Term, fts5_query, parse, tsquery
 from api.search.snippets import Matcher, best_field
 from api.search.spelling import one_spelling
 from api.search.texts import hit_texts
+from api.store.chronology import sources_backing
 from api.store.models import Actor, Evidence, model_of
 from api.store.reads import direct_reads
 from api.store.version import remembered
@@ -231,7 +232,7 @@ def search(
     more = total == MATCHES_COUNTED and matches_counted(where, params, total + 1) > total
     matcher = Matcher(parsed, db.session.get_bind().dialect.name)
     texts, backing = hit_texts(rows)
-    backing |= sources_backing([row for row in rows if (row.type, row.item_id) not in backing])
+    backing |= hit_sources([row for row in rows if (row.type, row.item_id) not in backing])
     hits = []
     for row in rows:
         matched, marked, via = best_field(texts.get((row.type, row.item_id), []), matcher)
@@ -283,21 +284,10 @@ POSTGRES_FROM_SOURCES = (
 )
 
 
-def sources_backing(rows) -> dict[tuple[str, str], list[str]]:
+def hit_sources(rows) -> dict[tuple[str, str], list[str]]:
     """The sources of each hit's text: a fact's evidence's, or a source itself."""
-    found: dict[tuple[str, str], set[str]] = {}
-    facts = {(row.type, row.item_id) for row in rows if row.type != "sources"}
-    if facts:  # two lists, not a row-value IN, which reads every span on SQLite
-        spans = select(Evidence.fact_type, Evidence.fact_id, Evidence.source_id).where(
-            Evidence.fact_type.in_(sorted({kind for kind, _ in facts})),
-            Evidence.fact_id.in_(sorted({item_id for _, item_id in facts})),
-        )
-        for fact_type, fact_id, source_id in db.session.execute(spans):
-            if (fact_type, fact_id) in facts:
-                found.setdefault((fact_type, fact_id), set()).add(source_id)
-    for row in rows:
-        if row.type == "sources":
-            found[(row.type, row.item_id)] = {row.item_id}
+    found = sources_backing((row.type, row.item_id) for row in rows)
+    found.update({(row.type, row.item_id): {row.item_id} for row in rows if row.type == "sources"})
     return {key: sorted(sources) for key, sources in found.items()}
 
 

@@ -238,13 +238,13 @@ INSERT_WITH_ROWID = text(
     "INSERT INTO search_index (rowid, type, item_id, label, body) "
     "VALUES (:rowid, :type, :item_id, :label, :body)"
 )
-BATCH = 5000
+ROWS_PER_INSERT = 5000
 
 
 def insert_documents(rows: list[dict]) -> None:
     """Index these rows of `document` (items not in the index), in the current transaction."""
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        batch = rows[start : start + ROWS_PER_INSERT]
         if is_postgres():
             db.session.execute(search_index.insert(), batch)
         else:

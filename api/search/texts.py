@@ -38,7 +38,7 @@ def hit_texts(rows) -> tuple[dict, dict]:
         else:
             read(row.type, row.item_id, orjson.loads(row.rendered))
     for kind in names("facts"):
-        for item_id, item in renders.load(model_of(kind), unread.pop(kind, [])).items():
+        for item_id, item in renders.load_afresh(model_of(kind), unread.pop(kind, [])).items():
             read(kind, item_id, orjson.loads(renders.render(item)))
     texts.update(texts_from_columns(unread))
     return texts, sources

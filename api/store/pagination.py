@@ -163,7 +163,7 @@ def page_rows(statement, model, key: str) -> list[tuple]:
     """A page's rows as (item, sort value, id): stored renders where the model has them
     (`api.store.renders`), else the items themselves, loaded with all they show."""
     if renders.is_stored(model):
-        return renders.page_rows(statement, model, key)
+        return renders.rendered_rows(statement, model, key)
     items = db.session.scalars(statement.options(*load_options(model))).all()
     return [(item, getattr(item, key), item.id) for item in items]
 

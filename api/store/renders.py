@@ -45,7 +45,7 @@ class Stored:
         return parsed(self.rendered)
 
 
-BATCH = 500  # facts rendered per query when many are
+FACTS_PER_QUERY = 500  # facts rendered per query when many are
 STALE = "stale_renders"  # the session's note of the facts whose renders a write must refresh
 
 
@@ -65,7 +65,7 @@ def read_item(model, item_id: str):
     return get_or_404(model, item_id)
 
 
-def page_rows(statement, model, key: str, parsed_always: bool = False) -> list[tuple]:
+def rendered_rows(statement, model, key: str, parsed_always: bool = False) -> list[tuple]:
     """The rows of an ordered, limited page of `model` as (stored render, sort value, id):
     one query, reading the renders and the cursor's columns only. Compact JSON with every
     field takes each render's bytes as they are (`orjson.Fragment`); CSV, pretty output and
@@ -77,7 +77,7 @@ def page_rows(statement, model, key: str, parsed_always: bool = False) -> list[t
     then = published_by.get()  # `as_of`: a fact restated since shows its spans of then
     missing = [row[0] for row in rows if row[2] is None or (then and (row[3] or "") > then.last)]
     rows = [row[:3] for row in rows]
-    fresh = {item_id: render(item) for item_id, item in load(model, missing).items()}
+    fresh = {item_id: render(item) for item_id, item in load_afresh(model, missing).items()}
     as_is = orjson.Fragment if shown_as_stored() and not parsed_always else parsed
     return [
         (as_is(fresh.get(item_id) or rendered), value, item_id) for item_id, value, rendered in rows
@@ -102,7 +102,7 @@ def render(item) -> bytes:
         expanded.reset(token)
 
 
-def load(model, ids: list[str]) -> dict:
+def load_afresh(model, ids: list[str]) -> dict:
     """These facts of `model`, loaded afresh with all they show, by id."""
     if not ids:
         return {}
@@ -132,8 +132,8 @@ def store(model, ids, dumped: dict | None = None) -> None:
         ]
         db.session.execute(statement, rows)
     ids = sorted(ids)
-    for start in range(0, len(ids), BATCH):
-        items = load(model, ids[start : start + BATCH]).values()
+    for start in range(0, len(ids), FACTS_PER_QUERY):
+        items = load_afresh(model, ids[start : start + FACTS_PER_QUERY]).values()
         rows = [{"item_id": item.id, "body": render(item).decode()} for item in items]
         if rows:
             db.session.execute(statement, rows)
