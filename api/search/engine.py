@@ -253,12 +253,12 @@ def search(
 
 
 # Each fact collection's renders, joined to the page's hits of that collection.
-FACT_TABLES = [model_of(kind).__tablename__ for kind in names("facts")]
+FACT_TABLES = {kind: model_of(kind).__tablename__ for kind in names("facts")}
 WITH_RENDERS = " ".join(
-    f"LEFT JOIN {table} ON hits.type = '{table}' AND {table}.id = hits.item_id"
-    for table in FACT_TABLES
+    f"LEFT JOIN {table} ON hits.type = '{kind}' AND {table}.id = hits.item_id"
+    for kind, table in FACT_TABLES.items()
 )
-RENDERED = f"COALESCE({', '.join(f'{table}.rendered' for table in FACT_TABLES)})"
+RENDERED = f"COALESCE({', '.join(f'{table}.rendered' for table in FACT_TABLES.values())})"
 
 
 def matches_counted(where: str, params: dict, most: int) -> int:
