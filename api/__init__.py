@@ -32,9 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config())
     app.config.update(config or {})
     check_admin_token(app.config["API_ADMIN_TOKEN"])
-    if app.config["PROXY_HOPS"]:
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(message)s")
     configure_access_log(app.config["LOG_LEVEL"])
     app.json = BriefingJSONProvider(app)
@@ -51,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_version(app)
     init_cache(app)
     init_reads(app)
+    if app.config["PROXY_HOPS"]:  # in front of everything: the client's address and scheme
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # The request path, in order: see register_request_hooks.
     register_request_hooks(app, exempt=(ops.blp, ops.docs, ops.swagger_ui))

@@ -1,5 +1,7 @@
 """Rendered responses cached under the data version: one query per hit, fresh after any write."""
 
+import json
+import logging
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -7,10 +9,11 @@ from types import SimpleNamespace
 
 import flask_migrate
 import pytest
+import werkzeug.test
 from sqlalchemy import update
 
 from api.extensions import db as database
-from api.http.cache import LocalStore
+from api.http.cache import CacheHits, LocalStore
 from api.loading.bundles import seed
 from api.loading.files import bundle_paths
 from api.store.models import DataVersion
@@ -25,6 +28,7 @@ from api.store.version import (
 )
 from tests.conftest import make_token
 from tests.helpers import counting_queries
+from tests.test_formats import Collect
 
 
 @contextmanager
@@ -89,6 +93,92 @@ def test_variants_are_cached_apart(client):
     assert csv.content_type.startswith("text/csv")
     assert pretty.get_data(as_text=True).startswith("{\n")
     assert client.get("/v1/actors?limit=4").get_data(as_text=True).startswith('{"data"')
+
+
+@pytest.fixture
+def hits_before_flask(make_app):
+    """An app whose cache hits are answered before Flask (rate limits off), with a count of the
+    requests that reached Flask's hooks, and a client of Flask alone (behind `CacheHits`)."""
+    app = make_app(RATELIMIT_ENABLED=False)
+    reached = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: reached.append(1))
+    assert isinstance(app.wsgi_app, CacheHits)
+    flask_alone = werkzeug.test.Client(app.wsgi_app.app, app.response_class)
+    return SimpleNamespace(client=app.test_client(), flask_alone=flask_alone, reached=reached)
+
+
+def comparable(response) -> list:
+    return sorted((name, value) for name, value in response.headers if name != "X-Request-ID")
+
+
+@pytest.mark.parametrize(
+    "path, headers",
+    [
+        ("/v1/stances?position=opposes&limit=3", {}),
+        ("/v1/stances?position=opposes&limit=3", {"Origin": "https://desk.example"}),
+        ("/v1/actors/baltic-states", {"User-Agent": "curl/8.5.0"}),
+        ("/v1/actors?limit=4", {"Accept": "text/csv"}),
+        ("/v1/commitments.csv?limit=5", {}),
+        ("/v1/search?q=troops", {"X-Request-ID": "desk-45"}),
+    ],
+)
+def test_a_cache_hit_is_sent_before_flask_as_flask_sends_it(hits_before_flask, path, headers):
+    fresh = hits_before_flask.client.get(path, headers=headers)
+    hits_before_flask.reached.clear()
+    hit = hits_before_flask.client.get(path, headers=headers)
+    assert hits_before_flask.reached == []  # Flask never saw it
+    from_flask = hits_before_flask.flask_alone.get(path, headers=headers)
+    assert hits_before_flask.reached == [1]
+    assert fresh.status_code == hit.status_code == from_flask.status_code == 200
+    assert hit.get_data() == from_flask.get_data() == fresh.get_data()
+    assert comparable(hit) == comparable(from_flask)
+    given = headers.get("X-Request-ID")
+    assert hit.headers["X-Request-ID"] == (given or hit.headers["X-Request-ID"])
+    assert len(hit.headers["X-Request-ID"]) == (len(given) if given else 32)
+
+
+@pytest.mark.parametrize(
+    "method, headers, status",
+    [
+        ("HEAD", {}, 200),
+        ("GET", {"If-None-Match": "*"}, 304),
+        ("GET", {"If-Modified-Since": "Mon, 07 Dec 2026 10:00:00 GMT"}, 200),
+    ],
+)
+def test_what_a_hit_before_flask_cannot_decide_goes_to_flask(
+    hits_before_flask, method, headers, status
+):
+    hits_before_flask.client.get("/v1/events")
+    hits_before_flask.reached.clear()
+    response = hits_before_flask.client.open("/v1/events", method=method, headers=headers)
+    assert response.status_code == status
+    assert hits_before_flask.reached == [1]
+
+
+def test_a_write_is_seen_by_the_next_hit_before_flask(hits_before_flask, editor, restore):
+    client = hits_before_flask.client
+    assert client.get("/v1/actors/italy").get_json()["name"] == "Italy"
+    headers = {**editor, "If-Match": client.get("/v1/actors/italy").headers["ETag"]}
+    assert (
+        client.patch("/v1/actors/italy", json={"name": "Italia"}, headers=headers).status_code
+        == 200
+    )
+    assert client.get("/v1/actors/italy").get_json()["name"] == "Italia"
+
+
+def test_a_hit_before_flask_has_its_access_log_line(hits_before_flask):
+    hits_before_flask.client.get("/v1/actors?kind=person")
+    collect, logger = Collect(), logging.getLogger("api.access")
+    logger.addHandler(collect)
+    try:
+        hits_before_flask.client.get("/v1/actors?kind=person", headers={"X-Request-ID": "desk-46"})
+    finally:
+        logger.removeHandler(collect)
+    assert hits_before_flask.reached == [1]  # the first request only
+    [line] = [json.loads(record.getMessage()) for record in collect.records]
+    assert line["request_id"] == "desk-46"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/v1/actors", 200)
+    assert line["duration_ms"] >= 0
 
 
 def heard(app, version: int) -> bool:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from marshmallow.fields import List
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from api.http.workbooks import defused, flat_text, spreadsheet, workbook_response
 from api.store.renders import dump_json
@@ -20,21 +20,21 @@ from schemas.references import Reference
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def wants_pretty() -> bool:
+def wants_pretty(asked: Request) -> bool:
     """Indent for people: `?pretty=true`, or a curl user agent unless `?pretty=false`."""
-    if b"pretty" in request.query_string:  # parse the query only when it may say so
-        return request.args.get("pretty", "").lower() in TRUTHY
-    return request.headers.get("User-Agent", "").startswith(("curl/", "HTTPie/", "Wget/"))
+    if b"pretty" in asked.query_string:  # parse the query only when it may say so
+        return asked.args.get("pretty", "").lower() in TRUTHY
+    return asked.headers.get("User-Agent", "").startswith(("curl/", "HTTPie/", "Wget/"))
 
 
-def wants_csv() -> bool:
+def wants_csv(asked: Request) -> bool:
     """A spreadsheet's rows: for a `.csv` (or `.xlsx`) path, or an Accept header that prefers
     text/csv to JSON."""
-    if request.path.endswith((".csv", ".xlsx")):
+    if asked.path.endswith((".csv", ".xlsx")):
         return True
-    if "csv" not in request.headers.get("Accept", ""):
+    if "csv" not in asked.headers.get("Accept", ""):
         return False  # spare the parsing of Accept: only CSV can win over JSON here
-    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+    return asked.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
 class BriefingJSONProvider(DefaultJSONProvider):

@@ -1,7 +1,5 @@
 """What happens to every request, in order: the one place to read it."""
 
-import os
-import re
 import time
 from urllib.parse import urlsplit
 
@@ -9,7 +7,7 @@ from flask import g, request
 from werkzeug.routing import RequestRedirect
 
 from api.extensions import cors, make_limiter
-from api.http.cache import serve_cached, store_response
+from api.http.cache import CONDITIONS, serve_cached, store_response
 from api.http.errors import permanent_redirect
 from api.http.formats import wants_csv, wants_pretty
 from api.http.headers import (
@@ -19,12 +17,9 @@ from api.http.headers import (
     add_rate_limit_headers,
     refuse_writes_from_other_origins,
 )
-from api.http.logs import log_request
+from api.http.logs import log_request, request_id
 from api.store import version
 from api.store.database import SAFE_METHODS, mark_as_write
-
-CONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def register_request_hooks(app, exempt=()) -> None:
@@ -32,7 +27,10 @@ def register_request_hooks(app, exempt=()) -> None:
 
     What runs for `GET /v1/stances` with `Accept: text/csv`, top to bottom:
 
-    1. `ProxyFix` (WSGI, only with PROXY_HOPS) takes the client's address from the proxy.
+    1. `ProxyFix` (WSGI, only with PROXY_HOPS) takes the client's address from the proxy;
+       then `CacheHits` (WSGI, api/http/cache.py): while rate limits are off, a GET cached
+       under the current data version and asked in the same words is sent from there, with
+       its request id and log line, and never reaches Flask. Everything else goes on.
     2. `begin_request`: a clock, a request id (the client's X-Request-ID if well formed), how
        the answer is laid out (CSV or JSON, indented or not), and for a write the mark that
        makes its transaction take the write lock.
@@ -79,9 +77,8 @@ def register_request_hooks(app, exempt=()) -> None:
 
 def begin_request() -> None:
     g.started = time.perf_counter()
-    given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
-    g.csv, g.pretty = wants_csv(), wants_pretty()
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+    g.csv, g.pretty = wants_csv(request), wants_pretty(request)
     if request.method not in SAFE_METHODS:
         # A write's transaction takes the write lock when it begins (BEGIN IMMEDIATE on SQLite).
         mark_as_write()
