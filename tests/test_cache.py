@@ -11,6 +11,7 @@ import flask_migrate
 import pytest
 import werkzeug.test
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from api.extensions import db as database
 from api.http.cache import CacheHits, LocalStore
@@ -27,7 +28,7 @@ from api.store.version import (
     change_counter,
 )
 from tests.conftest import make_token
-from tests.helpers import counting_queries
+from tests.helpers import assert_problem, counting_queries
 from tests.test_formats import Collect
 
 
@@ -153,6 +154,24 @@ def test_what_a_hit_before_flask_cannot_decide_goes_to_flask(
     response = hits_before_flask.client.open("/v1/events", method=method, headers=headers)
     assert response.status_code == status
     assert hits_before_flask.reached == [1]
+
+
+def test_a_hit_that_cannot_be_looked_up_before_flask_is_answered_by_flask(
+    hits_before_flask, monkeypatch
+):
+    """The database away: the version cannot be read, and Flask answers the problem (503),
+    never the WSGI layer with an error of its own."""
+    client = hits_before_flask.client
+    client.get("/v1/events")
+    reader = client.application.extensions["data_version"]
+
+    def unreadable():
+        raise OperationalError("SELECT version, stamp FROM data_version", {}, Exception("gone"))
+
+    monkeypatch.setattr(reader, "read", unreadable)
+    response = client.get("/v1/events")
+    assert_problem(response, 503)
+    assert hits_before_flask.reached == [1, 1]
 
 
 def test_a_hit_before_flask_has_its_access_log_line(hits_before_flask):

@@ -11,7 +11,6 @@ from collections import OrderedDict
 
 import redis
 from flask import current_app, g, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request
 
 from api.config import REDIS_TIMEOUTS
@@ -186,9 +185,9 @@ class CacheHits:
     and routing: a cache hit then costs what the constant-JSON ceiling does, not half as much
     again (bench/RESULTS.md). Everything else goes on to Flask (`self.app`), which answers it
     as before, hits included: HEAD, a conditional request (If-None-Match: 304s are werkzeug's),
-    a query in other words than a cached one's, a data version that cannot be read (a 503), and
-    every request while rate limits are on — Flask-Limiter counts each request, and needs
-    Flask's to do so."""
+    a query in other words than a cached one's, a lookup that fails (a data version that cannot
+    be read: Flask answers the 503), and every request while rate limits are on — Flask-Limiter
+    counts each request, and needs Flask's to do so."""
 
     def __init__(self, app, flask_app):
         self.app = app
@@ -198,7 +197,10 @@ class CacheHits:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
-        hit = self.cached(environ)
+        try:
+            hit = self.cached(environ)
+        except Exception:  # the database away, say: Flask meets it again, and answers the problem
+            hit = None
         if hit is None:
             return self.app(environ, start_response)
         path, (headers, body) = hit
@@ -216,10 +218,7 @@ class CacheHits:
             return None
         if not self.config["RESPONSE_CACHE"] or self.config["RATELIMIT_ENABLED"]:
             return None
-        try:
-            stamp = self.versions.read().stamp
-        except SQLAlchemyError:
-            return None  # Flask answers with the problem
+        stamp = self.versions.read().stamp
         asked = Request(environ)
         query = environ.get("QUERY_STRING", "")
         entry = self.store.get(
