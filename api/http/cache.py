@@ -92,7 +92,9 @@ class RedisStore:
         if stored is None:
             return None
         headers, body = stored.split(b"\n", 1)
-        return json.loads(headers), body
+        return [
+            tuple(pair) for pair in json.loads(headers)
+        ], body  # (name, value), as WSGI has them
 
     def set(self, key: str, entry: tuple[list, bytes]) -> None:
         headers, body = entry
