@@ -92,9 +92,8 @@ class RedisStore:
         if stored is None:
             return None
         headers, body = stored.split(b"\n", 1)
-        return [
-            tuple(pair) for pair in json.loads(headers)
-        ], body  # (name, value), as WSGI has them
+        pairs = [tuple(pair) for pair in json.loads(headers)]  # (name, value), as WSGI has them
+        return pairs, body
 
     def set(self, key: str, entry: tuple[list, bytes]) -> None:
         headers, body = entry
