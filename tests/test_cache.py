@@ -161,6 +161,30 @@ def test_what_a_hit_before_flask_cannot_decide_goes_to_flask(
     assert hits_before_flask.reached == [1]
 
 
+@pytest.mark.parametrize("headers", [{}, {"Accept": "text/csv"}, {"User-Agent": "curl/8.5.0"}])
+def test_a_miss_reads_the_version_and_looks_its_answer_up_once(
+    hits_before_flask, monkeypatch, headers
+):
+    """What `CacheHits` found out before passing a miss on (the version, the layout, the key)
+    Flask's hooks take from it: one read and one lookup of the query as sent (and one of the
+    query as parsed, `serve_equivalent`); the answer is then kept, and the next request is a
+    hit, laid out the same."""
+    app = hits_before_flask.client.application
+    reads, lookups = [], []
+    reader, store = app.extensions["data_version"], app.extensions["response_cache"]
+    for owner, name, calls in ((reader, "read", reads), (store, "get", lookups)):
+        original = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, f=original, c=calls: c.append(a) or f(*a))
+    first = hits_before_flask.client.get("/v1/proposals?limit=2", headers=headers)
+    [(sent,), (parsed,)] = lookups
+    assert sent.endswith("/v1/proposals?limit=2") and "#" in parsed
+    assert (hits_before_flask.reached, len(reads)) == ([1], 1)
+    second = hits_before_flask.client.get("/v1/proposals?limit=2", headers=headers)
+    assert (hits_before_flask.reached, len(reads), lookups[2:]) == ([1], 2, [(sent,)])
+    assert first.get_data() == second.get_data()
+    assert first.headers["Content-Type"] == second.headers["Content-Type"]
+
+
 def test_a_hit_that_cannot_be_looked_up_before_flask_is_answered_by_flask(
     hits_before_flask, monkeypatch
 ):

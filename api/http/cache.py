@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import redis
 from flask import current_app, g, request
@@ -109,6 +110,19 @@ class RedisStore:
             return None
 
 
+# Where `CacheHits` leaves what it found out about a request it passes on to Flask for want of a
+# cached answer: so that Flask's hooks do not read the version and look the key up again.
+MISSED = "briefing.cache_missed"
+
+
+@dataclass(frozen=True)
+class Missed:
+    data_version: version.Version
+    key: str
+    csv: bool
+    pretty: bool
+
+
 def response_key(stamp: str, csv: bool, pretty: bool, path: str, query: str) -> str:
     return f"briefing:response:{stamp}:{csv:d}{pretty:d}:{path}?{query}"
 
@@ -121,11 +135,16 @@ def serve_cached():
         return None
     if not current_app.config["RESPONSE_CACHE"]:
         return None
-    query = request.environ.get("QUERY_STRING", "")
-    key = response_key(version.pin().stamp, g.csv, g.pretty, request.path, query)
-    g.cache_key = key
     store = current_app.extensions["response_cache"]
-    entry = store.get(key)
+    missed = request.environ.get(MISSED)
+    if missed is None:
+        query = request.environ.get("QUERY_STRING", "")
+        key = response_key(version.pin().stamp, g.csv, g.pretty, request.path, query)
+        entry = store.get(key)
+    else:  # `CacheHits` looked it up a moment ago
+        version.pin(missed.data_version)
+        key, entry = missed.key, None
+    g.cache_key = key
     if entry is None:
         # One thread renders a missing answer; the others asking for it wait, then share it.
         lock = RENDER_LOCKS[hash(key) % len(RENDER_LOCKS)]
@@ -219,13 +238,15 @@ class CacheHits:
             return None
         if not self.config["RESPONSE_CACHE"] or self.config["RATELIMIT_ENABLED"]:
             return None
-        stamp = self.versions.read().stamp
+        read = self.versions.read()
         asked = Request(environ)
-        query = environ.get("QUERY_STRING", "")
-        entry = self.store.get(
-            response_key(stamp, wants_csv(asked), wants_pretty(asked), asked.path, query)
-        )
-        return None if entry is None else (asked.path, entry)
+        csv, pretty = wants_csv(asked), wants_pretty(asked)
+        key = response_key(read.stamp, csv, pretty, asked.path, environ.get("QUERY_STRING", ""))
+        entry = self.store.get(key)
+        if entry is None:
+            environ[MISSED] = Missed(read, key, csv, pretty)
+            return None
+        return asked.path, entry
 
 
 def init_cache(app) -> None:

@@ -7,7 +7,7 @@ from flask import g, request
 from werkzeug.routing import RequestRedirect
 
 from api.extensions import cors, make_limiter
-from api.http.cache import CONDITIONS, serve_cached, store_response
+from api.http.cache import CONDITIONS, MISSED, serve_cached, store_response
 from api.http.errors import permanent_redirect
 from api.http.formats import wants_csv, wants_pretty
 from api.http.headers import (
@@ -30,16 +30,17 @@ def register_request_hooks(app, exempt=()) -> None:
     1. `ProxyFix` (WSGI, only with PROXY_HOPS) takes the client's address from the proxy;
        then `CacheHits` (WSGI, api/http/cache.py): while rate limits are off, a GET cached
        under the current data version and asked in the same words is sent from there, with
-       its request id and log line, and never reaches Flask. Everything else goes on.
+       its request id and log line, and never reaches Flask. Everything else goes on; a GET
+       it looked up in vain carries what it found out (the version, the layout, the key).
     2. `begin_request`: a clock, a request id (the client's X-Request-ID if well formed), how
-       the answer is laid out (CSV or JSON, indented or not), and for a write the mark that
-       makes its transaction take the write lock.
+       the answer is laid out (CSV or JSON, indented or not; `CacheHits`'s if it looked), and
+       for a write the mark that makes its transaction take the write lock.
     3. With CORS_ORIGINS set, `refuse_writes_from_other_origins`: a write from a page on
        another origin is a 403 here (api/http/headers.py). A GET passes.
     4. Flask-Limiter's check, whose hook `make_limiter` adds here: over the limit, a 429.
     5. `serve_cached`: an answer cached under the current data version (read once, and
-       pinned for the request) is sent as it is, and the request goes straight to step 8
-       (api/http/cache.py).
+       pinned for the request; after `CacheHits`'s lookup, the version it read) is sent as it
+       is, and the request goes straight to step 8 (api/http/cache.py).
     6. The view, through its decorators top to bottom (api/resources/items.py, the stances'
        `Collection.get`): the query string is validated (a 400 names the bad parameter), the
        request's choices of shape are scoped to it (api/http/arguments.py), the view reads one
@@ -78,7 +79,11 @@ def register_request_hooks(app, exempt=()) -> None:
 def begin_request() -> None:
     g.started = time.perf_counter()
     g.request_id = request_id(request.headers.get("X-Request-ID", ""))
-    g.csv, g.pretty = wants_csv(request), wants_pretty(request)
+    missed = request.environ.get(MISSED)  # what `CacheHits` found out already
+    if missed is None:
+        g.csv, g.pretty = wants_csv(request), wants_pretty(request)
+    else:
+        g.csv, g.pretty = missed.csv, missed.pretty
     if request.method not in SAFE_METHODS:
         # A write's transaction takes the write lock when it begins (BEGIN IMMEDIATE on SQLite).
         mark_as_write()

@@ -76,10 +76,10 @@ def current() -> Version:
     return pinned if pinned is not None else current_app.extensions["data_version"].read()
 
 
-def pin() -> Version:
-    """Read the version once and answer it to every `current()` of this thread until `unpin`:
-    one request, one version."""
-    version = current_app.extensions["data_version"].read()
+def pin(read: Version | None = None) -> Version:
+    """Read the version once (or take the one `read` a moment ago for this request) and answer
+    it to every `current()` of this thread until `unpin`: one request, one version."""
+    version = read or current_app.extensions["data_version"].read()
     _pinned.set(version)
     return version
 
