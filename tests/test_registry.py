@@ -9,6 +9,9 @@ import pytest
 
 from tests.helpers import ROOT
 
+# One worker runs them all: the fixture they share starts a service of its own (3 s), once.
+pytestmark = pytest.mark.xdist_group("registry")
+
 
 @pytest.fixture(scope="module")
 def answers() -> dict:
