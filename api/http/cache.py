@@ -117,6 +117,9 @@ MISSED = "briefing.cache_missed"
 
 @dataclass(frozen=True)
 class Missed:
+    """A GET that `CacheHits` looked up in vain: the version it read, the key under it, and
+    the layout (CSV or JSON, indented or not) the key was built with."""
+
     data_version: version.Version
     key: str
     csv: bool

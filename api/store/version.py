@@ -79,7 +79,7 @@ def current() -> Version:
 def pin(read: Version | None = None) -> Version:
     """Read the version once (or take the one `read` a moment ago for this request) and answer
     it to every `current()` of this thread until `unpin`: one request, one version."""
-    version = read or current_app.extensions["data_version"].read()
+    version = read if read is not None else current_app.extensions["data_version"].read()
     _pinned.set(version)
     return version
 
