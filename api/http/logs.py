@@ -33,11 +33,11 @@ def log_request(response) -> None:
     )
 
 
-def log_line(request_id: str, method: str, path: str, status: int, started: float) -> None:
+def log_line(identifier: str, method: str, path: str, status: int, started: float) -> None:
     if not access_log.isEnabledFor(logging.INFO):
         return
     line = {
-        "request_id": request_id,
+        "request_id": identifier,
         "method": method,
         "path": path,
         "status": status,
