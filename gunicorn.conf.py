@@ -15,14 +15,14 @@ import os
 import gunicorn.http.wsgi
 import gunicorn.util
 
-from api.config import worker_count
+from api.config import THREADS_PER_WORKER, worker_count
 
 bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
 workers = worker_count()  # and each worker's share of DATABASE_CONNECTIONS: api/config.py
 # gthread, with each request's headers read by the event loop: clients that never finish them
 # hold no thread, and are closed after HEADER_TIMEOUT seconds (api/server.py).
 worker_class = "api.server.HeadersFirstWorker"
-threads = 16
+threads = THREADS_PER_WORKER
 # A worker silent this long (its event loop stopped: a process frozen, stuck holding the GIL) is
 # ended and replaced. A slow request does not count: gthread's loop beats while threads work.
 # On SQLite a frozen worker inside a write holds every other write back until then.
