@@ -78,14 +78,11 @@ FEWEST_CONNECTIONS_PER_WORKER = 4
 # gunicorn's threads in each worker (gunicorn.conf.py): how many requests it serves at once.
 THREADS_PER_WORKER = 16
 # A worker's share when DATABASE_CONNECTIONS is not set: a connection for each of its 16
-# threads' sessions, 3 for direct reads and the listener.
+# threads' sessions (5 kept, 11 more when busy), 3 for direct reads and the listener.
 CONNECTIONS_PER_WORKER = 20
-# A pool keeps every connection of its share once opened: one it let go as it was returned (a
-# pool's "overflow") had to be opened again a few dozen requests later under load — a server
-# process on PostgreSQL, a file's open and schema read on SQLite — which cost a fifth of the
-# CPU of a random stance or page (bench/RESULTS.md). What a burst opened is let go instead by
-# PostgreSQL once idle this long (idle_session_timeout), the pools handing out the most
-# recently used first (LIFO): two instances' idle pools once held every slot of a small server.
+# A pooled PostgreSQL connection idle this long is closed by the server (idle_session_timeout),
+# and the pools hand out the most recently used first (LIFO), so that what a burst opened is
+# let go soon after: two instances' idle pools once held every slot of a small server.
 IDLE_CONNECTION_SECONDS = 30
 
 
@@ -93,18 +90,27 @@ IDLE_CONNECTION_SECONDS = 30
 class ConnectionShares:
     """How one worker spends its share of an instance's PostgreSQL connections."""
 
-    session: int
-    direct: int
+    session_pool: int
+    session_overflow: int
+    direct_pool: int
+    direct_overflow: int
     listener: int = 1
 
     @property
     def total(self) -> int:
-        return self.session + self.direct + self.listener
+        return (
+            self.session_pool
+            + self.session_overflow
+            + self.direct_pool
+            + self.direct_overflow
+            + self.listener
+        )
 
 
 def connection_shares(connections: int, workers: int) -> ConnectionShares:
     """Divide an instance's budget of PostgreSQL connections over its workers: each has one
-    listener, a fifth of the rest (4 at most) for direct reads, and the others for sessions."""
+    listener, a fifth of the rest (4 at most) for direct reads, and the others for sessions
+    (5 kept in the pool, the rest overflow)."""
     per_worker = connections // workers
     if per_worker < FEWEST_CONNECTIONS_PER_WORKER:
         raise RuntimeError(
@@ -114,7 +120,12 @@ def connection_shares(connections: int, workers: int) -> ConnectionShares:
         )
     direct = max(1, min(4, (per_worker - 1) // 5))
     session = per_worker - 1 - direct
-    return ConnectionShares(session=session, direct=direct)
+    return ConnectionShares(
+        session_pool=min(5, session),
+        session_overflow=session - min(5, session),
+        direct_pool=min(2, direct),
+        direct_overflow=direct - min(2, direct),
+    )
 
 
 class Config:
@@ -137,13 +148,17 @@ class Config:
                 # A server's connections can drop (a restart, the idle timeout); a file's cannot.
                 "pool_pre_ping": True,
                 "pool_use_lifo": True,
-                "pool_size": shares.session,
-                "max_overflow": 0,
+                "pool_size": shares.session_pool,
+                "max_overflow": shares.session_overflow,
             }
-            self.DIRECT_READ_POOL = shares.direct
+            self.DIRECT_READ_POOL = (shares.direct_pool, shares.direct_overflow)
         else:
-            # A file's connections cost no server: one for each thread, opened as first needed.
-            self.DIRECT_READ_POOL = THREADS_PER_WORKER
+            # A pool closes a connection it cannot keep as it is returned, and a new connection
+            # to a SQLite file opens it and reads its schema (0.35 ms, 25 times a read of a
+            # stance): with 2 kept, a worker under load opened one every few dozen requests,
+            # a fifth of the CPU of a random page (bench/RESULTS.md). One kept for each thread,
+            # opened as first needed.
+            self.DIRECT_READ_POOL = (THREADS_PER_WORKER, 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
         self.API_ADMIN_TOKEN = os.environ.get("API_ADMIN_TOKEN") or None

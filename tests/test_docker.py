@@ -169,7 +169,7 @@ def test_the_connection_budget_is_one_figure():
     workers, budget = int(environment["WEB_CONCURRENCY"]), int(environment["DATABASE_CONNECTIONS"])
     shares = connection_shares(budget, workers)
     assert workers * shares.total <= budget
-    assert shares.session >= settings["threads"]
+    assert shares.session_pool + shares.session_overflow >= settings["threads"]
     both = 2 * budget
     assert f"= {both} PostgreSQL connections for both" in " ".join(compose.split())
     assert f"PostgreSQL connections: {both} for both" in " ".join(readme.split())

@@ -30,16 +30,15 @@ POOL_TIMEOUT_SECONDS = 3
 class DirectReads:
     """The autocommit engine, and each fact model's item query, compiled for it."""
 
-    def __init__(self, engine, pool_size: int):
-        # Each read holds its connection for one statement only: on PostgreSQL a few per worker
-        # serve its threads (its share of DATABASE_CONNECTIONS), each kept once opened
-        # (api/config.py).
+    def __init__(self, engine, pool_size: int, max_overflow: int):
+        # Each read holds its connection for one statement only: a few per worker serve its
+        # threads (on PostgreSQL, its share of DATABASE_CONNECTIONS: api/config.py).
         self.engine = create_engine(
             engine.url,
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,  # autocommit: nothing to roll back
             pool_size=pool_size,
-            max_overflow=0,
+            max_overflow=max_overflow,
             pool_timeout=POOL_TIMEOUT_SECONDS,
             pool_use_lifo=True,  # what a burst opened stays idle, to be let go (api/config.py)
         )
@@ -156,4 +155,4 @@ def direct_reads() -> DirectReads:
 
 def init_reads(app) -> None:
     with app.app_context():
-        app.extensions["direct_reads"] = DirectReads(db.engine, app.config["DIRECT_READ_POOL"])
+        app.extensions["direct_reads"] = DirectReads(db.engine, *app.config["DIRECT_READ_POOL"])
