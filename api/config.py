@@ -156,8 +156,8 @@ class Config:
             # A pool closes a connection it cannot keep as it is returned, and a new connection
             # to a SQLite file opens it and reads its schema (0.35 ms, 25 times a read of a
             # stance): with 2 kept, a worker under load opened one every few dozen requests,
-            # a fifth of the CPU of a random page (bench/RESULTS.md). One kept for each thread,
-            # opened as first needed.
+            # a tenth to a fifth of the CPU of a random page (bench/RESULTS.md). One kept for
+            # each thread, opened as first needed.
             self.DIRECT_READ_POOL = (THREADS_PER_WORKER, 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.CORS_ORIGINS = env_list("CORS_ORIGINS", "")
