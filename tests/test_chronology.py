@@ -133,6 +133,42 @@ def test_sources_sort_oldest_first_dates_before_the_order_added(client, admin, r
     assert [item["id"] for item in latest] == [item["id"] for item in reversed(found)]
 
 
+@pytest.mark.parametrize(
+    "had, given",
+    [
+        ([None, None], [1024, 2048]),  # the first sources: ORDER_GAP apart
+        ([1024, 2048, None], [1024, 2048, 3072]),  # the newest: after the last
+        ([None, 1024, 2048], [512, 1024, 2048]),  # an older one: below the first
+        ([1024, None, None, 2048], [1024, 1365, 1706, 2048]),  # between two, evenly
+        ([1024, 3072, 2048], [1024, 1536, 2048]),  # one dated anew: between its new neighbours
+        ([1, None, 2], [1024, 2048, 3072]),  # no room between: every one afresh
+    ],
+)
+def test_sources_keep_their_numbers_where_they_still_fit(had, given):
+    assert chronology.numbers_in_order(had) == given
+
+
+def test_a_source_dated_among_the_others_moves_none_of_them(app, client, admin, restore):
+    """A source placed before the others takes a number below theirs and theirs stay, so the
+    facts of the sources after it keep their places: numbering 1, 2, 3… moved every later
+    fact (minutes at a million stances)."""
+
+    def numbers(model) -> dict:
+        with app.app_context():
+            return dict(database.session.execute(select(model.id, model.reported_order)).all())
+
+    later = client.post("/v1/sources", json=source(published_on="2025-06-24"), headers=admin).json
+    sources, stances = numbers(Source), numbers(Stance)
+    body = source(title="February", published_on="2025-02", text="February: a report.")
+    earlier = client.post("/v1/sources", json=body, headers=admin).json
+    now = numbers(Source)
+    assert {source_id: now[source_id] for source_id in sources} == sources
+    assert 0 < now[earlier["id"]] < min(sources.values())
+    assert numbers(Stance) == stances
+    found = client.get("/v1/sources?sort=reported_on").json["data"]
+    assert [item["id"] for item in found] == [earlier["id"], SEED, later["id"]]
+
+
 def test_dating_a_source_dates_its_facts(client, admin, restore):
     path = f"/v1/sources/{SEED}"
     response = client.patch(

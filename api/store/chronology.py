@@ -5,6 +5,7 @@ that adds, dates or removes a source keeps up to date.
 The order is schemas/dates.py `chronological`: dates decide wherever they can, the order the
 sources were added in where precision cannot tell two apart; `ordered_by` keeps which."""
 
+import bisect
 from datetime import date
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
@@ -40,9 +41,9 @@ def note_pair(stance) -> None:
 def keep_up(*written, everything: bool = False) -> None:
     """As a write ends: place the facts it wrote, and choose the current stance of the actors
     and proposals whose stances it changed. If it added, dated or removed a source, order the
-    sources again and place the facts of every source that moved too (an article dated after
-    the others moves none but itself, a retired one none but those after it, and the facts
-    that lose its spans are noted: `note_unbacked`); every fact if many moved (or for
+    sources again and place the facts of every source whose number changed too (an article
+    moves none but itself wherever it is dated, `ORDER_GAP`; a retired one moves none, and the
+    facts that lose its spans are noted: `note_unbacked`); every fact if many moved (or for
     `everything`)."""
     pairs = db.session.info.pop(PAIRS, set())
     changed = db.session.info.pop(CHANGED, set())
@@ -175,8 +176,17 @@ def order_sources_now() -> None:
         note_sources_changed(source_id)
 
 
+# The sources' numbers are ORDER_GAP apart, so that a source placed among the others takes a
+# number between its neighbours' and theirs stay: the facts of the sources after it keep their
+# places (numbered 1, 2, 3…, an article dated in the middle of a million stances' moved every
+# later fact: 55 s on SQLite, 227 s on PostgreSQL). They are numbered afresh only when there is
+# no room left between two, at most log2(ORDER_GAP) sources placed one by one in one gap.
+ORDER_GAP = 1024
+
+
 def order_sources() -> set[str]:
-    """Number the sources oldest first; the ids of those whose number (or reason) changed."""
+    """Place the sources oldest first, each keeping its number where it still fits; the ids of
+    those whose number changed (their facts move)."""
     rows = db.session.execute(
         select(Source.id, Source.published_on, Source.reported_order, Source.ordered_by).order_by(
             Source.created_at, Source.id
@@ -184,9 +194,10 @@ def order_sources() -> set[str]:
     ).all()
     stored = {row.id: (row.reported_order, row.ordered_by) for row in rows}
     placed = chronological([(row.id, row.published_on) for row in rows])
+    numbers = numbers_in_order([stored[source_id][0] for source_id, _ in placed])
     moved = [
         {"source_id": source_id, "order": number, "how": how}
-        for number, (source_id, how) in enumerate(placed, 1)
+        for number, (source_id, how) in zip(numbers, placed, strict=True)
         if stored[source_id] != (number, how)
     ]
     if moved:
@@ -201,7 +212,54 @@ def order_sources() -> set[str]:
             )
         )
         db.session.execute(statement, moved)
-    return {each["source_id"] for each in moved}
+    return {each["source_id"] for each in moved if stored[each["source_id"]][0] != each["order"]}
+
+
+def numbers_in_order(numbers: list[int | None]) -> list[int]:
+    """Numbers for the sources in their order, given the ones they had (None for a new one):
+    the most of those that still rise along it are kept, the others take numbers between
+    their neighbours' (or after the last); where there is no room, all are numbered afresh."""
+    kept = set(rising(numbers))
+    given = [number if place in kept else None for place, number in enumerate(numbers)]
+    start = 0
+    while start < len(given):
+        if given[start] is not None:
+            start += 1
+            continue
+        end = start
+        while end < len(given) and given[end] is None:
+            end += 1
+        low = given[start - 1] if start else 0
+        count = end - start
+        if end == len(given):
+            given[start:end] = [low + ORDER_GAP * step for step in range(1, count + 1)]
+        elif given[end] - low > count:
+            span = given[end] - low
+            given[start:end] = [low + span * step // (count + 1) for step in range(1, count + 1)]
+        else:
+            return [ORDER_GAP * place for place in range(1, len(numbers) + 1)]
+        start = end
+    return given
+
+
+def rising(numbers: list[int | None]) -> list[int]:
+    """The places of a longest strictly rising run of the numbers, skipping some (and Nones)."""
+    ends: list[int] = []  # ends[k]: the least number ending a rising run of k + 1 numbers
+    end_places: list[int] = []  # and where it is
+    before: dict[int, int] = {}  # the place before each place in its run
+    for place, number in enumerate(numbers):
+        if number is None:
+            continue
+        k = bisect.bisect_left(ends, number)
+        if k:
+            before[place] = end_places[k - 1]
+        ends[k : k + 1] = [number]
+        end_places[k : k + 1] = [place]
+    places, place = [], end_places[-1] if end_places else None
+    while place is not None:
+        places.append(place)
+        place = before.get(place)
+    return places[::-1]
 
 
 def place_facts(model, ids: list[str] | None = None, sources: set[str] = frozenset()) -> None:
