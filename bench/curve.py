@@ -240,16 +240,20 @@ def measure_size(options, stances: int, directory: Path) -> dict:
             ("a repeated URL (cache hit)", served, "/v1/stances?position=opposes&limit=50")
         )
         cases.append(("constant JSON (ceiling)", ceiling, "/constant"))
-        for _name, target, path in cases:
-            wrk(target.base + path, 1)  # warm up, not counted
-        runs: dict[str, list] = {}
+        # A long export is asked two at a time, so that one in flight when wrk stops does not
+        # weigh on the CPU per answer counted. Each warm-up is let finish before the next: 32
+        # exports left in flight (a minute of CPU at a million) were counted in the items'.
         server = options.postmaster
+        for name, target, path in cases:
+            wrk(target.base + path, 1, connections(name))  # warm up, not counted
+            settle(target, 120)
+            if server:
+                settle_database(url)
+        runs: dict[str, list] = {}
         for _ in range(options.rounds):
             for name, target, path in cases:
                 before = cpu_seconds(target.process.pid), server and cpu_seconds(server)
-                # A long export is asked two at a time, so that one in flight when wrk stops
-                # does not weigh on the CPU per answer counted.
-                run = wrk(target.base + path, options.seconds, 2 if "CSV" in name else 32)
+                run = wrk(target.base + path, options.seconds, connections(name))
                 used = cpu_seconds(target.process.pid) - before[0]
                 run["cpu_ms"] = used * 1000 / max(run["requests"], 1)
                 if server:  # PostgreSQL's own work for the answers, beside the service's
@@ -269,6 +273,11 @@ def measure_size(options, stances: int, directory: Path) -> dict:
         if options.database == "postgresql":
             sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", url.rsplit("/", 1)[1])
     return figures
+
+
+def connections(workload: str) -> int:
+    """How many requests wrk keeps in flight for a workload: two for the long export."""
+    return 2 if "CSV" in workload else 32
 
 
 def summarized(runs: list[dict]) -> dict:
