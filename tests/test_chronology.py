@@ -142,6 +142,7 @@ def test_sources_sort_oldest_first_dates_before_the_order_added(client, admin, r
         ([1024, None, None, 2048], [1024, 1365, 1706, 2048]),  # between two, evenly
         ([1024, 3072, 2048], [1024, 1536, 2048]),  # one dated anew: between its new neighbours
         ([1, None, 2], [1024, 2048, 3072]),  # no room between: every one afresh
+        ([2**31 - 1000, None], [1024, 2048]),  # past PostgreSQL's integer: afresh
     ],
 )
 def test_sources_keep_their_numbers_where_they_still_fit(had, given):

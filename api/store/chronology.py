@@ -182,6 +182,7 @@ def order_sources_now() -> None:
 # later fact: 55 s on SQLite, 227 s on PostgreSQL). They are numbered afresh only when there is
 # no room left between two, at most log2(ORDER_GAP) sources placed one by one in one gap.
 ORDER_GAP = 1024
+HIGHEST_ORDER = 2**31 - 1  # PostgreSQL's integer
 
 
 def order_sources() -> set[str]:
@@ -221,8 +222,8 @@ def numbers_in_order(numbers: list[int | None]) -> list[int]:
     their neighbours' (or after the last); where there is no room, all are numbered afresh."""
     kept = set(rising(numbers))
     given = [number if place in kept else None for place, number in enumerate(numbers)]
-    start = 0
-    while start < len(given):
+    start, room = 0, True
+    while room and start < len(given):
         if given[start] is not None:
             start += 1
             continue
@@ -237,8 +238,11 @@ def numbers_in_order(numbers: list[int | None]) -> list[int]:
             span = given[end] - low
             given[start:end] = [low + span * step // (count + 1) for step in range(1, count + 1)]
         else:
-            return [ORDER_GAP * place for place in range(1, len(numbers) + 1)]
+            room = False
         start = end
+    # Past PostgreSQL's integer too (numbers grown by sources added after the last, one by one).
+    if not room or (given and given[-1] > HIGHEST_ORDER):
+        return [ORDER_GAP * place for place in range(1, len(numbers) + 1)]
     return given
 
 
