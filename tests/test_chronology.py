@@ -281,3 +281,49 @@ def test_a_write_places_what_it_moved_as_placing_everything_would(
     assert response.status_code == 200, response.json
     assert client.get("/v1/stances/italy-opposes-coalition").json["reported_on"] == "2025-05-01"
     as_placing_everything_would()
+
+
+def test_a_change_of_words_leaves_the_facts_where_they_stand(
+    app, client, runner, editor, restore, monkeypatch
+):
+    """A PATCH of a stance's condition places nothing and chooses no current stance (three
+    statements of every such PATCH); one of its position does both, and its pair's current
+    stance and disputes come out as placing everything gives."""
+    done = runner.invoke(args=["import", str(FOLLOW_UP)])
+    assert done.exit_code == 0, done.output
+    kept_up = []
+    for name in ("place_facts", "choose_current"):
+        monkeypatch.setattr(chronology, name, watched(getattr(chronology, name), name, kept_up))
+    later = "/v1/stances/italy-conditional-on-coalition"
+
+    def patched(change: dict) -> list[str]:
+        """What the PATCH placed and chose, once checked against placing everything."""
+        etag = client.get(later).headers["ETag"]
+        response = client.patch(later, json=change, headers={**editor, "If-Match": etag})
+        assert response.status_code == 200, response.json
+        made = [name for name, _ in kept_up]
+        with app.app_context():
+            kept = places()
+            chronology.keep_up(everything=True)
+            database.session.flush()
+            assert places() == kept
+            database.session.rollback()
+        kept_up.clear()
+        return made
+
+    assert patched({"condition": "Under a UN mandate."}) == []
+    assert client.get(later).json["condition"] == "Under a UN mandate."
+    disputes = client.get("/v1/disagreements").json["meta"]["total"]
+    # Its position as the earlier stance's: no longer a disagreement.
+    assert patched({"position": "opposes"}) == ["place_facts", "choose_current"]
+    assert client.get("/v1/disagreements").json["meta"]["total"] == disputes - 1
+
+
+def watched(function, name: str, calls: list):
+    """`function`, noting each call in `calls` as (name, its arguments)."""
+
+    def recorded(*args, **kwargs):
+        calls.append((name, args))
+        return function(*args, **kwargs)
+
+    return recorded

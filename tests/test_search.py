@@ -316,6 +316,17 @@ def test_the_words_of_the_index_are_kept_by_writes_not_read_from_every_text(
     assert [hit["id"] for hit in found["data"]] == ["italy-opposes-coalition"]
     assert "zygomorphic" in suggested
     assert not [sql for sql in counted if "SELECT body FROM search_index" in sql]
+    # Its row is rewritten, not added beside: the word it no longer says finds it no more.
+    response = client.patch(
+        "/v1/stances/italy-opposes-coalition",
+        json={"summary": "Italy's doubts about the coalition."},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert response.status_code == 200
+    assert hits(client, "zygomorphic")["data"] == []
+    assert [hit["id"] for hit in hits(client, "Italy's doubts")["data"]] == [
+        "italy-opposes-coalition"
+    ]
 
 
 def every_page(client, path: str) -> list[dict]:

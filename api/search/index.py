@@ -203,9 +203,23 @@ def is_postgres() -> bool:
 
 
 def index_item(item) -> None:
-    """Bring one item's row up to date, in the current transaction."""
-    unindex_item(item)
-    insert_documents([document(item)])
+    """Bring one item's row up to date, in the current transaction: rewritten where it has one
+    (one statement, where a delete and an insert took five on SQLite), else added."""
+    row = document(item)
+    rewrite = REWRITE_DOCUMENT_POSTGRES if is_postgres() else REWRITE_DOCUMENT_SQLITE
+    if db.session.execute(rewrite, row).rowcount:
+        remember_words([row["body"]])
+    else:
+        insert_documents([row])
+
+
+REWRITE_DOCUMENT_POSTGRES = text(
+    "UPDATE search_index SET label = :label, body = :body WHERE type = :type AND item_id = :item_id"
+)
+REWRITE_DOCUMENT_SQLITE = text(
+    "UPDATE search_index SET label = :label, body = :body WHERE rowid = "
+    "(SELECT id FROM search_rows WHERE type = :type AND item_id = :item_id)"
+)
 
 
 def index_items(keys: set[tuple[str, str]]) -> None:

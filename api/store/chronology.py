@@ -19,6 +19,7 @@ from schemas.stances import CERTAINTIES
 CHANGED = "sources_changed"  # the session's note of the sources a write added, dated or removed
 PAIRS = "stance_pairs"  # the (actor, proposal) pairs whose stances a write changed
 UNBACKED = "facts_unbacked"  # the facts whose spans of a source a write took away
+IN_PLACE = "facts_in_place"  # the facts a write changed but not where they stand
 
 
 def note_sources_changed(source_id: str) -> None:
@@ -38,16 +39,38 @@ def note_pair(stance) -> None:
     db.session.info.setdefault(PAIRS, set()).add((stance.actor_id, stance.proposal_id))
 
 
+def where_it_stands(fact) -> tuple:
+    """What a fact's place follows (the sources of its evidence) and, for a stance, which of
+    its pair's stances is current and disputed (its actor, proposal, position, certainty)."""
+    sources = frozenset(span.source_id for span in fact.evidence)
+    if isinstance(fact, Stance):
+        return sources, fact.actor_id, fact.proposal_id, fact.position, fact.certainty
+    return (sources,)
+
+
+def note_change(fact, stood: tuple) -> None:
+    """After a write changed a fact that stood as `where_it_stands` said: if it still stands
+    there (its summary or condition changed, say), the write need neither place it nor choose
+    its pair's current stance again (three statements of a PATCH); else its old pair is
+    chosen again too."""
+    if where_it_stands(fact) == stood:
+        db.session.info.setdefault(IN_PLACE, set()).add((fact.collection, fact.id))
+    elif isinstance(fact, Stance):
+        db.session.info.setdefault(PAIRS, set()).add(stood[1:3])
+
+
 def keep_up(*written, everything: bool = False) -> None:
     """As a write ends: place the facts it wrote, and choose the current stance of the actors
     and proposals whose stances it changed. If it added, dated or removed a source, order the
     sources again and place the facts of every source whose number changed too (an article
     moves none but itself wherever it is dated, `ORDER_GAP`; a retired one moves none, and the
     facts that lose its spans are noted: `note_unbacked`); every fact if many moved (or for
-    `everything`)."""
+    `everything`). A fact written in place (`note_change`) is neither."""
     pairs = db.session.info.pop(PAIRS, set())
     changed = db.session.info.pop(CHANGED, set())
     facts = db.session.info.pop(UNBACKED, set())
+    in_place = db.session.info.pop(IN_PLACE, set())
+    written = [item for item in written if (item.collection, item.id) not in in_place]
     facts |= {(item.collection, item.id) for item in written}
     sources = changed | order_sources() if changed or everything else set()
     if everything or len(sources) > MOST_SOURCES_PLACED:

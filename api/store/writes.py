@@ -141,13 +141,12 @@ def update(item, schema, data: dict, who: str) -> dict:
     """Change an item, recorded in the feed as `who`'s; return its dump. The caller commits."""
     before = as_it_is(item, schema)
     renders.note(item)  # what shows the item now may not show it after: render it afresh
-    if isinstance(item, Stance):
-        chronology.note_pair(item)  # its actor and proposal may change: choose again
+    stood = None if isinstance(item, Source) else chronology.where_it_stands(item)
     item.updated_at = utcnow()  # an UPDATE even when only links change: the version moves on
     apply_write(item, data, schema)
     db.session.flush()
-    if not isinstance(item, Source):
-        db.session.expire(item, ["evidence"])
+    if stood is not None:
+        chronology.note_change(item, stood)
     after = schema.dump(item)
     record("PATCH", item, before, after, who)
     return after
