@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.fields import Choice, OneOfCollections, collection_field
-from schemas.pages import page_schema
+from schemas.pages import Dumped, page_schema
 from schemas.queries import (
     CollectionQuerySchema,
     fields_parameter,
@@ -12,14 +12,18 @@ from schemas.queries import (
 )
 
 
+def label_of(reference: dict) -> str | None:
+    """What a reference in a render is called: its name, title or summary."""
+    return reference.get("name") or reference.get("title") or reference.get("summary")
+
+
 class ViaSchema(Schema):
     """An item a hit refers to, by which it matched."""
 
     id = fields.String()
     url = fields.String(metadata={"description": "Its own path, e.g. `/v1/actors/italy`."})
     label = fields.Function(
-        lambda ref: ref.get("name") or ref.get("title") or ref.get("summary"),
-        metadata={"type": "string", "description": "Its name or title."},
+        label_of, metadata={"type": "string", "description": "Its name or title."}
     )
 
 
@@ -63,6 +67,13 @@ class HitSchema(Schema):
             "example": ["nato-divisions-ukraine"],
         },
     )
+
+
+def dumped_hit(hit: dict) -> Dumped:
+    """A hit as HitSchema dumps it, made directly: a page holds fifty, and dumping them was a
+    tenth of a search's CPU (a test checks that the two agree)."""
+    via = hit["via"]
+    return Dumped(hit, via=via and {"id": via["id"], "url": via["url"], "label": label_of(via)})
 
 
 class SearchQuerySchema(CollectionQuerySchema):

@@ -18,6 +18,7 @@ from api.search.index import document, rowids_of, search_index, search_rows
 from api.store.models import Event
 from api.store.pagination import encode_cursor
 from schemas.collections import names
+from schemas.search import HitSchema, dumped_hit
 from tests.conftest import close
 from tests.helpers import assert_problem, counting_queries
 
@@ -250,6 +251,19 @@ def test_a_hit_says_which_field_matched_and_shows_that_fields_text(client):
     assert hit["field"] == "summary"
     assert hit["snippet"].replace("<mark>", "").replace("</mark>", "") == stance["summary"]
     assert "<mark>assurances</mark>" in hit["snippet"]
+
+
+def test_a_hit_is_made_as_its_schema_dumps_it(app, monkeypatch):
+    """Hits are made as HitSchema would dump them (`dumped_hit`): the same, for hits matched
+    through their own text and through an item they name (`via`)."""
+    monkeypatch.setattr(engine, "dumped_hit", lambda hit: hit)
+    made = []
+    with app.test_request_context():
+        for query in ("Italy", "Lancaster", '"coalition of the willing"', "troops", "Zelensky"):
+            made += engine.search(query, None, 50, 0)[0]
+    assert any(hit["via"] for hit in made) and any(not hit["via"] for hit in made)
+    for hit in made:
+        assert dumped_hit(hit) == HitSchema().dump(hit)
 
 
 def test_a_snippet_keeps_the_items_own_spelling(client):

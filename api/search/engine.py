@@ -29,6 +29,7 @@ from api.store.models import Actor, Evidence, model_of
 from api.store.reads import direct_reads
 from api.store.version import remembered
 from schemas.collections import names
+from schemas.search import dumped_hit
 
 MAX_PREFIX_WORDS = 50  # index words a prefix adds to its query, at most
 
@@ -236,19 +237,18 @@ def search(
     hits = []
     for row in rows:
         matched, marked, via = best_field(texts.get((row.type, row.item_id), []), matcher)
-        hits.append(
-            {
-                "type": row.type,
-                "id": row.item_id,
-                "url": f"/v1/{row.type}/{row.item_id}",
-                "label": row.label,
-                "field": matched,
-                "snippet": marked,
-                "via": via,
-                "score": round(float(row.score), 6),
-                "sources": backing.get((row.type, row.item_id), []),
-            }
-        )
+        hit = {
+            "type": row.type,
+            "id": row.item_id,
+            "url": f"/v1/{row.type}/{row.item_id}",
+            "label": row.label,
+            "field": matched,
+            "snippet": marked,
+            "via": via,
+            "score": round(float(row.score), 6),
+            "sources": backing.get((row.type, row.item_id), []),
+        }
+        hits.append(dumped_hit(hit))
     return hits, total, more
 
 
