@@ -233,6 +233,16 @@ def places() -> dict[str, set]:
     return found
 
 
+def assert_placed_as_placing_everything_would(app) -> None:
+    """The places a write left are those placing every source and fact gives."""
+    with app.app_context():
+        kept_up = places()
+        chronology.keep_up(everything=True)
+        database.session.flush()
+        assert places() == kept_up
+        database.session.rollback()
+
+
 PLACED = {
     Source: [Source.id, Source.reported_order, Source.ordered_by],
     Stance: [Stance.current, Stance.disputed],
@@ -255,12 +265,7 @@ def test_a_write_places_what_it_moved_as_placing_everything_would(
 
     def as_placing_everything_would():
         assert placed_all == []  # the write placed what it had to, by name
-        with app.app_context():
-            kept_up = places()
-            chronology.keep_up(everything=True)
-            database.session.flush()
-            assert places() == kept_up
-            database.session.rollback()
+        assert_placed_as_placing_everything_would(app)
         placed_all.clear()
 
     monkeypatch.setattr(chronology, "place_facts", watched)
@@ -302,12 +307,7 @@ def test_a_change_of_words_leaves_the_facts_where_they_stand(
         response = client.patch(later, json=change, headers={**editor, "If-Match": etag})
         assert response.status_code == 200, response.json
         made = [name for name, _ in kept_up]
-        with app.app_context():
-            kept = places()
-            chronology.keep_up(everything=True)
-            database.session.flush()
-            assert places() == kept
-            database.session.rollback()
+        assert_placed_as_placing_everything_would(app)
         kept_up.clear()
         return made
 
