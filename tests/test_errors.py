@@ -124,3 +124,28 @@ def test_a_full_disk_is_a_507_that_says_so(make_app, editor, monkeypatch):
     response = client.patch(path, json={"summary": "No room."}, headers=headers)
     problem = assert_problem(response, 507)
     assert "disk is full" in problem["detail"]
+
+
+def test_a_database_gone_once_the_answer_is_made_does_not_undo_it(make_app, monkeypatch):
+    """The request's session ends after its answer is made: a rollback that fails then (the
+    database stopped meanwhile) lets the connection go and sends the answer, not a 500."""
+    app = make_app(RESPONSE_CACHE=False)
+    with app.app_context():
+        dialect = app.extensions["sqlalchemy"].engine.dialect
+    failed = []
+
+    def gone(connection):
+        if not failed:  # the first rollback: the server has closed the connection meanwhile
+            failed.append(connection)
+            connection.dbapi_connection.close()
+            raise dialect.loaded_dbapi.OperationalError("server closed the connection")
+        connection.rollback()
+
+    client = app.test_client()
+    assert client.get("/v1/actors/italy/stances").status_code == 200  # connected before
+    monkeypatch.setattr(dialect, "do_rollback", gone)
+    response = client.get("/v1/actors/italy/stances?limit=2")
+    assert response.status_code == 200 and response.json["data"]
+    assert failed  # the session's rollback met the failure
+    monkeypatch.undo()
+    assert client.get("/v1/actors/italy/stances").status_code == 200

@@ -1,12 +1,14 @@
 """What happens to every request, in order: the one place to read it."""
 
 import time
+from contextlib import suppress
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import current_app, g, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import RequestRedirect
 
-from api.extensions import cors, make_limiter
+from api.extensions import cors, db, make_limiter
 from api.http.cache import CONDITIONS, MISSED, serve_cached, store_response
 from api.http.errors import permanent_redirect
 from api.http.formats import wants_csv, wants_pretty
@@ -54,7 +56,8 @@ def register_request_hooks(app, exempt=()) -> None:
        request id; one access-log line (api/http/logs.py).
     9. Flask-CORS's own after-request hook adds the CORS headers, to every answer: they are
        the same for all, and nothing else touches them.
-    10. `end_request`, whatever happened: what the request held is let go.
+    10. `end_request`, whatever happened: what the request held is let go, its session too
+       (a database gone by then costs the connection, not the answer).
     """
     app.before_request(begin_request)
     if app.config["CORS_ORIGINS"]:
@@ -108,11 +111,26 @@ def finish_response(response):
 
 
 def end_request(error=None) -> None:
-    """After the answer left, whatever happened: let go of the render lock, the pinned data
-    version and the write mark."""
+    """After the answer was made, whatever happened: let go of the render lock, the pinned data
+    version, the write mark and the session."""
     lock = g.pop("render_lock", None)
     if lock is not None:
         lock.release()
     version.unpin()
     if request.method not in SAFE_METHODS:
         mark_as_write(False)
+    end_session()
+
+
+def end_session() -> None:
+    """End the request's session (a read's transaction is rolled back), as Flask-SQLAlchemy
+    would next. The answer is made by then: if the database went away since, the rollback's
+    failure lets the connection go (invalidated, not pooled) rather than turn the answer into
+    a 500 (`bench/faults.py`, PostgreSQL stopped under reads)."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        cause = type(getattr(error, "orig", error)).__name__
+        current_app.logger.warning("database gone as a request ended: %s", cause)
+        with suppress(Exception):
+            db.session.invalidate()
