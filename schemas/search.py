@@ -71,7 +71,7 @@ class HitSchema(Schema):
 
 def dumped_hit(hit: dict) -> Dumped:
     """A hit as HitSchema dumps it, made directly: a page holds fifty, and dumping them was a
-    tenth of a search's CPU (a test checks that the two agree)."""
+    fifth of a search's CPU (a test checks that the two agree)."""
     via = hit["via"]
     return Dumped(hit, via=via and {"id": via["id"], "url": via["url"], "label": label_of(via)})
 
