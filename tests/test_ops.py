@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from sqlalchemy import create_engine
 
 from api import create_app
@@ -34,24 +35,33 @@ def test_data_endpoints_are_503_when_database_is_unreachable(tmp_path):
     assert "retry" in body["detail"]
 
 
-def test_a_read_behind_a_lock_waits_seconds_at_most(app, make_app):
+@pytest.mark.parametrize(
+    "path", ["/v1/stances?position=opposes", "/v1/stances/italy-opposes-coalition"]
+)
+def test_a_read_behind_a_lock_waits_seconds_at_most(app, make_app, monkeypatch, path):
     """PostgreSQL: what any ALTER TABLE during traffic does (an exclusive lock on a table the
-    read needs) makes it wait 3 s at most, then answer 503 with Retry-After. SQLite: a read is
-    never held by a writer's lock at all (WAL)."""
+    read needs) makes it wait 3 s at most, then answer 503 with Retry-After — once: a direct
+    read that waited in vain is not read again through the session (3 s more). SQLite: a read
+    is never held by a writer's lock at all (WAL)."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     postgres = url.startswith("postgresql")
     lock = "LOCK TABLE stances IN ACCESS EXCLUSIVE MODE" if postgres else "BEGIN IMMEDIATE"
     locker = create_engine(url, isolation_level=None if postgres else "AUTOCOMMIT")
-    client = make_app(RESPONSE_CACHE=False).test_client()
+    reader = make_app(RESPONSE_CACHE=False)
+    read_again = []
+    reads = reader.extensions["direct_reads"]
+    monkeypatch.setattr(reads, "through_the_session", lambda *read: read_again.append(read))
+    client = reader.test_client()
     try:
         with locker.connect() as connection:
             connection.exec_driver_sql(lock)
             started = time.monotonic()
-            response = client.get("/v1/stances?position=opposes")
+            response = client.get(path)
             waited = time.monotonic() - started
             connection.exec_driver_sql("ROLLBACK")
     finally:
         locker.dispose()
+    assert read_again == []
     if postgres:
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "5"

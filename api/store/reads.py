@@ -5,7 +5,9 @@ in-process, against 180 µs through the session: bench/RESULTS.md); so is a stat
 (a page of search hits), compiled once per text.
 
 If that connection fails, the read goes through the session instead, whose pool pings and
-reconnects, and whose errors are the usual ones (503 while the database is away).
+reconnects, and whose errors are the usual ones (503 while the database is away). A read that
+waited its time out (a lock, `api/store/database.py`) is not tried again there: it would wait as
+long again before the same 503.
 """
 
 import functools
@@ -22,6 +24,15 @@ from api.store.models import model_of
 from schemas.collections import names
 
 NOT_READ = object()  # what a read on a connection of this pool that failed gives
+
+# What a read waited for in vain: PostgreSQL's lock_timeout and statement_timeout (SQLSTATE),
+# SQLite's busy timeout.
+TIMED_OUT = {"55P03", "57014"}
+
+
+def waited_in_vain(error) -> bool:
+    return getattr(error, "sqlstate", None) in TIMED_OUT or "database is locked" in str(error)
+
 
 # A request waits this long for a connection of a full pool, then answers 503 (not 30 s).
 POOL_TIMEOUT_SECONDS = 3
@@ -67,12 +78,15 @@ class DirectReads:
         sql, positional = self.item_queries[model]
         parameters = (item_id,) if positional else {"item_id": item_id}
         row = self.on_cursor(sql, parameters, lambda cursor: cursor.fetchone())
-        return self.through_the_session(model, item_id) if row is NOT_READ else row
+        if row is not NOT_READ:
+            return row
+        found = self.through_the_session(self.item_statements[model], {"item_id": item_id})
+        return found[0] if found else None
 
     def on_cursor(self, sql: str, parameters, read):
         """What `read(cursor)` takes from a plain DBAPI cursor that ran one statement, or
         NOT_READ when the connection or the statement failed (the caller then reads through
-        the session)."""
+        the session); a statement that waited in vain raises, as the session's would."""
         try:
             connection = self.engine.raw_connection()
         except self.failures:
@@ -83,22 +97,30 @@ class DirectReads:
             found = read(cursor)
             cursor.close()
             return found
-        except self.dbapi_error:
+        except self.dbapi_error as error:
+            if waited_in_vain(error):
+                wrapped = DBAPIError.instance(
+                    sql, parameters, error, self.dbapi_error, dialect=self.engine.dialect
+                )
+                raise wrapped from error
             connection.invalidate()
             return NOT_READ
         finally:
             connection.close()
 
-    def through_the_session(self, model, item_id: str) -> tuple | None:
-        return db.session.execute(self.item_statements[model], {"item_id": item_id}).first()
+    def through_the_session(self, statement, parameters: dict | None) -> list:
+        """The rows of a read whose own connection failed, read through the session."""
+        return db.session.execute(statement, parameters).all()
 
     def rows(self, statement, parameters: dict | None = None) -> list:
         """All the rows of a Core statement (a page of stored renders, of search hits)."""
         try:
             with self.engine.connect() as connection:
                 return connection.execute(statement, parameters).all()
-        except self.failures:
-            return db.session.execute(statement, parameters).all()
+        except self.failures as error:
+            if waited_in_vain(getattr(error, "orig", error)):
+                raise
+            return self.through_the_session(statement, parameters)
 
     def text_rows(self, sql: str, parameters: dict) -> list:
         """All the rows of a statement of SQL text with `:name` parameters, as named tuples. A
@@ -113,7 +135,7 @@ class DirectReads:
             query.sql, arguments, lambda cursor: (cursor.fetchall(), cursor.description)
         )
         if found is NOT_READ:
-            return db.session.execute(text(sql), parameters).all()
+            return self.through_the_session(text(sql), parameters)
         rows, columns = found
         row = query.row or query.named([column[0] for column in columns])
         return [row._make(values) for values in rows]
