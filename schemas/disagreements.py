@@ -4,9 +4,15 @@ from marshmallow import Schema, fields
 
 from schemas.commitments import CommitmentSchema
 from schemas.events import EventSchema
-from schemas.fields import Choice, ListParameter
 from schemas.pages import PageItem, page_schema
-from schemas.queries import QuerySchema, cursor_parameter, reference_filter, size_parameter
+from schemas.queries import (
+    MAX_FILTER_VALUES,
+    QuerySchema,
+    choices_parameter,
+    cursor_parameter,
+    reference_filter,
+    size_parameter,
+)
 from schemas.references import NamedRefSchema, TitledRefSchema
 from schemas.stances import StanceSchema
 
@@ -77,9 +83,8 @@ class DisagreementQuerySchema(QuerySchema):
         20, 20, "Disagreements per page, 1–20 (each holds up to ten facts whole)."
     )
     cursor = cursor_parameter()
-    kind = ListParameter(
-        Choice(KINDS),
-        metadata={"description": "Only these kinds: stances, commitments, events."},
+    kind = choices_parameter(
+        KINDS, "Only these kinds: stances, commitments, events.", most=MAX_FILTER_VALUES
     )
     actor = reference_filter(
         "actors", "Only this actor's (id, name or alias); for events, those it takes part in."

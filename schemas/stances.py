@@ -4,12 +4,14 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from schemas.actors import ACTOR_KINDS
 from schemas.claims import ClaimQuerySchema, ClaimSchema, basis_filter
-from schemas.fields import Choice, ListParameter, enum_field, text_field
+from schemas.fields import enum_field, text_field
 from schemas.pages import LinksSchema, MetaSchema, PageItem
 from schemas.queries import (
+    MAX_FILTER_VALUES,
     REPORTED_SORT,
     QuerySchema,
     as_of_filter,
+    choices_parameter,
     cursor_parameter,
     enum_filter,
     expand_field,
@@ -167,11 +169,10 @@ class StanceMatrixQuerySchema(QuerySchema):
         "actors with such a stance are rows.",
         load_default=False,
     )
-    actor_kind = ListParameter(
-        Choice(ACTOR_KINDS),
-        metadata={
-            "description": "Only actors of these kinds as rows: person, country, "
-            "organization, group. Several: comma-separated or repeated; any."
-        },
+    actor_kind = choices_parameter(
+        ACTOR_KINDS,
+        "Only actors of these kinds as rows: person, country, organization, group. Several: "
+        "comma-separated or repeated; any.",
+        most=MAX_FILTER_VALUES,
     )
     basis = basis_filter()

@@ -70,6 +70,12 @@ def suite_config() -> SchemathesisConfig:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+# Both tests on one worker, with one `api_schema`: its check that writes got through counts the
+# operations' writes, which a short stateful run alone need not make.
+ONE_WORKER = pytest.mark.xdist_group("contract")
+
+
+@ONE_WORKER
 @schema.parametrize()
 @SETTINGS
 def test_api_keeps_its_contract(case):
@@ -81,6 +87,7 @@ def state_machine(api_schema):
     return api_schema.as_state_machine()
 
 
+@ONE_WORKER
 def test_api_keeps_its_contract_across_calls(state_machine):
     state_machine.run(
         settings=settings(SETTINGS, max_examples=max(EXAMPLES // 2, 5), stateful_step_count=6)

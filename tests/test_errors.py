@@ -149,3 +149,20 @@ def test_a_database_gone_once_the_answer_is_made_does_not_undo_it(make_app, monk
     assert failed  # the session's rollback met the failure
     monkeypatch.undo()
     assert client.get("/v1/actors/italy/stances").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/stances?position=",
+        "/v1/disagreements?kind=",
+        "/v1/stances/matrix?actor_kind=",
+        "/v1/stances/matrix.csv?actor_kind=",
+    ],
+)
+def test_a_filter_given_no_value_is_a_400_that_names_it(client, path):
+    """`?kind=` is refused, as the spec says (at least one value), not read as matching
+    nothing or everything."""
+    problem = assert_problem(client.get(path), 400)
+    name = path.rpartition("?")[2].removesuffix("=")
+    assert name in problem["errors"] and name in problem["detail"]
