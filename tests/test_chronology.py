@@ -3,6 +3,8 @@ dates, and lists sorted by them."""
 
 import csv
 import io
+import random
+from datetime import date, timedelta
 
 import flask_migrate
 import pytest
@@ -14,6 +16,7 @@ from api.loading.files import SEED_DIR
 from api.loading.synth import synthesize
 from api.store import chronology
 from api.store.models import Source, Stance, model_of
+from api.store.pagination import TotalsByDay
 from schemas.collections import names
 from schemas.dates import chronological, first_and_last_day, precision
 from tests.conftest import close
@@ -217,9 +220,70 @@ def test_what_an_undated_source_backs_counts_as_of_any_day(client, admin, editor
     created = client.post("/v1/stances", json=stance, headers=editor)
     assert created.status_code == 201, created.json
     assert created.json["reported_on"] is None
-    then = client.get("/v1/stances?as_of=2000-01-01").json["data"]
-    assert [item["id"] for item in then] == [created.json["id"]]  # the seed's March 2025 not
-    assert [item["id"] for item in client.get("/v1/sources?as_of=2000").json["data"]] == ["undated"]
+    then = client.get("/v1/stances?as_of=2000-01-01").json
+    assert [item["id"] for item in then["data"]] == [created.json["id"]]  # not the seed's
+    sources = client.get("/v1/sources?as_of=2000").json
+    assert [item["id"] for item in sources["data"]] == ["undated"]
+    assert then["meta"]["total"] == sources["meta"]["total"] == 1
+
+
+def test_a_total_as_of_any_day_is_what_counting_that_day_alone_gives(tmp_path):
+    """Totals as of days asked one after another (as a date slider asks) are counted from the
+    days asked before: each equals what a process that remembered nothing counts, for a plain
+    list, a filtered one, one filtered by text, and the sources, whose undated are null."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/synth.db"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        synthesize(2000, actors=20, proposals=10)  # 20 articles, dated a day apart
+        database.session.remove()
+    client = app.test_client()
+    first = client.get("/v1/sources?sort=reported_on&limit=1").json["data"][0]["published_on"]
+    start = date.fromisoformat(first)
+    days = [(start + timedelta(days=n)).isoformat() for n in range(-2, 23)]
+    days += [start.isoformat()[:7], str(start.year), str(start.year - 1)]
+    random.Random(4).shuffle(days)
+    lists = ["/v1/stances?", "/v1/stances?actor=actor-00003&position=opposes,conditional&"]
+    lists += ["/v1/stances?q=proposal&", "/v1/sources?"]
+    for path in lists:
+        slid = [client.get(f"{path}as_of={day}&limit=1").json["meta"]["total"] for day in days]
+        alone = []
+        for day in days:  # another limit: a URL not answered from the response cache
+            app.extensions["totals"].entries.clear()
+            alone.append(client.get(f"{path}as_of={day}&limit=2").json["meta"]["total"])
+        assert slid == alone, path
+        assert len(set(alone)) > 5, path  # the days tell the totals apart
+    everything = client.get(f"/v1/stances?as_of={start.year}&limit=1").json["meta"]["total"]
+    assert everything == 2000
+    close(app)
+
+
+def test_a_day_is_counted_from_its_nearest_neighbour_asked_before():
+    """`TotalsByDay` counts the rows between a new day and the nearest day it knows, never
+    more than counting it whole; undated rows (null or '') count on every day."""
+    rows = [None, "", "", "2025", *[f"2025-03-{day:02d}" for day in range(1, 29)] * 3]
+    counted = []
+
+    def count_between(after, until):
+        counted.append((after, until))
+        return sum(
+            1
+            for row in rows
+            if (row is None and after is None)
+            or (row is not None and (after is None or row > after) and row <= until)
+        )
+
+    totals = TotalsByDay()
+    for day in ["2025-03-10", "2025-03-20", "2025-03-15", "2025-03-01", "2025-02-28"]:
+        alone = count_between(None, day)
+        counted.clear()
+        assert totals.total(day, count_between) == alone
+        if day == "2025-03-15":
+            assert counted == [("2025-03-10", "2025-03-15")]
+        if day == "2025-03-01":
+            assert counted == [("2025-03-01", "2025-03-10")]
+    counted.clear()
+    assert totals.total("2025-03-20", count_between) == 4 + 20 * 3
+    assert counted == []  # a day asked before is not counted again
 
 
 def places() -> dict[str, set]:
