@@ -231,8 +231,9 @@ class TotalsByDay:
     """A filtered list's totals as of the days asked so far, under one data version. A new
     day is counted from its nearest neighbour among them — the rows between the two — not
     from the first day on record: a date slider's hundred days cost about one count of the
-    collection, not a hundred (at a million stances, one is 15 ms: bench/RESULTS.md). No day
-    costs more than counting it whole."""
+    collection, not a hundred (at a million stances, one is 15 ms: bench/RESULTS.md). A day
+    after one it knows costs no more than counting it alone; none costs more than counting
+    the whole list."""
 
     MOST_DAYS = 4096  # days remembered; past them a day is still counted from its neighbours
 
@@ -250,7 +251,7 @@ class TotalsByDay:
             place = bisect.bisect_left(self.days, day)
             below = self.days[place - 1] if place else None
             above = self.days[place] if place < len(self.days) else None
-            totals = {known: self.totals[known] for known in (below, above) if known}
+            totals = {known: self.totals[known] for known in (below, above) if known is not None}
         if below is not None:
             total = totals[below] + count_between(below, day)
         elif above is not None:
