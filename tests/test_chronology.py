@@ -227,15 +227,24 @@ def test_what_an_undated_source_backs_counts_as_of_any_day(client, admin, editor
     assert then["meta"]["total"] == sources["meta"]["total"] == 1
 
 
-def test_a_total_as_of_any_day_is_what_counting_that_day_alone_gives(tmp_path):
+@pytest.fixture(scope="module")
+def twenty_days(tmp_path_factory):
+    """An app on a synthetic briefing of 2,000 stances from 20 articles dated a day apart."""
+    path = tmp_path_factory.mktemp("synth") / "synth.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        synthesize(2000, actors=20, proposals=10)
+        database.session.remove()
+    yield app
+    close(app)
+
+
+def test_a_total_as_of_any_day_is_what_counting_that_day_alone_gives(twenty_days):
     """Totals as of days asked one after another (as a date slider asks) are counted from the
     days asked before: each equals what a process that remembered nothing counts, for a plain
     list, a filtered one, one filtered by text, and the sources, whose undated are null."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/synth.db"})
-    with app.app_context():
-        flask_migrate.upgrade()
-        synthesize(2000, actors=20, proposals=10)  # 20 articles, dated a day apart
-        database.session.remove()
+    app = twenty_days
     client = app.test_client()
     first = client.get("/v1/sources?sort=reported_on&limit=1").json["data"][0]["published_on"]
     start = date.fromisoformat(first)
@@ -254,7 +263,23 @@ def test_a_total_as_of_any_day_is_what_counting_that_day_alone_gives(tmp_path):
         assert len(set(alone)) > 5, path  # the days tell the totals apart
     everything = client.get(f"/v1/stances?as_of={start.year}&limit=1").json["meta"]["total"]
     assert everything == 2000
-    close(app)
+
+
+@pytest.mark.parametrize("sort", ["id", "-id"])
+def test_a_spreadsheet_as_of_a_day_holds_that_days_list_in_its_order(twenty_days, sort):
+    """The ids of an export as of a day are read by date (SQLite would walk every row in id
+    order) and still come in the list's order."""
+    client = twenty_days.test_client()
+    first = client.get("/v1/sources?sort=reported_on&limit=1").json["data"][0]["published_on"]
+    day = (date.fromisoformat(first) + timedelta(days=4)).isoformat()
+    listed, url = [], f"/v1/stances?as_of={day}&sort={sort}&limit=200"
+    while url:
+        page = client.get(url).json
+        listed += [item["id"] for item in page["data"]]
+        url = page["links"]["next"]
+    exported = client.get(f"/v1/stances.csv?as_of={day}&sort={sort}").text
+    assert [row[0] for row in csv.reader(io.StringIO(exported))][1:] == listed
+    assert len(listed) == page["meta"]["total"] == 500
 
 
 def test_a_day_is_counted_from_its_nearest_neighbour_asked_before():

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, case, func, or_, select
 
 from api.extensions import db
+from api.search.index import is_postgres
 from api.store import renders
 from api.store.queries import (
     apply_filters,
@@ -153,6 +154,13 @@ def every_item(model, args: dict, query_schema, batch: int):
     statement = apply_filters(select(model.id), args, query_schema)
     scales = getattr(query_schema, "SCALES", None)
     _, _, _, order = sort_order(args["sort"], model, scales=scales)
+    if args.get("as_of") and args["sort"] in ("id", "-id") and not is_postgres():
+        # SQLite would walk the whole table in id order to spare a sort, reading every row's
+        # date: at a million stances, 3 s for the 10,000 of the first hundred articles. The
+        # day's rows read from the date index and sorted: 20 ms (2 s for all million, 1 s
+        # walked). An id that is not the bare column leaves the index on ids alone.
+        unindexed = model.id.concat("")
+        order = (unindexed.desc() if args["sort"].startswith("-") else unindexed.asc(),)
     ids = db.session.scalars(statement.order_by(*order)).all()
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
