@@ -252,7 +252,7 @@ def test_a_total_as_of_any_day_is_what_counting_that_day_alone_gives(twenty_days
     days += [start.isoformat()[:7], str(start.year), str(start.year - 1)]
     random.Random(4).shuffle(days)
     lists = ["/v1/stances?", "/v1/stances?actor=actor-00003&position=opposes,conditional&"]
-    lists += ["/v1/stances?q=proposal&", "/v1/sources?"]
+    lists += ["/v1/stances?q=proposal&", "/v1/stances?q=conditional&", "/v1/sources?"]
     for path in lists:
         slid = [client.get(f"{path}as_of={day}&limit=1").json["meta"]["total"] for day in days]
         alone = []

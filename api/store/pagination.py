@@ -230,7 +230,8 @@ def total_as_of(model, args: dict, query_schema, fixed: dict, matches) -> int | 
         counted = undated.where(kept).order_by(None).subquery()
         return db.session.scalar(select(func.count()).select_from(counted))
 
-    key = ("totals by day", model.__tablename__, filters_given(any_day, query_schema, fixed))
+    by_day = filters_given({**args, name: None}, query_schema, fixed)  # `q` among them
+    key = ("totals by day", model.__tablename__, by_day)
     days = remembered(key, TotalsByDay)
     return days.total(first_and_last_day(args[name])[1].isoformat(), count_between)
 
