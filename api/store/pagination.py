@@ -110,7 +110,7 @@ def paginate(
 
     if total is None and filters is None:
         total = count()
-    elif total is None:
+    elif total is None:  # counted once per data version
         total = remembered(("total", model.__tablename__, filters), count)
     if args.get("cursor"):
         value, last_id = decode_cursor(args["cursor"], sort, column, id_column)
@@ -211,10 +211,11 @@ def total_as_of(model, args: dict, query_schema, fixed: dict, matches) -> int | 
     """With `as_of`, the list's total: what the same filters keep on or before that day,
     counted from the nearest day asked before under the same filters and data version
     (`TotalsByDay`). Without `as_of`, None: `paginate` counts."""
-    asked = [(name, how) for name, how in filters_of(query_schema).items() if how.as_of]
-    if not asked or not args.get(asked[0][0]):
+    name, how = next(
+        ((name, how) for name, how in filters_of(query_schema).items() if how.as_of), (None, None)
+    )
+    if name is None or not args.get(name):
         return None
-    name, how = asked[0]
     column = getattr(model, how.column_for(name))
 
     def count_between(after: str | None, until: str) -> int:
